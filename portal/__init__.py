@@ -1,0 +1,83 @@
+"""特殊困难学生就学信息库: the provincial student-aid portal. create_app() builds it."""
+import os
+import secrets
+
+from flask import Flask
+from sqlalchemy import event
+
+from portal.config import Config
+from portal.extensions import csrf, db, htmx, login_manager, migrate
+
+
+def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    app.config.from_object(Config)
+    if test_config:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["SQLALCHEMY_DATABASE_URI"] or (
+        "sqlite:///" + os.path.join(app.instance_path, "portal.db")
+    )
+    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _instance_secret(app.instance_path)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+
+    from portal import protect
+
+    protect.init_protector(app)
+    _register_blueprints(app)
+    _register_commands(app)
+    from portal import web
+
+    web.init_app(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.accounts.views import bp as accounts_bp
+    from portal.audit.views import bp as audit_bp
+    from portal.home.views import bp as home_bp
+    from portal.org.views import bp as org_bp
+
+    for blueprint in (accounts_bp, audit_bp, home_bp, org_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_commands(app: Flask) -> None:
+    from portal.accounts.cli import create_user_command
+    from portal.org.cli import import_regions_command, import_schools_command
+    from seed.cli import seed_demo_command
+
+    for command in (create_user_command, import_regions_command, import_schools_command, seed_demo_command):
+        app.cli.add_command(command)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets readers work while an import writes; foreign keys are off by default in SQLite.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _instance_secret(instance_path: str) -> str:
+    """A session-signing key kept in the instance folder (never in the repository)."""
+    path = os.path.join(instance_path, "secret.key")
+    try:
+        with open(path) as handle:
+            return handle.read().strip()
+    except FileNotFoundError:
+        key = secrets.token_hex(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
+        return key

@@ -1,0 +1,1 @@
+"""Accounts: sign-in and the management of lower-tier accounts."""

@@ -1,0 +1,27 @@
+"""flask create-user: make an account from the command line (the first province account, say)."""
+import click
+from flask.cli import with_appcontext
+
+from portal.accounts import services
+from portal.audit.services import Actor
+from portal.vocab import Department, Role
+
+
+@click.command("create-user")
+@click.option("--username", required=True, help="用户名")
+@click.option("--name", "display_name", default="", help="姓名或单位")
+@click.option("--role", type=click.Choice([role.value for role in Role]), required=True, help="账号层级")
+@click.option("--region", "region_code", help="市、县账号的区划代码（省级账号为省代码）")
+@click.option("--school", "school_code", help="学校账号的学校标识码")
+@click.option("--department", type=click.Choice([d.value for d in Department]), help="部门账号的部门")
+@click.option("--password", help="初始密码（不填则随机生成）；首次登录须修改")
+@with_appcontext
+def create_user_command(username, display_name, role, region_code, school_code, department, password):
+    """创建账号。"""
+    try:
+        user, initial = services.create_user(
+            Actor.command_line(), None, username=username, display_name=display_name or username, role=role,
+            region_code=region_code, school_code=school_code, department=department, password=password)
+    except services.AccountError as refusal:
+        raise click.ClickException(str(refusal)) from None
+    click.echo(f"已创建{user.role_label}账号 {user.username}（{user.unit_name}），初始密码：{initial}（首次登录须修改）")

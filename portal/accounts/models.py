@@ -1,0 +1,55 @@
+"""Portal accounts: one user belongs to a tier (province, city, county, school) or a department."""
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.org.models import Region, School
+from portal.vocab import Department, Role
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16))  # Role
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
+    department: Mapped[str | None] = mapped_column(String(16))  # Department, for department users
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    region: Mapped[Region | None] = relationship()
+    school: Mapped[School | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # flask-login refuses sessions of inactive users
+        return self.active and (self.school is None or self.school.active)
+
+    @property
+    def role_label(self) -> str:
+        return Role.label_of(self.role)
+
+    @property
+    def department_label(self) -> str:
+        return Department.label_of(self.department)
+
+    @property
+    def unit_name(self) -> str:
+        """The unit the account speaks for: a school, a region's bureau, or a department."""
+        if self.school is not None:
+            return self.school.name
+        if self.role == Role.DEPARTMENT:
+            return f"{self.department_label}部门"
+        return self.region.name if self.region else ""
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"

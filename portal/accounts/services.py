@@ -1,0 +1,187 @@
+"""Accounts: sign-in, password rules, and the creation, disabling and reset of lower-tier accounts."""
+import re
+import secrets
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.accounts.models import User
+from portal.audit.services import Actor, Target, record
+from portal.extensions import db
+from portal.org.models import Region, School
+from portal.scope import Scope
+from portal.vocab import AuditAction, Department, RegionLevel, Role
+
+
+class AccountError(Exception):
+    """A refusal with a Chinese message for the user."""
+
+
+# Which roles each tier may create, and which region level a regional account belongs to.
+CREATABLE_ROLES = {
+    Role.PROVINCE: (Role.PROVINCE, Role.CITY, Role.COUNTY, Role.SCHOOL, Role.DEPARTMENT),
+    Role.CITY: (Role.COUNTY, Role.SCHOOL),
+    Role.COUNTY: (Role.SCHOOL,),
+}
+REGION_LEVEL_OF_ROLE = {Role.PROVINCE: RegionLevel.PROVINCE, Role.CITY: RegionLevel.CITY, Role.COUNTY: RegionLevel.COUNTY}
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
+_DUMMY_HASH = None  # computed lazily; equalises the timing of unknown and known usernames
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def password_problem(password: str) -> str | None:
+    """Why a new password is refused, or None. Rules a school's aid officer can follow."""
+    if len(password) < 8:
+        return "密码至少 8 位"
+    if not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
+        return "密码须同时包含字母和数字"
+    return None
+
+
+def temporary_password() -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
+    while True:
+        candidate = "".join(secrets.choice(alphabet) for _ in range(10))
+        if password_problem(candidate) is None:
+            return candidate
+
+
+def authenticate(actor: Actor, username: str, password: str) -> User:
+    """The user behind these credentials, or AccountError. Every attempt is recorded."""
+    global _DUMMY_HASH
+    user = db.session.scalar(select(User).where(User.username == username.strip()))
+    if user is None:
+        _DUMMY_HASH = _DUMMY_HASH or hash_password("dummy-password-1")
+        check_password_hash(_DUMMY_HASH, password)
+        raise AccountError("用户名或密码错误")
+    if not check_password_hash(user.password_hash, password):
+        record(actor, AuditAction.LOGIN_FAILED, Target.of_user(user))
+        db.session.commit()
+        raise AccountError("用户名或密码错误")
+    if not user.active:
+        raise AccountError("账号已停用，请联系上级管理员")
+    if user.school is not None and not user.school.active:
+        raise AccountError("所在学校已被标记为无效，账号不能登录")
+    user.last_login_at = datetime.now()
+    record(Actor(user, actor.ip), AuditAction.LOGIN, Target.of_user(user))
+    db.session.commit()
+    return user
+
+
+def record_logout(actor: Actor) -> None:
+    record(actor, AuditAction.LOGOUT, Target.of_user(actor.user))
+    db.session.commit()
+
+
+def change_password(actor: Actor, user: User, current: str, new: str, confirm: str) -> None:
+    if not check_password_hash(user.password_hash, current):
+        raise AccountError("当前密码不正确")
+    if new != confirm:
+        raise AccountError("两次输入的新密码不一致")
+    if new == current:
+        raise AccountError("新密码不能与当前密码相同")
+    if problem := password_problem(new):
+        raise AccountError(problem)
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    record(actor, AuditAction.CHANGE_PASSWORD, Target.of_user(user))
+    db.session.commit()
+
+
+def creatable_roles(user: User) -> tuple[Role, ...]:
+    return CREATABLE_ROLES.get(Role(user.role), ())
+
+
+def create_user(
+    actor: Actor,
+    scope: Scope | None,
+    *,
+    username: str,
+    display_name: str,
+    role: str,
+    region_code: str | None = None,
+    school_code: str | None = None,
+    department: str | None = None,
+    password: str | None = None,
+) -> tuple[User, str]:
+    """Create an account inside the actor's scope (scope None: the command line, unrestricted).
+    Returns the account and its initial password, which must be changed at first login."""
+    username = username.strip()
+    if not USERNAME_PATTERN.match(username):
+        raise AccountError("用户名须为 3–64 位字母、数字、下划线、点或连字符")
+    if db.session.scalar(select(func.count()).select_from(User).where(User.username == username)):
+        raise AccountError(f"用户名 {username} 已存在")
+    try:
+        role_enum = Role(role)
+    except ValueError:
+        raise AccountError("账号类型无效") from None
+    if scope is not None and role_enum not in creatable_roles(scope.user):
+        raise AccountError(f"无权创建{role_enum.label}账号")
+
+    user = User(username=username, display_name=display_name.strip() or username, role=role_enum.value)
+    if role_enum is Role.SCHOOL:
+        school = _school_for_account(scope, school_code)
+        user.school_id, user.school = school.id, school
+    elif role_enum is Role.DEPARTMENT:
+        if department not in {d.value for d in Department}:
+            raise AccountError("请选择部门（扶贫、民政或残联）")
+        user.department = department
+    else:
+        region = _region_for_account(scope, region_code, REGION_LEVEL_OF_ROLE[role_enum])
+        user.region_code, user.region = region.code, region
+
+    if password is None:
+        password = temporary_password()
+    elif problem := password_problem(password):
+        raise AccountError(problem)
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    user.created_by_id = actor.user_id
+    db.session.add(user)
+    db.session.flush()
+    record(actor, AuditAction.CREATE_USER, Target.of_user(user), f"{role_enum.label}账号")
+    db.session.commit()
+    return user, password
+
+
+def _school_for_account(scope: Scope | None, school_code: str | None) -> School:
+    query = select(School).where(School.code == (school_code or "").strip())
+    if scope is not None:
+        query = query.where(scope.school_condition())
+    school = db.session.scalar(query)
+    if school is None:
+        raise AccountError("学校标识码不存在或不在您的管辖范围内")
+    if not school.active:
+        raise AccountError("该学校已被标记为无效，不能创建账号")
+    return school
+
+
+def _region_for_account(scope: Scope | None, region_code: str | None, level: RegionLevel) -> Region:
+    query = select(Region).where(Region.code == (region_code or "").strip(), Region.level == level.value)
+    if scope is not None:
+        query = query.where(scope.region_condition())
+    region = db.session.scalar(query)
+    if region is None:
+        raise AccountError(f"请选择您管辖范围内的{level.label}级区划")
+    return region
+
+
+def set_active(actor: Actor, user: User, active: bool) -> None:
+    user.active = active
+    record(actor, AuditAction.ENABLE_USER if active else AuditAction.DISABLE_USER, Target.of_user(user))
+    db.session.commit()
+
+
+def reset_password(actor: Actor, user: User) -> str:
+    """Give the account a temporary password that must be changed at the next login."""
+    password = temporary_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    record(actor, AuditAction.RESET_PASSWORD, Target.of_user(user))
+    db.session.commit()
+    return password

@@ -1,0 +1,1 @@
+"""Home: each role's landing page."""

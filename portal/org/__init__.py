@@ -1,0 +1,1 @@
+"""Registry: regions and schools, the drill-down tree, and the province's registry imports."""

@@ -1,0 +1,129 @@
+"""Who may see which regions, schools and accounts. Every query for school-owned data starts here,
+so that an object outside the user's scope is never loaded: it answers 404."""
+from flask import abort
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
+
+from portal.accounts.models import User
+from portal.extensions import db
+from portal.org.models import Region, School
+from portal.vocab import RegionLevel, Role
+
+
+class Scope:
+    """The part of the province one user may see. Built from the user, never from the request."""
+
+    def __init__(self, user: User):
+        self.user = user
+        self.role = Role(user.role)
+        self.region_code = user.region_code
+        self.school_id = user.school_id
+
+    # -- schools ---------------------------------------------------------------------------
+    def school_condition(self) -> ColumnElement[bool]:
+        """A WHERE clause on School that keeps exactly the schools in scope."""
+        if self.role is Role.PROVINCE:
+            return true()
+        if self.role is Role.CITY:
+            return School.city_code == self.region_code
+        if self.role is Role.COUNTY:
+            return School.county_code == self.region_code
+        if self.role is Role.SCHOOL:
+            return School.id == self.school_id
+        return false()  # departments own no school data
+
+    def schools(self) -> Select:
+        return select(School).where(self.school_condition())
+
+    def school_ids(self) -> Select:
+        return select(School.id).where(self.school_condition())
+
+    def owns(self, school_id_column) -> ColumnElement[bool]:
+        """A WHERE clause for any table holding a school_id: rows of schools in scope only."""
+        if self.role is Role.PROVINCE:
+            return true()
+        if self.role is Role.SCHOOL:
+            return school_id_column == self.school_id
+        return school_id_column.in_(self.school_ids())
+
+    def school(self, school_id: int) -> School:
+        school = db.session.scalar(self.schools().where(School.id == school_id))
+        if school is None:
+            abort(404)
+        return school
+
+    # -- regions ---------------------------------------------------------------------------
+    def region_condition(self) -> ColumnElement[bool]:
+        if self.role is Role.PROVINCE:
+            return true()
+        if self.role is Role.CITY:
+            return or_(Region.code == self.region_code, Region.parent_code == self.region_code)
+        if self.role is Role.COUNTY:
+            return Region.code == self.region_code
+        return false()
+
+    def regions(self) -> Select:
+        return select(Region).where(self.region_condition())
+
+    def region(self, code: str) -> Region:
+        region = db.session.scalar(self.regions().where(Region.code == code))
+        if region is None:
+            abort(404)
+        return region
+
+    @property
+    def root_code(self) -> str | None:
+        """The region at the top of this user's drill-down tree."""
+        if self.role is Role.PROVINCE:
+            return db.session.scalar(
+                select(Region.code).where(Region.level == RegionLevel.PROVINCE.value).order_by(Region.code)
+            )
+        if self.role in (Role.CITY, Role.COUNTY):
+            return self.region_code
+        return None
+
+    # -- accounts --------------------------------------------------------------------------
+    def user_condition(self) -> ColumnElement[bool]:
+        """Accounts this user may manage: strictly below it, inside its scope (the province manages all)."""
+        if self.role is Role.PROVINCE:
+            return User.id != self.user.id
+        in_my_schools = and_(User.role == Role.SCHOOL.value, User.school_id.in_(self.school_ids()))
+        if self.role is Role.CITY:
+            my_counties = select(Region.code).where(Region.parent_code == self.region_code)
+            return or_(
+                in_my_schools,
+                and_(User.role == Role.COUNTY.value, User.region_code.in_(my_counties)),
+            )
+        if self.role is Role.COUNTY:
+            return in_my_schools
+        return false()
+
+    def users(self) -> Select:
+        return select(User).where(self.user_condition())
+
+    def managed_user(self, user_id: int) -> User:
+        user = db.session.scalar(self.users().where(User.id == user_id))
+        if user is None:
+            abort(404)
+        return user
+
+    @property
+    def manages_accounts(self) -> bool:
+        return self.role in (Role.PROVINCE, Role.CITY, Role.COUNTY)
+
+    # -- audit -----------------------------------------------------------------------------
+    def audit_condition(self, entry) -> ColumnElement[bool]:
+        if self.role is Role.PROVINCE:
+            return true()
+        if self.role is Role.CITY:
+            return entry.city_code == self.region_code
+        if self.role is Role.COUNTY:
+            return entry.county_code == self.region_code
+        return false()
+
+    @property
+    def reads_audit(self) -> bool:
+        return self.role in (Role.PROVINCE, Role.CITY, Role.COUNTY)
+
+
+def scope_of(user: User) -> Scope:
+    return Scope(user)

@@ -1,0 +1,94 @@
+"""What every view shares: the acting user and scope, page-or-fragment rendering, downloads, guards."""
+from functools import wraps
+from urllib.parse import quote
+
+from flask import Flask, abort, make_response, render_template, request
+from flask_login import current_user, login_required
+
+from portal.audit.services import Actor
+from portal.scope import Scope
+from portal.vocab import Role
+
+
+def acting() -> Actor:
+    """The signed-in user and the address they act from, for services and the audit log."""
+    user = current_user._get_current_object() if current_user.is_authenticated else None
+    return Actor(user, request.remote_addr)
+
+
+def scope() -> Scope:
+    """The signed-in user's scope. Cheap to build, so never cached beyond the call."""
+    return Scope(current_user)
+
+
+def wants_fragment() -> bool:
+    """An htmx request that swaps part of a page (boosted navigation and history restores want pages)."""
+    return bool(request.htmx) and not request.htmx.boosted and not request.htmx.history_restore_request
+
+
+def render(page: str, fragment: str | None = None, status: int = 200, **context):
+    """The full page for a normal request, the fragment alone for an htmx request: same templates."""
+    template = fragment if fragment and wants_fragment() else page
+    response = make_response(render_template(template, **context), status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def download(content: bytes, filename: str, mimetype: str | None = None):
+    response = make_response(content)
+    response.mimetype = mimetype or "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def roles_required(*roles: Role):
+    """Only these tiers may use the view; others get 404, as if the page did not exist for them."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def guarded(*args, **kwargs):
+            if Role(current_user.role) not in roles:
+                abort(404)
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return decorator
+
+
+def page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(404)
+    def not_found(_error):
+        return render("errors/error.html", "errors/_error.html", 404, title="页面不存在",
+                      message="您访问的页面不存在，或不在您的管辖范围内。")
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        return render("errors/error.html", "errors/_error.html", 413, title="文件过大",
+                      message="上传的文件超过大小上限，请拆分后再上传。")
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return render("errors/error.html", "errors/_error.html", 400, title="请求无效",
+                      message="请求无效或页面已过期，请刷新页面后重试。")
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'")
+        return response
+
+    @app.context_processor
+    def vocabulary():
+        return {"Role": Role}

@@ -1,0 +1,44 @@
+"""The demo province: Jiangsu's real regions, 2,000+ schools of every stage, deterministic, accounts that work."""
+from sqlalchemy import distinct, func, select
+
+from factories import page_text
+from portal.org.models import Region, School
+from portal.extensions import db
+from portal.vocab import RegionLevel, Stage
+from seed import demo
+
+
+def test_seed_builds_jiangsu_with_schools_of_every_stage_in_every_county(app):
+    created = demo.seed_demo()
+    assert created["schools"] >= 2000
+    counties = db.session.scalar(select(func.count()).where(Region.level == RegionLevel.COUNTY.value))
+    assert counties == 95 and db.session.get(Region, "320102").name == "玄武区"
+    for stage in (Stage.PRESCHOOL, Stage.PRIMARY, Stage.JUNIOR, Stage.SENIOR, Stage.VOCATIONAL):
+        covered = db.session.scalar(select(func.count(distinct(School.county_code)))
+                                    .where(School.stages.contains(stage.value)))
+        assert covered == 95, stage
+    assert db.session.scalar(select(func.count()).where(School.stages == Stage.UNDERGRADUATE.value)) > 0
+
+
+def test_seed_is_deterministic(app):
+    regions = demo.read_regions()
+    assert demo.generate_schools(regions) == demo.generate_schools(regions)
+
+
+def test_demo_accounts_log_in(app, client):
+    demo.seed_demo()
+    for username in ("sheng", "nanjing", "xuanwu", "xuexiao", "fupin"):
+        response = client.post("/login", data={"username": username, "password": demo.DEMO_PASSWORD})
+        assert response.status_code == 303, username
+        assert client.get("/").status_code == 200
+        client.post("/logout")
+    client.post("/login", data={"username": "xuanwu", "password": demo.DEMO_PASSWORD})
+    text = page_text(client.get("/org/schools"))
+    assert "南京市玄武区第一小学" in text and "鼓楼区" not in text
+
+
+def test_seed_command_skips_a_full_database(app):
+    runner = app.test_cli_runner()
+    assert "演示省已生成" in runner.invoke(args=["seed-demo", "--if-empty"]).output
+    again = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert again.exit_code == 0 and "跳过" in again.output and "xuanwu" in again.output
