@@ -29,7 +29,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
 
-    from portal import protect
+    from portal import models, protect  # noqa: F401  (models: every table registered before migrations run)
 
     protect.init_protector(app)
     _register_blueprints(app)

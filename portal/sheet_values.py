@@ -56,10 +56,39 @@ def text(value: object) -> str:
     return str(value).strip()
 
 
+# A parser may carry `bulk`: a whole-column fast path for large imports. It gets a column's raw
+# cells and returns the parsed list (None for blank cells), or None whenever it is not sure every
+# cell is valid, in which case the reader parses cell by cell to name the bad ones.
+
+
+def _text_bulk(cells) -> list | None:
+    try:
+        found = list(map(str.strip, cells))
+    except TypeError:  # numbers among the text
+        found = [cell.strip() if cell.__class__ is str else text(cell) for cell in cells]
+    joined = "\x00".join(found)
+    if "\u3000" in joined or "\xa0" in joined:
+        return None
+    return [cell or None for cell in found] if "" in found else found
+
+
+text.bulk = _text_bulk
+
+
+def _same_type(cells, kind) -> bool:
+    return set(map(type, cells)) == {kind}
+
+
 def code(digits: int) -> Callable[[object], str]:
     """Exactly `digits` ASCII digits, e.g. a 10-digit school code; numbers typed into Excel are accepted."""
 
     def parse(value: object) -> str:
+        if value.__class__ is str and len(value) == digits and value.isdigit() and value.isascii():
+            return value  # the usual case, answered before any normalising
+        if value.__class__ is float and value.is_integer() and 0 <= value < 10**digits <= _EXACT_DIGITS:
+            found = str(int(value))
+            if len(found) == digits:
+                return found
         typed_as_number = isinstance(value, (int, float)) and not isinstance(value, bool)
         found = _normal(text(value)).replace(" ", "")
         if len(found) == digits and found.isascii() and found.isdigit():
@@ -67,7 +96,20 @@ def code(digits: int) -> Callable[[object], str]:
         hint = "（以0开头的代码请把单元格设为文本格式）" if typed_as_number and len(found) < digits else ""
         raise CellError(f"应为{digits}位数字{hint}")
 
+    def bulk(cells) -> list | None:
+        if _same_type(cells, str):
+            found = cells
+        elif _same_type(cells, float) and digits <= 15 and all(map(float.is_integer, cells)):
+            found = list(map(str, map(int, cells)))
+        else:
+            return None
+        joined = "".join(found)
+        if set(map(len, found)) == {digits} and joined.isdigit() and joined.isascii():
+            return list(found)
+        return None
+
     parse.__name__ = f"code{digits}"
+    parse.bulk = bulk
     return parse
 
 
@@ -80,28 +122,46 @@ def choice(allowed: Iterable[str], synonyms: dict[str, object] | None = None) ->
     allowed = tuple(allowed)
     lookup: dict[str, object] = {_fold(word): word for word in allowed}
     lookup.update((_fold(alias), target) for alias, target in (synonyms or {}).items())
+    exact = {word: word for word in allowed} | {alias: target for alias, target in (synonyms or {}).items()}
     shown = "、".join(allowed[:12]) + ("等" if len(allowed) > 12 else "")
 
     def parse(value: object) -> object:
+        if value in exact:  # the usual case: the word exactly as the template offers it
+            return exact[value]
         try:
             return lookup[_fold(text(value))]
         except KeyError:
             raise CellError(f"应为以下之一：{shown}") from None
 
+    def bulk(cells) -> list | None:
+        return list(map(exact.__getitem__, cells)) if exact.keys() >= set(cells) else None
+
+    parse.bulk = bulk
     return parse
 
 
 def integer(value: object) -> int:
     """A whole number; "12", 12.0 and "１２" are all 12."""
-    if isinstance(value, int) and not isinstance(value, bool):
+    if value.__class__ is int:
         return value
-    if isinstance(value, float) and value.is_integer() and abs(value) < _EXACT_DIGITS:
+    if value.__class__ is float and value.is_integer() and abs(value) < _EXACT_DIGITS:
         return int(value)
     if isinstance(value, str):
         found = _normal(value).replace(",", "").replace(" ", "")
         if _INTEGER.fullmatch(found):
             return int(found.split(".")[0])
     raise CellError("应为整数")
+
+
+def _integer_bulk(cells) -> list | None:
+    if _same_type(cells, int):
+        return list(cells)
+    if _same_type(cells, float) and all(map(float.is_integer, cells)) and max(map(abs, cells)) < _EXACT_DIGITS:
+        return list(map(int, cells))
+    return None
+
+
+integer.bulk = _integer_bulk
 
 
 def decimal_amount(value: object) -> Decimal:
@@ -161,7 +221,26 @@ def date_value(value: object) -> date:
         raise CellError(BAD_DATE) from None
 
 
+def _date_bulk(cells) -> list | None:
+    if _same_type(cells, datetime):
+        cells = list(map(datetime.date, cells))
+    elif not _same_type(cells, date):
+        return None
+    return list(cells) if min(cells).year >= 1900 and max(cells).year <= 2100 else None
+
+
+date_value.bulk = _date_bulk
+
+
 def year_month(value: object) -> str:
     """A month as "YYYY-MM" (a full date is accepted and its day dropped)."""
     found = date_value(value)
     return f"{found.year:04d}-{found.month:02d}"
+
+
+def _year_month_bulk(cells) -> list | None:
+    found = _date_bulk(cells)
+    return None if found is None else [day.isoformat()[:7] for day in found]
+
+
+year_month.bulk = _year_month_bulk

@@ -76,6 +76,76 @@ class Ownership(Vocab):
     PRIVATE = "private", "民办"
 
 
+class Category(Vocab):
+    """The kinds of special hardship a base-library record may carry (a person may hold several)."""
+
+    POVERTY = "poverty", "建档立卡", "建档立卡贫困户", "建档立卡户"
+    DIBAO = "dibao", "低保", "城乡低保", "最低生活保障"
+    TEKUN = "tekun", "特困供养", "特困救助供养", "特困人员", "特困"
+    ORPHAN = "orphan", "孤儿"
+    DISABLED = "disabled", "残疾", "残疾人"
+    OUT_OF_PROVINCE = "out_of_province", "外省下发", "全国系统下发"
+
+
+# Which department supplies which categories; the province may import any of them.
+DEPARTMENT_CATEGORIES = {
+    "poverty": (Category.POVERTY,),
+    "civil": (Category.DIBAO, Category.TEKUN, Category.ORPHAN),
+    "disabled": (Category.DISABLED,),
+}
+
+
+class PovertyStatus(Vocab):
+    NOT_LIFTED = "not_lifted", "未脱贫"
+    LIFTED = "lifted", "已脱贫", "脱贫", "已脱贫（享受政策）"
+    RETURNED = "returned", "返贫", "返贫户"
+
+
+class DibaoType(Vocab):
+    URBAN = "urban", "城市", "城市低保", "城镇"
+    RURAL = "rural", "农村", "农村低保"
+
+
+class DisabilityType(Vocab):
+    VISUAL = "visual", "视力", "视力残疾"
+    HEARING = "hearing", "听力", "听力残疾"
+    SPEECH = "speech", "言语", "言语残疾"
+    PHYSICAL = "physical", "肢体", "肢体残疾"
+    INTELLECTUAL = "intellectual", "智力", "智力残疾"
+    MENTAL = "mental", "精神", "精神残疾"
+    MULTIPLE = "multiple", "多重", "多重残疾"
+
+
+class DisabilityGrade(Vocab):
+    FIRST = "1", "一级", "1级", "1"
+    SECOND = "2", "二级", "2级", "2"
+    THIRD = "3", "三级", "3级", "3"
+    FOURTH = "4", "四级", "4级", "4"
+
+
+class Gender(Vocab):
+    MALE = "M", "男"
+    FEMALE = "F", "女"
+
+
+class HardshipLevel(Vocab):
+    SPECIAL = "special", "特别困难"
+    HARDSHIP = "hardship", "困难"
+    GENERAL = "general", "一般困难"
+    NONE = "none", "不困难"
+
+
+class HardshipSource(Vocab):
+    MATCHED = "matched", "比对"
+    MANUAL = "manual", "新增"
+
+
+class ReviewStatus(Vocab):
+    PENDING = "pending", "待审核"
+    APPROVED = "approved", "已通过"
+    REJECTED = "rejected", "未通过"
+
+
 class AuditAction(Vocab):
     LOGIN = "login", "登录"
     LOGIN_FAILED = "login_failed", "登录失败"

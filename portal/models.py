@@ -1,0 +1,7 @@
+"""Every table of the portal, imported in one place so that migrations and tests see the whole schema."""
+from portal.accounts.models import User  # noqa: F401
+from portal.audit.models import AuditEntry  # noqa: F401
+from portal.enrolment.models import EnrolmentStudent, EnrolmentUpload, HardshipCategory, HardshipStudent  # noqa: F401
+from portal.library.models import LibraryBatch, LibraryRecord  # noqa: F401
+from portal.org.models import Region, School  # noqa: F401
+from portal.progress.models import SchoolProgress  # noqa: F401

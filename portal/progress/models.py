@@ -1,0 +1,39 @@
+"""SchoolProgress: one row per school per term. Every write that changes a figure refreshes its school's
+row (portal.progress.services), so a dashboard reads O(schools in scope) rows and never counts students."""
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+
+
+class SchoolProgress(db.Model):
+    __tablename__ = "school_progress"
+    __table_args__ = (UniqueConstraint("school_id", "term"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    term: Mapped[str] = mapped_column(String(16), index=True)
+    # copied from the school so that rollups filter and group without a join
+    city_code: Mapped[str | None] = mapped_column(String(6), index=True)
+    county_code: Mapped[str | None] = mapped_column(String(6), index=True)
+    school_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # enrolment and matching
+    uploaded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    matched_at: Mapped[datetime | None] = mapped_column(DateTime)
+    students: Mapped[int] = mapped_column(Integer, default=0)
+    hardship: Mapped[int] = mapped_column(Integer, default=0)  # distinct students, any category
+    poverty: Mapped[int] = mapped_column(Integer, default=0)
+    dibao: Mapped[int] = mapped_column(Integer, default=0)
+    tekun: Mapped[int] = mapped_column(Integer, default=0)
+    orphan: Mapped[int] = mapped_column(Integer, default=0)
+    disabled: Mapped[int] = mapped_column(Integer, default=0)
+    out_of_province: Mapped[int] = mapped_column(Integer, default=0)  # 外省下发 category
+    manual_added: Mapped[int] = mapped_column(Integer, default=0)
+    manual_pending: Mapped[int] = mapped_column(Integer, default=0)
+    verified: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    other_province_hukou: Mapped[int] = mapped_column(Integer, default=0)  # 外省户籍 flag
+    name_mismatches: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime)

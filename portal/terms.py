@@ -1,0 +1,92 @@
+"""School terms and months: 2026秋 runs September to January, 2027春 February to July; 中职 also works by
+month (2026-10), except February and August. A term's code is "2026-autumn"; its label is "2026秋"."""
+import re
+from dataclasses import dataclass
+from datetime import date
+
+SEASON_LABELS = {"autumn": "秋", "spring": "春"}
+LABEL_PATTERN = re.compile(r"^\s*(\d{4})\s*(?:年)?\s*(秋|春)(?:季)?(?:学期)?\s*$")
+CODE_PATTERN = re.compile(r"^(\d{4})-(autumn|spring)$")
+MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{1,2})$")
+NO_VOCATIONAL_MONTHS = (2, 8)
+
+
+class TermError(ValueError):
+    """An unreadable term, with a Chinese message."""
+
+
+@dataclass(frozen=True, order=True)
+class Term:
+    year: int
+    season: str  # "spring" sorts before "autumn" within a year: see order_key
+
+    @property
+    def code(self) -> str:
+        return f"{self.year}-{self.season}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}{SEASON_LABELS[self.season]}"
+
+    @property
+    def starts(self) -> date:
+        return date(self.year, 9, 1) if self.season == "autumn" else date(self.year, 2, 1)
+
+    @property
+    def ends(self) -> date:
+        return date(self.year + 1, 1, 31) if self.season == "autumn" else date(self.year, 7, 31)
+
+    @property
+    def order_key(self) -> tuple[int, int]:
+        return (self.year, 1 if self.season == "autumn" else 0)
+
+    def previous(self) -> "Term":
+        return Term(self.year, "spring") if self.season == "autumn" else Term(self.year - 1, "autumn")
+
+    def following(self) -> "Term":
+        return Term(self.year + 1, "spring") if self.season == "autumn" else Term(self.year, "autumn")
+
+    def months(self) -> list[str]:
+        """The 中职 months of this term, as "2026-10" codes (February and August have none)."""
+        first = self.starts
+        months = []
+        year, month = first.year, first.month
+        while date(year, month, 1) <= self.ends:
+            if month not in NO_VOCATIONAL_MONTHS:
+                months.append(f"{year}-{month:02d}")
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return months
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def term_of(day: date) -> Term:
+    """The term a date falls in: August counts toward the coming autumn term."""
+    if day.month >= 8:
+        return Term(day.year, "autumn")
+    if day.month == 1:
+        return Term(day.year - 1, "autumn")
+    return Term(day.year, "spring")
+
+
+def current_term(today: date | None = None) -> Term:
+    return term_of(today or date.today())
+
+
+def parse_term(text: str) -> Term:
+    """Accepts "2026秋", "2026年秋季学期" or the code "2026-autumn"."""
+    value = (text or "").strip()
+    if match := CODE_PATTERN.match(value):
+        return Term(int(match.group(1)), match.group(2))
+    if match := LABEL_PATTERN.match(value):
+        return Term(int(match.group(1)), "autumn" if match.group(2) == "秋" else "spring")
+    raise TermError(f"无法识别的学期“{value}”，应写作 2026秋 或 2027春")
+
+
+def recent_terms(today: date | None = None, count: int = 4) -> list[Term]:
+    """The current term first, then earlier ones (which stay readable)."""
+    terms = [current_term(today)]
+    while len(terms) < count:
+        terms.append(terms[-1].previous())
+    return terms
