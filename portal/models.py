@@ -5,3 +5,4 @@ from portal.enrolment.models import EnrolmentStudent, EnrolmentUpload, HardshipC
 from portal.library.models import LibraryBatch, LibraryRecord  # noqa: F401
 from portal.org.models import Region, School  # noqa: F401
 from portal.progress.models import SchoolProgress  # noqa: F401
+from portal.review.models import PeriodSubmission  # noqa: F401

@@ -90,3 +90,62 @@ def recent_terms(today: date | None = None, count: int = 4) -> list[Term]:
     while len(terms) < count:
         terms.append(terms[-1].previous())
     return terms
+
+
+@dataclass(frozen=True)
+class Period:
+    """What funding and unfunded reasons are reported for: a term, or a month for 中职 ("2026-10")."""
+
+    code: str  # "2026-autumn" or "2026-10"
+    label: str  # "2026秋" or "2026年10月"
+    term: Term  # the term a month belongs to
+
+    @property
+    def is_month(self) -> bool:
+        return not self.code.endswith(("autumn", "spring"))
+
+    @property
+    def starts(self) -> date:
+        if self.is_month:
+            year, month = map(int, self.code.split("-"))
+            return date(year, month, 1)
+        return self.term.starts
+
+    @property
+    def ends(self) -> date:
+        if self.is_month:
+            year, month = map(int, self.code.split("-"))
+            following = date(year + (month == 12), month % 12 + 1, 1)
+            return date.fromordinal(following.toordinal() - 1)
+        return self.term.ends
+
+
+def term_period(term: Term) -> Period:
+    return Period(term.code, term.label, term)
+
+
+def month_period(year: int, month: int) -> Period:
+    if month in NO_VOCATIONAL_MONTHS:
+        raise TermError(f"{month}月不是中职的上报月份（2月、8月除外）")
+    return Period(f"{year}-{month:02d}", f"{year}年{month}月", term_of(date(year, month, 1)))
+
+
+MONTH_LABEL_PATTERN = re.compile(r"^\s*(\d{4})\s*(?:年|-|/|\.)\s*(\d{1,2})\s*月?\s*$")
+
+
+def parse_period(text: str) -> Period:
+    """A term ("2026秋", "2026-autumn") or a 中职 month ("2026-10", "2026年10月")."""
+    value = (text or "").strip()
+    if match := MONTH_LABEL_PATTERN.match(value):
+        year, month = int(match.group(1)), int(match.group(2))
+        if not 1 <= month <= 12:
+            raise TermError(f"无法识别的月份“{value}”")
+        return month_period(year, month)
+    return term_period(parse_term(value))
+
+
+def periods_of(term: Term, monthly: bool) -> list[Period]:
+    """A term's reporting periods: the term itself, or its 中职 months."""
+    if not monthly:
+        return [term_period(term)]
+    return [parse_period(code) for code in term.months()]

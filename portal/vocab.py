@@ -146,6 +146,21 @@ class ReviewStatus(Vocab):
     REJECTED = "rejected", "未通过"
 
 
+class SubmissionKind(Vocab):
+    """What a school submits per period for its authority to review: one review mechanism for both."""
+
+    FUNDING = "funding", "资助名单"
+    REASONS = "reasons", "未资助原因"
+
+
+class SubmissionStatus(Vocab):
+    NOT_STARTED = "not_started", "未填报"
+    IN_PROGRESS = "in_progress", "填报中"
+    SUBMITTED = "submitted", "已提交"
+    RETURNED = "returned", "已退回"
+    APPROVED = "approved", "已审核"
+
+
 class AuditAction(Vocab):
     LOGIN = "login", "登录"
     LOGIN_FAILED = "login_failed", "登录失败"

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-22 22:05:14.908794
+Create Date: 2026-11-22 22:07:21.675648
 
 """
 from alembic import op
@@ -140,6 +140,35 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_library_batch_category'), ['category'], unique=False)
         batch_op.create_index(batch_op.f('ix_library_batch_status'), ['status'], unique=False)
 
+    op.create_table('period_submission',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('period', sa.String(length=16), nullable=False),
+    sa.Column('city_code', sa.String(length=6), nullable=True),
+    sa.Column('county_code', sa.String(length=6), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(), nullable=True),
+    sa.Column('submitted_by_id', sa.Integer(), nullable=True),
+    sa.Column('reviewed_at', sa.DateTime(), nullable=True),
+    sa.Column('reviewed_by_id', sa.Integer(), nullable=True),
+    sa.Column('review_comment', sa.Text(), nullable=True),
+    sa.Column('reopened_until', sa.DateTime(), nullable=True),
+    sa.Column('reopened_by_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['reopened_by_id'], ['user_account.id'], name=op.f('fk_period_submission_reopened_by_id_user_account')),
+    sa.ForeignKeyConstraint(['reviewed_by_id'], ['user_account.id'], name=op.f('fk_period_submission_reviewed_by_id_user_account')),
+    sa.ForeignKeyConstraint(['school_id'], ['school.id'], name=op.f('fk_period_submission_school_id_school')),
+    sa.ForeignKeyConstraint(['submitted_by_id'], ['user_account.id'], name=op.f('fk_period_submission_submitted_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_period_submission')),
+    sa.UniqueConstraint('school_id', 'kind', 'period', name=op.f('uq_period_submission_school_id'))
+    )
+    with op.batch_alter_table('period_submission', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_period_submission_city_code'), ['city_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_period_submission_county_code'), ['county_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_period_submission_period'), ['period'], unique=False)
+        batch_op.create_index(batch_op.f('ix_period_submission_school_id'), ['school_id'], unique=False)
+
     op.create_table('enrolment_student',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('upload_id', sa.Integer(), nullable=False),
@@ -227,6 +256,13 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_enrolment_student_school_id'))
 
     op.drop_table('enrolment_student')
+    with op.batch_alter_table('period_submission', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_period_submission_school_id'))
+        batch_op.drop_index(batch_op.f('ix_period_submission_period'))
+        batch_op.drop_index(batch_op.f('ix_period_submission_county_code'))
+        batch_op.drop_index(batch_op.f('ix_period_submission_city_code'))
+
+    op.drop_table('period_submission')
     with op.batch_alter_table('library_batch', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_library_batch_status'))
         batch_op.drop_index(batch_op.f('ix_library_batch_category'))

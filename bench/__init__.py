@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): `make bench` runs every group, `make bench ONLY=group` one of them."""
