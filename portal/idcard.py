@@ -5,12 +5,15 @@ from __future__ import annotations
 import math
 import re
 from datetime import date
+from itertools import repeat
+from operator import itemgetter
 
 __all__ = [
     "PROVINCE_CODES",
     "IdNumberError",
     "normalise",
     "validate",
+    "validate_many",
     "check_digit",
     "birth_date",
     "gender",
@@ -161,6 +164,48 @@ def validate(raw: str | int | float | None, *, today: date | None = None) -> str
     return number
 
 
+_BODY = itemgetter(slice(0, 17))
+_PROVINCE = itemgetter(slice(0, 2))
+_BIRTH = itemgetter(slice(6, 14))
+_LAST = itemgetter(17)
+
+
+def validate_many(cells: list) -> list[str] | None:
+    """validate() for a whole column of clean 18-character numbers (a large import), at C speed.
+
+    Returns the cells unchanged when every one is already canonical and valid; None as soon as any
+    cell needs the careful path (lowercase x, spaces, 15 digits, a number cell, an invalid number),
+    and the caller then validates cell by cell, which also says what is wrong with which.
+    """
+    try:
+        if set(map(len, cells)) - {18} or not "".join(cells).isascii():
+            return None
+    except TypeError:  # a number or an empty cell among the text
+        return None
+    bodies = list(map(_BODY, cells))
+    lasts = list(map(_LAST, cells))
+    if not "".join(bodies).isdigit() or not set(lasts) <= _DIGITS_AND_X:
+        return None
+    if not set(map(_PROVINCE, cells)) <= PROVINCE_CODES:
+        return None
+    births = list(map(_BIRTH, cells))
+    if min(births, default=_EARLIEST_BIRTH_DATE) < _EARLIEST_BIRTH_DATE or not _no_birth_after_today(births):
+        return None
+    month_days = {birth[4:] for birth in births}
+    if not month_days <= _MONTH_DAYS:
+        return None
+    if "0229" in month_days and not all(_is_leap_year(int(birth[:4])) for birth in births if birth[4:] == "0229"):
+        return None
+    if [_CHECK_CHARS[2 * number % 11] for number in map(int, bodies, repeat(13, len(bodies)))] != lasts:
+        return None
+    return list(cells)
+
+
+def _no_birth_after_today(births: list[str]) -> bool:
+    latest = max(births, default=_IMPORT_DAY)
+    return latest <= _IMPORT_DAY or latest <= date.today().strftime("%Y%m%d")
+
+
 def _bad_characters(number: str, *, old_format: bool = False) -> IdNumberError:
     last = len(number) - 1
     for position, ch in enumerate(number):
@@ -242,7 +287,8 @@ def mask(id_number: str) -> str:
 
 def mask_bank_card(card: str) -> str:
     """"6222 **** **** 1234" whatever the card's length, so the mask does not reveal it either."""
-    digits = "" if card is None else str(card).translate(_CARD_TABLE)
+    clean = card.__class__ is str and card.isascii() and card.isdigit()  # clean digits skip the translate
+    digits = "" if card is None else card if clean else str(card).translate(_CARD_TABLE)
     if len(digits) >= 12:
         return f"{digits[:4]} **** **** {digits[-4:]}"
     if len(digits) >= 8:
@@ -251,6 +297,8 @@ def mask_bank_card(card: str) -> str:
 
 
 _LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # digit d doubled, with its two digits summed
+# The same as a bytes.translate table ("0"→"0", "1"→"2" … "9"→"9"): a whole import checks its cards at C speed.
+_LUHN_DOUBLED_DIGITS = bytes.maketrans(b"0123456789", bytes(48 + value for value in _LUHN_DOUBLED))
 
 
 def luhn_ok(card_digits: str) -> bool:
@@ -259,10 +307,14 @@ def luhn_ok(card_digits: str) -> bool:
     Some older UnionPay cards do not carry a Luhn check digit, so treat False as "please double-check",
     not as proof that the number is wrong.
     """
-    digits = str(card_digits).translate(_CARD_TABLE)
-    if len(digits) < 2 or not (digits.isascii() and digits.isdigit()):
+    digits = card_digits
+    if not (digits.__class__ is str and digits.isascii() and digits.isdigit()):  # clean digits skip the translate
+        digits = str(card_digits).translate(_CARD_TABLE)
+        if not (digits.isascii() and digits.isdigit()):
+            return False
+    if len(digits) < 2:
         return False
     values = digits.encode("ascii")
-    kept = sum(values[-1::-2]) - 48 * len(values[-1::-2])
-    doubled = sum(_LUHN_DOUBLED[value - 48] for value in values[-2::-2])
-    return (kept + doubled) % 10 == 0
+    # every digit byte carries 48 ("0"), and each digit's weight in the sum is 1 whichever half it is in
+    total = sum(values[-1::-2]) + sum(values[-2::-2].translate(_LUHN_DOUBLED_DIGITS)) - 48 * len(values)
+    return total % 10 == 0

@@ -5,6 +5,10 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from portal.idcard import IdNumberError
+from portal.idcard import validate as _validate_id
+from portal.idcard import validate_many
+
 # Excel counts days from 1899-12-30 (the 1900 leap-year bug shifts the real epoch by one day).
 _EXCEL_EPOCH = date(1899, 12, 30)
 _LAST_SERIAL = (date(2100, 12, 31) - _EXCEL_EPOCH).days
@@ -203,9 +207,8 @@ def _calendar(value: object) -> tuple[int, int, int | None]:
         raise CellError(BAD_DATE)
     found = _normal(value).strip()
     for pattern in (_DAY, _MONTH, _COMPACT):
-        match = pattern.fullmatch(found)
-        if match:
-            year, month, day = match.group(1), match.group(2), match.group(3) if pattern is not _MONTH else None
+        if match := pattern.fullmatch(found):
+            year, month, day = (match.groups() + (None,))[:3]
             return int(year), int(month), int(day) if day else None
     raise CellError(BAD_DATE)
 
@@ -238,9 +241,34 @@ def year_month(value: object) -> str:
     return f"{found.year:04d}-{found.month:02d}"
 
 
+# "2024-09" typed as text (an enrolment file's 入学年月): a whole column checked by one regex over the joined text.
+_YEAR_MONTH_TEXTS = re.compile(r"(?:(?:19|20)\d\d-(?:0[1-9]|1[0-2])\n)+")
+
+
 def _year_month_bulk(cells) -> list | None:
+    if _same_type(cells, str):
+        joined = "\n".join(cells) + "\n"
+        clean = joined.count("\n") == len(cells) and _YEAR_MONTH_TEXTS.fullmatch(joined)
+        return list(cells) if clean else None
     found = _date_bulk(cells)
     return None if found is None else [day.isoformat()[:7] for day in found]
 
 
 year_month.bulk = _year_month_bulk
+
+
+# ID numbers (GB 11643): the library, enrolment and funding imports all read them through this parser.
+ID_NUMBER_LABEL = "身份证件号"
+ID_NUMBER_SYNONYMS = ("身份证号", "证件号码", "身份证号码", "身份证件号码", "公民身份号码", "身份证")
+
+
+def id_number(value: object) -> str:
+    """The canonical 18-character ID (15-digit numbers upgraded, x/full-width/spaces normalised)."""
+    try:
+        return _validate_id(value)
+    except IdNumberError as refusal:
+        raise CellError(refusal.message) from None
+
+
+# Clean columns are checked whole; one unusual cell anywhere sends the column to the per-cell path.
+id_number.bulk = validate_many
