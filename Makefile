@@ -21,12 +21,17 @@ install: $(VENV)/.installed
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
+	$(FLASK) seed-deadlines
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest
 
-bench: install
+$(VENV)/.bench-installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $@
+
+bench: install $(VENV)/.bench-installed
 	$(BIN)/python -m bench $(if $(ONLY),--only $(ONLY),)
 
 clean:

@@ -48,6 +48,21 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (accounts_bp, audit_bp, home_bp, org_bp):
         app.register_blueprint(blueprint)
+    from portal.deadlines.views import bp as deadlines_bp
+    from portal.reasons.views import bp as reasons_bp
+    from portal.review.views import bp as review_bp
+
+    for blueprint in (deadlines_bp, reasons_bp, review_bp):
+        app.register_blueprint(blueprint)
+    from portal.funding.views import bp as funding_bp
+
+    app.register_blueprint(funding_bp)
+    from portal.enrolment.views import bp as enrolment_bp
+
+    app.register_blueprint(enrolment_bp)
+    from portal.library.views import bp as library_bp
+
+    app.register_blueprint(library_bp)
 
 
 def _register_commands(app: Flask) -> None:
@@ -57,6 +72,20 @@ def _register_commands(app: Flask) -> None:
 
     for command in (create_user_command, import_regions_command, import_schools_command, seed_demo_command):
         app.cli.add_command(command)
+    from portal.deadlines.cli import seed_deadlines_command
+
+    app.cli.add_command(seed_deadlines_command)
+    from portal.funding.cli import import_funding_command, seed_national_projects_command
+
+    app.cli.add_command(import_funding_command)
+    app.cli.add_command(seed_national_projects_command)
+    from portal.enrolment.cli import export_library_command, import_enrolment_command, rematch_command
+
+    for command in (import_enrolment_command, rematch_command, export_library_command):
+        app.cli.add_command(command)
+    from portal.library.cli import import_library_command
+
+    app.cli.add_command(import_library_command)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -177,3 +177,101 @@ class AuditAction(Vocab):
     MOVE_SCHOOL = "move_school", "调整学校隶属"
     EXPORT = "export", "导出"
     SEED_DEMO = "seed_demo", "生成演示数据"
+    SUBMISSION_START = "submission_start", "开始填报"
+    SUBMISSION_SUBMIT = "submission_submit", "提交审核"
+    SUBMISSION_APPROVE = "submission_approve", "审核通过"
+    SUBMISSION_RETURN = "submission_return", "退回修改"
+    SUBMISSION_REOPEN = "submission_reopen", "逾期重新开放"
+    EDIT_DEADLINE = "edit_deadline", "修改截止日期"
+    SEED_DEADLINES = "seed_deadlines", "初始化截止日期"
+    SET_UNFUNDED_REASON = "set_unfunded_reason", "填报未资助原因"
+    EDIT_REASON_LIST = "edit_reason_list", "维护未资助原因选项"
+    CREATE_PROJECT = "create_project", "新增资助项目"
+    DEACTIVATE_PROJECT = "deactivate_project", "停用资助项目"
+    ACTIVATE_PROJECT = "activate_project", "启用资助项目"
+    IMPORT_FUNDING = "import_funding", "导入资助名单"
+    ADD_FUNDING_RECORD = "add_funding_record", "录入资助记录"
+    DELETE_FUNDING_RECORD = "delete_funding_record", "删除资助记录"
+    RECORD_ALLOCATION = "record_allocation", "录入财政资金"
+    DELETE_ALLOCATION = "delete_allocation", "删除财政资金记录"
+    VIEW_BUDGET_DOCUMENT = "view_budget_document", "查看预算文件"
+    UPLOAD_ENROLMENT = "upload_enrolment", "上传学籍"
+    MATCH_ENROLMENT = "match_enrolment", "在线比对"
+    ADD_STUDENT = "add_student", "新增就学信息库学生"
+    REVIEW_STUDENT = "review_student", "审核新增学生"
+    VERIFY_STUDENT = "verify_student", "核实学生"
+    REVEAL_ID = "reveal_id", "查看完整证件号"
+    IMPORT_LIBRARY = "import_library", "导入基础信息库"
+    CANCEL_LIBRARY_IMPORT = "cancel_library_import", "取消基础信息库导入"
+
+
+class DeadlineTask(Vocab):
+    """The pieces of work 003's annex tables give a deadline (per stage, per term or per month)."""
+
+    IDENTIFY = "identify", "家庭经济困难认定"
+    FUNDING_ENTRY = "funding_entry", "资助名单录入"
+    FUNDING_SCHOOL_REVIEW = "funding_school_review", "资助名单审核（学校）"
+    FUNDING_AUTHORITY_REVIEW = "funding_authority_review", "资助名单审核（主管部门）"
+    UNFUNDED_REPORT = "unfunded_report", "未资助情况上报"
+
+
+class DeadlineCycle(Vocab):
+    """Which periods a deadline row covers: the spring term, the autumn term, or every 中职 month."""
+
+    SPRING = "spring", "春季学期"
+    AUTUMN = "autumn", "秋季学期"
+    MONTHLY = "monthly", "每月"
+
+
+class ProjectLevel(Vocab):
+    """Who sets up a funding project (003 §二(四)): the state, a local government, the school, or society."""
+
+    NATIONAL = "national", "国家", "国家资助"
+    LOCAL = "local", "地方政府", "地方政府资助", "地方"
+    SCHOOL = "school", "学校", "学校资助"
+    SOCIAL = "social", "社会", "社会资助"
+
+
+class PeriodType(Vocab):
+    """How often a project is paid out, and what its standard amounts are stated per."""
+
+    TERM = "term", "学期", "每学期"
+    YEAR = "year", "学年", "每学年", "每年"
+    MONTH = "month", "月", "每月"
+
+
+class FundLevel(Vocab):
+    """The tier of government whose budget a fiscal allocation of a national project comes from."""
+
+    CENTRAL = "central", "中央", "中央财政"
+    PROVINCE = "province", "省", "省级", "省级财政"
+    CITY = "city", "市", "市级", "市级财政"
+    COUNTY = "county", "县", "县级", "县级财政"
+
+
+class FundingImportMode(Vocab):
+    """What an imported funded list does to the period's existing records: chosen explicitly every time."""
+
+    REPLACE = "replace", "替换本期名单"
+    APPEND = "append", "追加"
+
+
+class LibraryFlag(Vocab):
+    """Marks on a hardship enrolment library student, for the school (and its county) to look at."""
+
+    OUT_OF_PROVINCE = "out_of_province", "外省户籍"
+    DUPLICATE = "duplicate", "学籍重复"
+    MANUAL = "manual", "新增"
+    NAME_MISMATCH = "name_mismatch", "姓名不一致"
+    PENDING = "pending", "待审核"
+    REJECTED = "rejected", "未通过审核"
+    UNVERIFIED = "unverified", "未核实"
+
+
+class ImportStatus(Vocab):
+    """Where an imported batch stands (base-library batches; the codes of enrolment uploads too)."""
+
+    PENDING = "pending", "待确认"
+    CURRENT = "current", "当前使用"
+    SUPERSEDED = "superseded", "已被替换"
+    DISCARDED = "discarded", "已取消"

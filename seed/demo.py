@@ -127,5 +127,17 @@ def seed_demo() -> dict[str, int]:
     ])
     record(Actor.command_line(), AuditAction.SEED_DEMO, Target("demo", None, "演示省"),
            f"{len(regions)} 个区划，{len(schools)} 所学校，{len(accounts)} 个账号")
+    from seed.library_demo import seed_library  # the base library first: the demos below match against it
+
+    seed_library()
+    from seed.enrolment_demo import seed_enrolment_demo  # after the base-library demo: matches against it
+
+    seed_enrolment_demo()
+    from seed.funding_demo import seed_funding_demo  # after the enrolment demo: funds its library students
+
+    seed_funding_demo()
+    from seed.reasons_demo import seed_reasons_demo  # keep last: builds on the enrolment and funding demos
+
+    seed_reasons_demo()
     db.session.commit()
     return {"regions": len(regions), "schools": len(schools), "accounts": len(accounts)}

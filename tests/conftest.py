@@ -129,3 +129,24 @@ def login_as(client, world):
         return user
 
     return sign_in
+
+
+@pytest.fixture
+def deadline_calendar(world):
+    """The deadline calendar and the standard unfunded reasons, as `flask seed-deadlines` makes them."""
+    from portal.audit.services import Actor
+    from portal.deadlines.cli import seed_reference_data
+
+    seed_reference_data(Actor.command_line())
+    db.session.commit()
+
+
+@pytest.fixture
+def today_is(monkeypatch):
+    """today_is(date(2026, 11, 22)): the date deadlines are read against (the real clock otherwise)."""
+    from portal.deadlines import services
+
+    def set_today(day):
+        monkeypatch.setattr(services, "today", lambda: day)
+
+    return set_today

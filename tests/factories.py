@@ -50,3 +50,149 @@ def page_text(response) -> str:
     """The visible text of a page, whitespace collapsed, for assertions on what a user reads."""
     body = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", response.get_data(as_text=True), flags=re.S)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))
+
+
+# -- base library and enrolment (issue 4) ----------------------------------------------------------
+def make_id_number(region: str = "320102", born: str = "20150901", serial: int = 1) -> str:
+    """A valid 18-character ID: region + birth date + 3-digit serial + check digit."""
+    from portal.idcard import check_digit
+
+    first17 = f"{region}{born}{serial:03d}"
+    return first17 + check_digit(first17)
+
+
+def make_library_person(id_number: str, name: str, category=None, hukou_code: str | None = None, **details):
+    """A person in the base library: a record in the category's current batch (the batch is made on first use),
+    written directly, so tests do not depend on the library import."""
+    from datetime import datetime
+
+    from sqlalchemy import select
+
+    from portal import idcard
+    from portal.library.models import BatchStatus, LibraryBatch, LibraryRecord
+    from portal.protect import protector
+    from portal.vocab import Category, Gender
+
+    category = category or Category.POVERTY
+    batch = db.session.scalar(select(LibraryBatch).where(LibraryBatch.category == category.value,
+                                                         LibraryBatch.status == BatchStatus.CURRENT))
+    if batch is None:
+        batch = LibraryBatch(category=category.value, status=BatchStatus.CURRENT, filename="测试.xlsx",
+                             uploaded_by_name="测试", confirmed_at=datetime.now())
+        db.session.add(batch)
+        db.session.flush()
+    record = LibraryRecord(
+        batch_id=batch.id, category=category.value, id_hash=protector().digest(id_number),
+        id_cipher=protector().encrypt(id_number), id_masked=idcard.mask(id_number), name=name,
+        gender=Gender.by_label()[idcard.gender(id_number)].value, birth_date=idcard.birth_date(id_number),
+        region_prefix=id_number[:6], hukou_code=hukou_code, row_number=1, **details,
+    )
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+# -- unfunded reasons and review (issue 6) ---------------------------------------------------------
+def make_unfunded_student(school: School, name: str, term: str = "2026-autumn", class_name: str = "一年级1班",
+                          in_school: bool | None = None, active: bool = True):
+    """A library student of the school and term with no funding record (so unfunded in its periods)."""
+    import hashlib
+
+    from portal.enrolment.models import HardshipStudent
+
+    serial = next(_school_serial)
+    student = HardshipStudent(
+        school_id=school.id, term=term, id_hash=hashlib.md5(f"student-{serial}".encode()).digest(),
+        id_cipher=b"-", id_masked=f"3201**********{serial % 10000:04d}", name=name, region_prefix="320102",
+        class_name=class_name, categories="poverty", active=active, in_school=in_school,
+    )
+    db.session.add(student)
+    db.session.flush()
+    return student
+
+
+def make_funding_record(student, period: str):
+    """A funded record for the student in the period (a national project is made on first use)."""
+    from sqlalchemy import select
+
+    from portal.funding.models import FundingProject, FundingRecord
+    from portal.terms import parse_period
+
+    project = db.session.scalar(select(FundingProject).where(FundingProject.name == "测试助学金"))
+    if project is None:
+        project = FundingProject(name="测试助学金", level="national", stages="primary,junior,vocational",
+                                 period_type="term", standard_per="term")
+        db.session.add(project)
+        db.session.flush()
+    record = FundingRecord(school_id=student.school_id, period=period, term=parse_period(period).term.code,
+                           project_id=project.id, id_hash=student.id_hash, id_cipher=b"-", id_masked=student.id_masked,
+                           name=student.name, amount=500)
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+# -- funding (issue 5) ---------------------------------------------------------------------------------
+def make_funding_project(name: str, stages: str = "primary", *, level: str = "national", owner_region: Region | None = None,
+                         owner_school: School | None = None, standards: str = "", period_type: str = "term",
+                         standard_per: str = "year", active: bool = True):
+    """A catalogue project; national and local ones belong to a region, school and social ones to a school."""
+    from portal.funding.models import FundingProject
+
+    project = FundingProject(name=name, level=level, stages=stages, period_type=period_type, standards=standards,
+                             standard_per=standard_per, owner_region_code=owner_region.code if owner_region else None,
+                             owner_school_id=owner_school.id if owner_school else None, active=active)
+    db.session.add(project)
+    db.session.flush()
+    return project
+
+
+def make_allocation(region: Region, project, term: str = "2026-autumn", amount: int = 100000, level: str = "city"):
+    """A fiscal allocation recorded by the region (no document file)."""
+    from datetime import date
+
+    from portal.audit.services import region_scope_codes
+    from portal.funding.models import FiscalAllocation
+
+    city, county = region_scope_codes(region)
+    allocation = FiscalAllocation(region_code=region.code, city_code=city, county_code=county, term=term,
+                                  project_id=project.id, fund_level=level, amount=amount, document_no="测试文号",
+                                  allocated_on=date(2026, 10, 20), created_by_name="测试")
+    db.session.add(allocation)
+    db.session.flush()
+    return allocation
+
+
+def make_enrolled_student(school: School, id_number: str, name: str, *, term: str = "2026-autumn",
+                          stage: str | None = None, library: bool = True, categories: str = "poverty"):
+    """A student in the school's current enrolment snapshot for the term (the snapshot is made on first use),
+    and, with library=True, in its hardship library too: real ID digests, so funded lists can name them."""
+    from datetime import datetime
+
+    from sqlalchemy import select
+
+    from portal import idcard
+    from portal.enrolment.models import EnrolmentStudent, EnrolmentUpload, HardshipStudent, UploadStatus
+    from portal.protect import protector
+
+    upload = db.session.scalar(select(EnrolmentUpload).where(EnrolmentUpload.school_id == school.id,
+                                                             EnrolmentUpload.term == term,
+                                                             EnrolmentUpload.status == UploadStatus.CURRENT))
+    if upload is None:
+        upload = EnrolmentUpload(school_id=school.id, term=term, status=UploadStatus.CURRENT, filename="学籍.xlsx",
+                                 uploaded_by_name="测试", confirmed_at=datetime.now())
+        db.session.add(upload)
+        db.session.flush()
+    stage = stage or school.stages.split(",")[0]
+    values = dict(school_id=school.id, term=term, id_hash=protector().digest(id_number),
+                  id_cipher=protector().encrypt(id_number), id_masked=idcard.mask(id_number), name=name,
+                  region_prefix=id_number[:6], birth_date=idcard.birth_date(id_number), stage=stage,
+                  class_name="一年级1班")
+    db.session.add(EnrolmentStudent(upload_id=upload.id, row_number=1, **values))
+    student = None
+    if library:
+        values.pop("birth_date")
+        student = HardshipStudent(categories=categories, active=True, **values)
+        db.session.add(student)
+    db.session.flush()
+    return student

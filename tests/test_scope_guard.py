@@ -2,9 +2,36 @@
 A new route must be listed here, or test_every_route_is_listed fails."""
 import pytest
 
-from factories import make_user, page_text
+from factories import (make_allocation, make_funding_project, make_funding_record, make_unfunded_student,
+                       make_user, page_text)
 from portal.extensions import db
 from portal.vocab import Role
+
+
+
+def xishan_student(w) -> int:
+    """A manual addition pending review in 锡山区第一小学 (outside 南京), for the enrolment object routes."""
+    from portal.enrolment.models import HardshipStudent
+    from portal.terms import current_term
+
+    student = HardshipStudent(school_id=w.xishan_school.id, term=current_term().code, id_hash=b"x" * 16,
+                              id_cipher=b"x", id_masked="3202**********0011", name="锡山学生", region_prefix="320205",
+                              source="manual", review_status="pending")
+    db.session.add(student)
+    db.session.commit()
+    return student.id
+
+
+def xishan_upload(w) -> int:
+    from portal.enrolment.models import EnrolmentUpload
+    from portal.terms import current_term
+
+    upload = EnrolmentUpload(school_id=w.xishan_school.id, term=current_term().code, filename="锡山.xlsx",
+                             uploaded_by_name="锡山")
+    db.session.add(upload)
+    db.session.commit()
+    return upload.id
+
 
 # Routes that take an object: how to point them at something in 无锡 (outside 南京 and 玄武).
 OBJECT_ROUTES = {
@@ -15,6 +42,36 @@ OBJECT_ROUTES = {
     "org.move_school": ("POST", lambda w, other: f"/org/schools/{w.xishan_school.id}/move"),
     "accounts.set_active": ("POST", lambda w, other: f"/accounts/{other.id}/active"),
     "accounts.reset_password": ("POST", lambda w, other: f"/accounts/{other.id}/reset"),
+    "enrolment.library": ("GET", lambda w, other: f"/enrolment/schools/{w.xishan_school.id}/library"),
+    "enrolment.export_library": ("GET", lambda w, other: f"/enrolment/schools/{w.xishan_school.id}/library/export.xlsx"),
+    "enrolment.student_page": ("GET", lambda w, other: f"/enrolment/students/{xishan_student(w)}"),
+    "enrolment.reveal_id": ("POST", lambda w, other: f"/enrolment/students/{xishan_student(w)}/reveal"),
+    "enrolment.verify_student": ("POST", lambda w, other: f"/enrolment/students/{xishan_student(w)}/verify"),
+    "enrolment.review_student": ("POST", lambda w, other: f"/enrolment/students/{xishan_student(w)}/review"),
+    "enrolment.confirm_upload": ("POST", lambda w, other: f"/enrolment/upload/{xishan_upload(w)}/confirm"),
+    "enrolment.discard_upload": ("POST", lambda w, other: f"/enrolment/upload/{xishan_upload(w)}/discard"),
+    "deadlines.edit": ("POST", lambda w, other: "/deadlines/999999"),
+    "reasons.save_reason": ("POST", lambda w, other: "/reasons/2026-autumn/students/999999"),
+    "reasons.edit_option": ("POST", lambda w, other: "/reasons/options/999999"),
+    "review.submission": ("GET", lambda w, other: f"/review/{w.xishan_school.id}/reasons/2026-autumn"),
+    "review.approve": ("POST", lambda w, other: f"/review/{w.xishan_school.id}/reasons/2026-autumn/approve"),
+    "review.send_back": ("POST", lambda w, other: f"/review/{w.xishan_school.id}/reasons/2026-autumn/return"),
+    "review.reopen": ("POST", lambda w, other: f"/review/{w.xishan_school.id}/funding/2026-autumn/reopen"),
+    **{f"funding.{name}": (method, lambda w, other, path=path: f"/funding/schools/{w.xishan_school.id}{path}")
+       for name, method, path in (("school_page", "GET", ""), ("record_list", "GET", "/records"),
+                                  ("export_records", "GET", "/records.xlsx"), ("student_list", "GET", "/students"),
+                                  ("import_list", "POST", "/import"), ("confirm_import", "POST", "/import/confirm"),
+                                  ("refused_rows", "POST", "/import/refused"), ("add_record", "POST", "/records/new"),
+                                  ("submit", "POST", "/submit"))},
+    "funding.student_history": ("GET", lambda w, other: f"/funding/students/{_xishan_student(w).id}"),
+    "funding.delete_record": ("POST", lambda w, other: f"/funding/records/{_xishan_record(w).id}/delete"),
+    "funding.set_project_active": ("POST", lambda w, other: f"/funding/projects/{_wuxi_project(w).id}/active"),
+    "funding.budget_document": ("GET", lambda w, other: f"/funding/fiscal/{_wuxi_allocation(w).id}/document"),
+    "funding.delete_allocation": ("POST", lambda w, other: f"/funding/fiscal/{_wuxi_allocation(w).id}/delete"),
+    "library.batch_page": ("GET", lambda w, other: f"/library/batches/{_disabled_batch_record().batch_id}"),
+    "library.confirm_batch": ("POST", lambda w, other: f"/library/batches/{_disabled_batch_record().batch_id}/confirm"),
+    "library.cancel_batch": ("POST", lambda w, other: f"/library/batches/{_disabled_batch_record().batch_id}/cancel"),
+    "library.reveal_id": ("POST", lambda w, other: f"/library/records/{_disabled_batch_record().id}/reveal"),
 }
 # Routes without an object: lists and forms whose content must stay inside the scope.
 LIST_ROUTES = {
@@ -30,8 +87,74 @@ LIST_ROUTES = {
     "org.refused_rows": None,
     "accounts.change_password": "/password",
     "accounts.logout": None,
+    "enrolment.index": "/enrolment/",
+    "enrolment.upload_page": "/enrolment/upload",
+    "enrolment.template": "/enrolment/template.xlsx",
+    "enrolment.upload_file": None,
+    "enrolment.refused_rows": None,
+    "enrolment.add_student": "/enrolment/add",
+    "enrolment.progress": "/enrolment/progress",
+    "enrolment.review_list": "/enrolment/review?status=all",
+    "enrolment.matching_page": "/enrolment/matching",
+    "enrolment.matching_status": "/enrolment/matching/status",
+    "enrolment.start_matching": None,
+    "deadlines.calendar": "/deadlines/",
+    "reasons.school_page": "/reasons/",
+    "reasons.summary": "/reasons/2026-autumn/summary",
+    "reasons.bulk": None,
+    "reasons.submit": None,
+    "reasons.option_list": "/reasons/options",
+    "reasons.add_option": None,
+    "review.review_list": "/review/?kind=all",
+    "funding.index": "/funding/",
+    "funding.project_list": "/funding/projects",
+    "funding.create_project": "/funding/projects/new",
+    "funding.import_template": "/funding/import/template.xlsx",
+    "funding.fiscal_page": "/funding/fiscal",
+    "funding.record_allocation": None,
+    "library.overview": "/library/",
+    "library.search": "/library/search?q=%E9%94%A1%E5%B1%B1",
+    "library.import_start": "/library/import",
+    "library.import_file": "/library/import/poverty",
+    "library.import_template": "/library/import/poverty/template.xlsx",
+    "library.refused_rows": None,
+    "library.batch_list": "/library/batches",
 }
 PUBLIC = {"static", "accounts.login"}
+
+
+def _xishan_student(w):
+    return make_unfunded_student(w.xishan_school, "外区学生")
+
+
+def _xishan_record(w):
+    return make_funding_record(_xishan_student(w), "2026-autumn")
+
+
+def _wuxi_project(w):
+    return make_funding_project("无锡市助学金", owner_region=w.wuxi, level="local")
+
+
+def _wuxi_allocation(w):
+    return make_allocation(w.wuxi, make_funding_project("无锡测试项目", owner_region=w.province))
+
+
+def _disabled_batch_record():
+    """A pending 残疾 batch uploaded by the 残联 (not the default 扶贫 department), with one record."""
+    from factories import make_id_number, make_library_person
+    from portal.library.models import BatchStatus, LibraryBatch
+    from portal.vocab import Category
+
+    batch = LibraryBatch(category="disabled", department="disabled", status=BatchStatus.PENDING, filename="锡山.xlsx",
+                         uploaded_by_name="残联")
+    db.session.add(batch)
+    db.session.flush()
+    person = make_library_person(make_id_number("320205"), "锡山残疾人", Category.DISABLED)
+    person.batch_id = batch.id
+    db.session.commit()
+    return person
+
+
 SCOPED_ROLES = ["city", "county", "school", "department"]
 
 

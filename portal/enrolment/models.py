@@ -11,7 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.org.models import School
-from portal.vocab import Category, HardshipLevel, HardshipSource, ReviewStatus
+from portal.vocab import (Category, DibaoType, DisabilityGrade, DisabilityType, HardshipLevel, HardshipSource,
+                          LibraryFlag, PovertyStatus, ReviewStatus)
 
 
 class UploadStatus:
@@ -36,6 +37,7 @@ class EnrolmentUpload(db.Model):
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
     rows_read: Mapped[int] = mapped_column(Integer, default=0)
     students: Mapped[int] = mapped_column(Integer, default=0)
+    matched_at: Mapped[datetime | None] = mapped_column(DateTime)  # last matching of this snapshot
 
     school: Mapped[School] = relationship()
 
@@ -44,14 +46,14 @@ class EnrolmentStudent(db.Model):
     """One row of a school's enrolment file. ID numbers as in the base library: digest, cipher, mask."""
 
     __tablename__ = "enrolment_student"
-    __table_args__ = (
-        Index("ix_enrolment_student_upload_hash", "upload_id", "id_hash"),
-        Index("ix_enrolment_student_term_hash", "term", "id_hash"),
-    )
+    # One index only: a new upload's rows append to it (its upload_id is the largest), so writing a
+    # 50,000-row file costs no random B-tree inserts. Matching and look-ups go upload → ID digest; a
+    # duplicate across schools is found among library students (hardship_student), not here.
+    __table_args__ = (Index("ix_enrolment_student_upload_hash", "upload_id", "id_hash"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     upload_id: Mapped[int] = mapped_column(ForeignKey("enrolment_upload.id", ondelete="CASCADE"))
-    school_id: Mapped[int] = mapped_column(Integer, index=True)
+    school_id: Mapped[int] = mapped_column(Integer)
     term: Mapped[str] = mapped_column(String(16))
     student_no: Mapped[str | None] = mapped_column(String(32))  # 学籍号
     name: Mapped[str] = mapped_column(String(64))
@@ -73,18 +75,22 @@ class HardshipStudent(db.Model):
     """A student of the school's hardship enrolment library for a term: found by matching, or added by hand."""
 
     __tablename__ = "hardship_student"
-    __table_args__ = (UniqueConstraint("school_id", "term", "id_hash"),)
+    # (school, term, ID) serves a school's library; (ID, term) the same student at other schools. No index
+    # on term alone: every row of a term shares it, and a planner that picked it would scan the term.
+    __table_args__ = (UniqueConstraint("school_id", "term", "id_hash"),
+                      Index("ix_hardship_student_hash_term", "id_hash", "term"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
-    term: Mapped[str] = mapped_column(String(16), index=True)
-    id_hash: Mapped[bytes] = mapped_column(LargeBinary(16), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    term: Mapped[str] = mapped_column(String(16))
+    id_hash: Mapped[bytes] = mapped_column(LargeBinary(16))
     id_cipher: Mapped[bytes] = mapped_column(LargeBinary)
     id_masked: Mapped[str] = mapped_column(String(18))
     name: Mapped[str] = mapped_column(String(64))
     gender: Mapped[str | None] = mapped_column(String(1))
     birth_date: Mapped[date | None] = mapped_column(Date)
     region_prefix: Mapped[str] = mapped_column(String(6))
+    hukou_code: Mapped[str | None] = mapped_column(String(6))  # 户籍地 as the school's file or the library gave it
     student_no: Mapped[str | None] = mapped_column(String(32))
     stage: Mapped[str | None] = mapped_column(String(16))
     grade: Mapped[str | None] = mapped_column(String(32))
@@ -128,6 +134,18 @@ class HardshipStudent(db.Model):
     def review_label(self) -> str:
         return ReviewStatus.label_of(self.review_status)
 
+    @property
+    def is_manual(self) -> bool:
+        return self.source == HardshipSource.MANUAL.value
+
+    @property
+    def flags(self) -> list[LibraryFlag]:
+        marks = [(self.out_of_province, LibraryFlag.OUT_OF_PROVINCE), (self.duplicate, LibraryFlag.DUPLICATE),
+                 (self.is_manual, LibraryFlag.MANUAL), (self.name_mismatch, LibraryFlag.NAME_MISMATCH),
+                 (self.review_status == ReviewStatus.PENDING.value, LibraryFlag.PENDING),
+                 (self.review_status == ReviewStatus.REJECTED.value, LibraryFlag.REJECTED)]
+        return [flag for present, flag in marks if present]
+
 
 class HardshipCategory(db.Model):
     """One category a library student belongs to, with its details as the base library (or the school) gave them."""
@@ -145,3 +163,79 @@ class HardshipCategory(db.Model):
     disability_grade: Mapped[str | None] = mapped_column(String(4))
 
     student: Mapped[HardshipStudent] = relationship(back_populates="details")
+
+    @property
+    def label(self) -> str:
+        return Category.label_of(self.category)
+
+    @property
+    def detail_text(self) -> str:
+        """脱贫状态, 低保类型, 残疾类别与等级 as the base library gave them (or the school entered them)."""
+        parts = [PovertyStatus.label_of(self.poverty_status), DibaoType.label_of(self.dibao_type),
+                 DisabilityType.label_of(self.disability_type), DisabilityGrade.label_of(self.disability_grade)]
+        return " ".join(part for part in parts if part)
+
+
+class MatchingStatus:
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class MatchingRun(db.Model):
+    """One matching of a term's enrolment against the base library: after a school's upload (school_id set)
+    or for the whole province (school_id None). Keeps what changed, so a re-match can report it."""
+
+    __tablename__ = "matching_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    term: Mapped[str] = mapped_column(String(16), index=True)
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
+    whole_province: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default=MatchingStatus.RUNNING)
+    started_by_name: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    students: Mapped[int] = mapped_column(Integer, default=0)  # hardship students found, after the run
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    gone: Mapped[int] = mapped_column(Integer, default=0)
+    changed: Mapped[int] = mapped_column(Integer, default=0)  # categories changed
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class MatchingHit(db.Model):
+    """Scratch rows of one run: each (enrolled student, library record) pair the join found. The join runs
+    once into here; the statements that write the library read this small table, then it is emptied."""
+
+    __tablename__ = "matching_hit"
+    __table_args__ = (Index("ix_matching_hit_run_student", "run_id", "school_id", "id_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(Integer)
+    school_id: Mapped[int] = mapped_column(Integer)
+    id_hash: Mapped[bytes] = mapped_column(LargeBinary(16))
+    enrolment_student_id: Mapped[int] = mapped_column(Integer)
+    library_record_id: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(24))
+    library_name: Mapped[str | None] = mapped_column(String(64))  # only when it differs from the file's name
+    hukou_code: Mapped[str | None] = mapped_column(String(6))
+    poverty_status: Mapped[str | None] = mapped_column(String(16))
+    dibao_type: Mapped[str | None] = mapped_column(String(16))
+    disability_type: Mapped[str | None] = mapped_column(String(16))
+    disability_grade: Mapped[str | None] = mapped_column(String(4))
+
+
+class MatchingStudent(db.Model):
+    """Scratch rows of one run: the hits folded into one row per student (categories joined)."""
+
+    __tablename__ = "matching_student"
+    __table_args__ = (UniqueConstraint("run_id", "school_id", "id_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(Integer)
+    school_id: Mapped[int] = mapped_column(Integer)
+    id_hash: Mapped[bytes] = mapped_column(LargeBinary(16))
+    enrolment_student_id: Mapped[int] = mapped_column(Integer)
+    categories: Mapped[str] = mapped_column(String(128))
+    library_name: Mapped[str | None] = mapped_column(String(64))
+    hukou_code: Mapped[str | None] = mapped_column(String(6))

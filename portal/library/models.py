@@ -5,11 +5,13 @@ category's previous batch becomes 'superseded' but stays as history. So an impor
 by construction: readers and matching only ever join records of current batches."""
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, func
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.vocab import Category
+from portal.places import place_name
+from portal.vocab import (Category, Department, DibaoType, DisabilityGrade, DisabilityType, Gender, ImportStatus,
+                          PovertyStatus)
 
 
 class BatchStatus:
@@ -21,6 +23,11 @@ class BatchStatus:
 
 class LibraryBatch(db.Model):
     __tablename__ = "library_batch"
+    # At most one current batch per category, even when two confirmations race (the loser gets an error).
+    __table_args__ = (
+        Index("ux_library_batch_current", "category", unique=True,
+              sqlite_where=text("status = 'current'"), postgresql_where=text("status = 'current'")),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     category: Mapped[str] = mapped_column(String(24), index=True)  # Category
@@ -42,25 +49,37 @@ class LibraryBatch(db.Model):
     def category_label(self) -> str:
         return Category.label_of(self.category)
 
+    @property
+    def status_label(self) -> str:
+        return ImportStatus.label_of(self.status)
+
+    @property
+    def source_label(self) -> str:
+        """Who supplied the batch: a department, or the province's own centre."""
+        return Department.label_of(self.department) if self.department else "省资助中心"
+
 
 class LibraryRecord(db.Model):
     """One person as one batch lists them. The ID number is never stored in clear: id_hash is the keyed
-    digest everything joins on, id_cipher the encrypted number for showing it on request."""
+    digest everything joins on, id_cipher the encrypted number for showing it on request.
+
+    Only two secondary indexes, because every index is paid for on each row of a million-row import:
+    batch_id (rows of one batch; batch ids only grow, so inserting is an append) and id_hash (matching,
+    look-up by ID number, and the diff between two batches, which joins on id_hash and filters batch_id)."""
 
     __tablename__ = "library_record"
-    __table_args__ = (Index("ix_library_record_batch_hash", "batch_id", "id_hash"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    batch_id: Mapped[int] = mapped_column(ForeignKey("library_batch.id", ondelete="CASCADE"))
+    batch_id: Mapped[int] = mapped_column(ForeignKey("library_batch.id", ondelete="CASCADE"), index=True)
     category: Mapped[str] = mapped_column(String(24))
     id_hash: Mapped[bytes] = mapped_column(LargeBinary(16), index=True)
     id_cipher: Mapped[bytes] = mapped_column(LargeBinary)
     id_masked: Mapped[str] = mapped_column(String(18))
-    name: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(64))
     gender: Mapped[str] = mapped_column(String(1))  # Gender, from the ID number
     birth_date: Mapped[date] = mapped_column(Date)  # from the ID number
     region_prefix: Mapped[str] = mapped_column(String(6))  # where the ID was first issued
-    hukou_code: Mapped[str | None] = mapped_column(String(6), index=True)  # 户籍地, when the file gives it
+    hukou_code: Mapped[str | None] = mapped_column(String(6))  # 户籍地, when the file gives it
     poverty_status: Mapped[str | None] = mapped_column(String(16))  # PovertyStatus (建档立卡)
     dibao_type: Mapped[str | None] = mapped_column(String(16))  # DibaoType (低保)
     disability_type: Mapped[str | None] = mapped_column(String(16))  # DisabilityType (残疾)
@@ -70,3 +89,24 @@ class LibraryRecord(db.Model):
     row_number: Mapped[int] = mapped_column(Integer)  # in the imported file
 
     batch: Mapped[LibraryBatch] = relationship()
+
+    @property
+    def category_label(self) -> str:
+        return Category.label_of(self.category)
+
+    @property
+    def gender_label(self) -> str:
+        return Gender.label_of(self.gender)
+
+    @property
+    def detail_text(self) -> str:
+        """脱贫状态, 低保类型, 残疾类别与等级, 来源省份: whatever this category carries, as users read it."""
+        parts = [PovertyStatus.label_of(self.poverty_status), DibaoType.label_of(self.dibao_type),
+                 DisabilityType.label_of(self.disability_type), DisabilityGrade.label_of(self.disability_grade),
+                 self.source_province or ""]
+        return " ".join(part for part in parts if part)
+
+    @property
+    def hukou_place(self) -> str:
+        """户籍地 as the file gave it, else where the ID number was first issued."""
+        return place_name(self.hukou_code or self.region_prefix)

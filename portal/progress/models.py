@@ -1,8 +1,9 @@
 """SchoolProgress: one row per school per term. Every write that changes a figure refreshes its school's
 row (portal.progress.services), so a dashboard reads O(schools in scope) rows and never counts students."""
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -36,4 +37,18 @@ class SchoolProgress(db.Model):
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     other_province_hukou: Mapped[int] = mapped_column(Integer, default=0)  # 外省户籍 flag
     name_mismatches: Mapped[int] = mapped_column(Integer, default=0)
+    # unfunded reasons (portal.reasons): for the term, or for 中职 the term's latest month begun
+    reasons_period: Mapped[str | None] = mapped_column(String(16))
+    unfunded_with_reason: Mapped[int] = mapped_column(Integer, default=0)
+    unfunded_without_reason: Mapped[int] = mapped_column(Integer, default=0)  # 应助未助
+    reasons_status: Mapped[str | None] = mapped_column(String(16))  # SubmissionStatus
+    reasons_due: Mapped[date | None] = mapped_column(Date)  # overdue = past it and not submitted
+    # funding (portal.funding): library students with a record in any period of the term, the rest,
+    # and what the school's funded lists paid out (national projects apart, for the fiscal page)
+    funded: Mapped[int] = mapped_column(Integer, default=0)
+    unfunded: Mapped[int] = mapped_column(Integer, default=0)
+    funded_records: Mapped[int] = mapped_column(Integer, default=0)
+    incomplete_records: Mapped[int] = mapped_column(Integer, default=0)  # 003 §二(四): card/standard/date/amount
+    funded_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=0)
+    national_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=0)
     updated_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -1,0 +1,31 @@
+"""Set-based writes shared by every import and seed: counted INSERTs, ON CONFLICT inserts on either
+database, and plain-value bulk inserts.
+
+Never trust CursorResult.rowcount after an INSERT: under psycopg 3 it is -1, so rows are counted through
+RETURNING instead."""
+from sqlalchemy.dialects import postgresql, sqlite
+
+from portal.extensions import db
+
+
+def inserted(statement, column) -> int:
+    """Execute an INSERT (values or from_select) and return how many rows it wrote."""
+    return len(db.session.execute(statement.returning(column)).all())
+
+
+def upsert_insert(table):
+    """An INSERT that takes .on_conflict_do_nothing() / .on_conflict_do_update() on SQLite and PostgreSQL."""
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+def insert_plain(table: str, columns: list[str], rows: list[tuple], connection=None) -> None:
+    """Write tuples as the driver takes them, in the session's transaction, as one executemany: SQLAlchemy's
+    per-value type processing would cost more than reading the file. Callers pass values already in the
+    column's stored form (on SQLite: ISO text for dates, floats for money)."""
+    if not rows:
+        return
+    connection = connection or db.session.connection()
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    connection.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) "
+                               f"VALUES ({', '.join([mark] * len(columns))})", rows)

@@ -1,0 +1,154 @@
+"""A school's hardship enrolment library (就学信息库): the filtered table, one student, verification, the
+full ID on request, and the xlsx export. Every write refreshes the school's progress figures."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import abort
+from sqlalchemy import Select, select
+
+from portal import sheets
+from portal.audit.services import Actor, Target, record
+from portal.enrolment.common import ensure_term_open
+from portal.enrolment.models import HardshipCategory, HardshipStudent
+from portal.extensions import db
+from portal.org.models import School
+from portal.progress.services import refresh_progress
+from portal.protect import protector
+from portal.scope import Scope
+from portal.terms import Term
+from portal.vocab import AuditAction, Category, HardshipLevel, HardshipSource, LibraryFlag, ReviewStatus, Stage
+
+SORTS = {
+    "class": (HardshipStudent.class_name, HardshipStudent.name),
+    "name": (HardshipStudent.name,),
+    "student_no": (HardshipStudent.student_no,),
+    "categories": (HardshipStudent.categories, HardshipStudent.class_name),
+    "grade": (HardshipStudent.grade, HardshipStudent.class_name, HardshipStudent.name),
+}
+FLAG_CONDITIONS = {
+    LibraryFlag.OUT_OF_PROVINCE: lambda: HardshipStudent.out_of_province.is_(True),
+    LibraryFlag.DUPLICATE: lambda: HardshipStudent.duplicate.is_(True),
+    LibraryFlag.MANUAL: lambda: HardshipStudent.source == HardshipSource.MANUAL.value,
+    LibraryFlag.NAME_MISMATCH: lambda: HardshipStudent.name_mismatch.is_(True),
+    LibraryFlag.PENDING: lambda: HardshipStudent.review_status == ReviewStatus.PENDING.value,
+    LibraryFlag.REJECTED: lambda: HardshipStudent.review_status == ReviewStatus.REJECTED.value,
+    LibraryFlag.UNVERIFIED: lambda: HardshipStudent.verified_at.is_(None),
+}
+EXPORT_HEADER = ["学籍号", "姓名", "身份证件号", "学段", "年级", "班级", "类别", "类别详情", "标记", "户籍地代码",
+                 "是否在校", "是否需要资助", "困难等级", "审核状态"]
+
+
+@dataclass(frozen=True)
+class LibraryFilter:
+    class_name: str = ""
+    category: str = ""
+    flag: str = ""
+    search: str = ""
+    sort: str = "class"
+    descending: bool = False
+
+    @classmethod
+    def from_args(cls, args) -> "LibraryFilter":
+        category = args.get("category", "")
+        flag = args.get("flag", "")
+        sort = args.get("sort", "class")
+        return cls(
+            class_name=args.get("class", "").strip(),
+            category=category if category in {c.value for c in Category} else "",
+            flag=flag if flag in {f.value for f in LibraryFlag} else "",
+            search=args.get("q", "").strip(),
+            sort=sort if sort in SORTS else "class",
+            descending=args.get("order") == "desc",
+        )
+
+
+def library_students(school_id: int, term: str, filters: LibraryFilter) -> Select:
+    """The school's library for the term as the table shows it (students no longer matched are left out)."""
+    query = select(HardshipStudent).where(HardshipStudent.school_id == school_id, HardshipStudent.term == term,
+                                          HardshipStudent.active.is_(True))
+    if filters.class_name:
+        query = query.where(HardshipStudent.class_name == filters.class_name)
+    if filters.category:
+        query = query.where(HardshipStudent.categories.contains(filters.category))
+    if filters.flag:
+        query = query.where(FLAG_CONDITIONS[LibraryFlag(filters.flag)]())
+    if filters.search:
+        query = query.where(HardshipStudent.name.contains(filters.search, autoescape=True)
+                            | (HardshipStudent.student_no == filters.search))
+    order = [column.desc() if filters.descending else column for column in SORTS[filters.sort]]
+    return query.order_by(*order, HardshipStudent.id)
+
+
+def class_names(school_id: int, term: str) -> list[str]:
+    return list(db.session.scalars(
+        select(HardshipStudent.class_name).distinct()
+        .where(HardshipStudent.school_id == school_id, HardshipStudent.term == term,
+               HardshipStudent.active.is_(True), HardshipStudent.class_name.is_not(None))
+        .order_by(HardshipStudent.class_name)))
+
+
+def student_in_scope(scope: Scope, student_id: int) -> HardshipStudent:
+    student = db.session.scalar(select(HardshipStudent).where(HardshipStudent.id == student_id,
+                                                              scope.owns(HardshipStudent.school_id)))
+    if student is None:
+        abort(404)
+    return student
+
+
+def _target(student: HardshipStudent) -> Target:
+    school = student.school
+    return Target("hardship_student", str(student.id), f"{school.name} {student.name}（{student.id_masked}）",
+                  school.city_code, school.county_code, school.id)
+
+
+def verify(actor: Actor, student: HardshipStudent, in_school: bool | None, needs_aid: bool | None,
+           level: str | None) -> None:
+    """003 §二(三): whether the student is in school, needs aid, and the hardship level the school assessed."""
+    ensure_term_open(student.term)
+    level = level if level in {member.value for member in HardshipLevel} else None
+    student.in_school, student.needs_aid, student.hardship_level = in_school, needs_aid, level
+    student.verified_at = datetime.now()
+    student.verified_by_id = actor.user_id
+    record(actor, AuditAction.VERIFY_STUDENT, _target(student),
+           f"在校：{_yes_no(in_school)}；需要资助：{_yes_no(needs_aid)}；困难等级：{HardshipLevel.label_of(level) or '未填'}")
+    refresh_progress([student.school_id], student.term)
+    db.session.commit()
+
+
+def _yes_no(value: bool | None) -> str:
+    return "未填" if value is None else "是" if value else "否"
+
+
+def reveal_id(actor: Actor, student: HardshipStudent) -> str:
+    """The full ID number, on an explicit request; every reveal is in the audit log."""
+    number = protector().decrypt(student.id_cipher)
+    record(actor, AuditAction.REVEAL_ID, _target(student))
+    db.session.commit()
+    return number
+
+
+def library_xlsx(actor: Actor, school: School, term: Term) -> bytes:
+    """One row per student of the library, ID numbers masked; recorded in the audit log."""
+    students = db.session.scalars(library_students(school.id, term.code, LibraryFilter())).all()
+    details: dict[int, list[HardshipCategory]] = {}
+    for detail in db.session.scalars(
+            select(HardshipCategory).join(HardshipStudent)
+            .where(HardshipStudent.school_id == school.id, HardshipStudent.term == term.code,
+                   HardshipStudent.active.is_(True))
+            .order_by(HardshipCategory.student_id, HardshipCategory.category)):
+        details.setdefault(detail.student_id, []).append(detail)
+    rows = (_export_row(student, details.get(student.id, [])) for student in students)
+    content = sheets.stream_xlsx(EXPORT_HEADER, rows, sheet_title=f"{term.label}就学信息库")
+    record(actor, AuditAction.EXPORT, Target.of_school(school), f"{term.label}就学信息库，{len(students)} 人（证件号已脱敏）")
+    db.session.commit()
+    return content
+
+
+def _export_row(student: HardshipStudent, details: list[HardshipCategory]) -> list:
+    return [
+        student.student_no, student.name, student.id_masked, Stage.label_of(student.stage), student.grade,
+        student.class_name, student.category_labels,
+        "；".join(f"{d.label}：{d.detail_text}" for d in details if d.detail_text),
+        "、".join(flag.label for flag in student.flags), student.hukou_code,
+        _yes_no(student.in_school), _yes_no(student.needs_aid), student.hardship_level_label, student.review_label,
+    ]

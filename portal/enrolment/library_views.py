@@ -1,0 +1,105 @@
+"""Routes of a school's hardship enrolment library: the table, a student, the full ID on request, verification,
+the export, and the school's manual additions. Upper tiers reach a school's library from its school page."""
+from flask import flash, redirect, request, url_for
+from flask_login import current_user
+
+from portal.enrolment import library, manual
+from portal.enrolment.common import EnrolmentError
+from portal.enrolment.views import ALL_TIERS, bp, current_upload, refused_status, selected_term
+from portal.extensions import db
+from portal.funding import students as funding
+from portal.places import place_name
+from portal.progress.services import progress_of
+from portal.terms import current_term
+from portal.vocab import (Category, DibaoType, DisabilityGrade, DisabilityType, HardshipLevel, LibraryFlag,
+                          PovertyStatus, Role, Stage)
+from portal.web import acting, download, page_number, render, roles_required, scope, wants_fragment
+
+VOCABULARIES = {"Category": Category, "LibraryFlag": LibraryFlag, "HardshipLevel": HardshipLevel,
+                "PovertyStatus": PovertyStatus, "DibaoType": DibaoType, "DisabilityType": DisabilityType,
+                "DisabilityGrade": DisabilityGrade, "Stage": Stage}
+
+
+@bp.get("/schools/<int:school_id>/library", endpoint="library")
+@roles_required(*ALL_TIERS)
+def library_page(school_id: int):
+    school = scope().school(school_id)
+    term = selected_term()
+    filters = library.LibraryFilter.from_args(request.args)
+    # funding status and amount of the period (portal.funding), and its 未受助 filter
+    funding_period = funding.library_period(school, term)
+    funding_status = request.args.get("funding") if request.args.get("funding") in funding.STATUS_FILTERS else None
+    query = funding.with_status(library.library_students(school.id, term.code, filters), school.id, funding_period,
+                                funding_status)
+    students = db.paginate(query, page=page_number(), per_page=50, error_out=False)
+    return render("enrolment/library.html", "enrolment/_table.html", school=school, term=term, filters=filters,
+                  funding_period=funding_period, funding_status=funding_status, funding_filters=funding.STATUS_FILTERS,
+                  paid=funding.paid(school.id, funding_period, students.items),
+                  students=students, classes=library.class_names(school.id, term.code),
+                  progress=progress_of(school.id, term.code), snapshot=current_upload(school.id, term),
+                  **VOCABULARIES)
+
+
+@bp.get("/schools/<int:school_id>/library/export.xlsx")
+@roles_required(*ALL_TIERS)
+def export_library(school_id: int):
+    school = scope().school(school_id)
+    term = selected_term()
+    return download(library.library_xlsx(acting(), school, term), f"{school.name}{term.label}就学信息库.xlsx")
+
+
+def _student_page(student, status: int = 200, **context):
+    context.setdefault("history", funding.history(scope(), student))  # funding across periods (portal.funding)
+    return render("enrolment/student.html", status=status, student=student, place=place_name(
+        student.hukou_code or student.region_prefix), from_hukou=bool(student.hukou_code), error=None,
+        revealed=None, **{**VOCABULARIES, **context})
+
+
+@bp.get("/students/<int:student_id>")
+@roles_required(*ALL_TIERS)
+def student_page(student_id: int):
+    return _student_page(library.student_in_scope(scope(), student_id))
+
+
+@bp.post("/students/<int:student_id>/reveal")
+@roles_required(*ALL_TIERS)
+def reveal_id(student_id: int):
+    student = library.student_in_scope(scope(), student_id)
+    number = library.reveal_id(acting(), student)
+    if wants_fragment():
+        return render("enrolment/_id_number.html", student=student, revealed=number)
+    return _student_page(student, revealed=number)
+
+
+@bp.post("/students/<int:student_id>/verify")
+@roles_required(Role.SCHOOL)
+def verify_student(student_id: int):
+    student = library.student_in_scope(scope(), student_id)
+    answers = {name: {"1": True, "0": False}.get(request.form.get(name, "")) for name in ("in_school", "needs_aid")}
+    try:
+        library.verify(acting(), student, answers["in_school"], answers["needs_aid"], request.form.get("level"))
+    except EnrolmentError as refusal:
+        if wants_fragment():
+            return render("enrolment/_verify.html", student=student, error=refusal.message, saved=False,
+                          **VOCABULARIES)
+        return _student_page(student, refused_status(), error=refusal.message)
+    if wants_fragment():
+        return render("enrolment/_verify.html", student=student, error=None, saved=True, **VOCABULARIES)
+    flash("核实结果已保存")
+    return redirect(url_for("enrolment.student_page", student_id=student.id), 303)
+
+
+@bp.route("/add", methods=["GET", "POST"])
+@roles_required(Role.SCHOOL)
+def add_student():
+    school, term = current_user.school, current_term()
+    addition = manual.Addition.from_form(request.form) if request.method == "POST" else manual.Addition()
+    if request.method == "POST":
+        try:
+            student = manual.add_student(acting(), school, term, addition)
+        except EnrolmentError as refusal:
+            return render("enrolment/add.html", status=refused_status(), school=school, term=term,
+                          addition=addition, error=refusal.message, **VOCABULARIES)
+        flash(f"已新增 {student.name}，待{'县级' if school.county_code else '上级'}资助部门审核")
+        return redirect(url_for("enrolment.student_page", student_id=student.id), 303)
+    return render("enrolment/add.html", school=school, term=term, addition=addition, error=None, **VOCABULARIES)

@@ -1,0 +1,166 @@
+"""Manual additions (新增 / 自采集): a student the match missed, added by the school with categories, details
+and a note. It stays 待审核 until the school's reviewing authority approves it or rejects it with a reason:
+the county for its schools, the city for schools directly under it, the province for its own."""
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import abort, current_app
+from sqlalchemy import Select, and_, select
+
+from portal import idcard
+from portal.audit.services import Actor, Target, record
+from portal.enrolment import matching
+from portal.enrolment.common import EnrolmentError, ensure_term_open
+from portal.enrolment.models import HardshipCategory, HardshipStudent
+from portal.enrolment.upload import masked_student_no
+from portal.extensions import db
+from portal.org.models import School
+from portal.progress.services import refresh_progress
+from portal.protect import protector
+from portal.scope import Scope
+from portal.terms import Term
+from portal.vocab import (AuditAction, Category, DibaoType, DisabilityGrade, DisabilityType, Gender, HardshipSource,
+                          PovertyStatus, ReviewStatus, Role, Stage)
+
+DETAILS = {  # the detail a category carries, and its vocabulary
+    Category.POVERTY: (("poverty_status", PovertyStatus),),
+    Category.DIBAO: (("dibao_type", DibaoType),),
+    Category.DISABLED: (("disability_type", DisabilityType), ("disability_grade", DisabilityGrade)),
+}
+
+
+@dataclass
+class Addition:
+    """What the school's form holds, as typed."""
+
+    id_number: str = ""
+    name: str = ""
+    student_no: str = ""
+    stage: str = ""
+    grade: str = ""
+    class_name: str = ""
+    categories: list[str] = field(default_factory=list)
+    details: dict[str, str] = field(default_factory=dict)  # poverty_status, dibao_type, disability_type, …
+    note: str = ""
+
+    @classmethod
+    def from_form(cls, form) -> "Addition":
+        detail_names = [name for pairs in DETAILS.values() for name, _ in pairs]
+        return cls(
+            id_number=form.get("id_number", ""), name=form.get("name", "").strip(),
+            student_no=form.get("student_no", "").strip(), stage=form.get("stage", ""),
+            grade=form.get("grade", "").strip(), class_name=form.get("class_name", "").strip(),
+            categories=form.getlist("categories"), details={name: form.get(name, "") for name in detail_names},
+            note=form.get("note", "").strip(),
+        )
+
+
+def add_student(actor: Actor, school: School, term: Term, addition: Addition) -> HardshipStudent:
+    ensure_term_open(term)
+    number, categories = _checked(addition)
+    digest = protector().digest(number)
+    student = db.session.scalar(select(HardshipStudent).where(
+        HardshipStudent.school_id == school.id, HardshipStudent.term == term.code, HardshipStudent.id_hash == digest))
+    if student is not None and student.active and student.review_status != ReviewStatus.REJECTED.value:
+        raise EnrolmentError(f"该学生（{student.name}）已在本校{term.label}就学信息库中，无需新增")
+    if student is None:
+        student = HardshipStudent(school_id=school.id, term=term.code, id_hash=digest)
+        db.session.add(student)
+    student.id_cipher, student.id_masked = protector().encrypt(number), idcard.mask(number)
+    student.name = addition.name
+    student.student_no = masked_student_no(addition.student_no or None, number, student.id_masked)
+    student.gender = Gender.by_label()[idcard.gender(number)].value
+    student.birth_date, student.region_prefix = idcard.birth_date(number), number[:6]
+    student.stage = addition.stage if addition.stage in {s.value for s in Stage} else None
+    student.grade, student.class_name = addition.grade or None, addition.class_name or None
+    student.source, student.active = HardshipSource.MANUAL.value, True
+    student.categories = ",".join(category.value for category in categories)
+    student.out_of_province = number[:2] != current_app.config["PROVINCE_CODE"]
+    student.name_mismatch, student.library_name = False, None
+    student.note, student.review_status = addition.note, ReviewStatus.PENDING.value
+    student.review_comment = student.reviewed_at = student.reviewed_by_id = None
+    for stale in list(student.details):  # deleted first: the new rows reuse (student, category)
+        student.details.remove(stale)
+    db.session.flush()
+    student.details = [
+        HardshipCategory(category=category.value, **{name: addition.details.get(name) or None
+                                                     for name, _ in DETAILS.get(category, ())})
+        for category in categories
+    ]
+    db.session.flush()
+    touched = matching.mark_duplicates(term.code, [school.id])
+    record(actor, AuditAction.ADD_STUDENT, Target.of_school(school),
+           f"{term.label}：{student.name}（{student.id_masked}），{student.category_labels}")
+    refresh_progress({school.id} | touched, term.code)
+    db.session.commit()
+    return student
+
+
+def _checked(addition: Addition) -> tuple[str, list[Category]]:
+    try:
+        number = idcard.validate(addition.id_number)
+    except idcard.IdNumberError as refusal:
+        raise EnrolmentError(f"身份证件号：{refusal.message}") from None
+    if not addition.name:
+        raise EnrolmentError("请填写学生姓名")
+    if len(addition.name) > 64:
+        raise EnrolmentError("姓名过长")
+    known = {category.value: category for category in Category}
+    categories = [category for category in Category if category.value in addition.categories]
+    if not categories or any(code not in known for code in addition.categories):
+        raise EnrolmentError("请至少选择一个困难类别")
+    for category in categories:
+        for name, vocabulary in DETAILS.get(category, ()):
+            value = addition.details.get(name) or ""
+            if value and value not in {member.value for member in vocabulary}:
+                raise EnrolmentError(f"{category.label}的详细信息无法识别")
+    if not addition.note:
+        raise EnrolmentError("请填写说明：学生的困难情况、信息来源（如扶贫、民政、残联部门的证明）")
+    return number, categories
+
+
+# -- review by the school's authority ---------------------------------------------------------------
+def reviewed_schools(scope: Scope):
+    """The schools whose additions this user reviews: those hanging directly from the user's region."""
+    if scope.role is Role.COUNTY:
+        return School.county_code == scope.region_code
+    if scope.role is Role.CITY:
+        return and_(School.city_code == scope.region_code, School.county_code.is_(None))
+    if scope.role is Role.PROVINCE:
+        return School.city_code.is_(None)
+    return School.id.is_(None)
+
+
+def additions(scope: Scope, status: str = ReviewStatus.PENDING.value) -> Select:
+    query = (select(HardshipStudent).join(School, School.id == HardshipStudent.school_id)
+             .where(reviewed_schools(scope), scope.school_condition(),
+                    HardshipStudent.source == HardshipSource.MANUAL.value, HardshipStudent.active.is_(True)))
+    if status in {member.value for member in ReviewStatus}:
+        query = query.where(HardshipStudent.review_status == status)
+    return query.order_by(HardshipStudent.created_at, HardshipStudent.id)
+
+
+def reviewable_addition(scope: Scope, student_id: int) -> HardshipStudent:
+    student = db.session.scalar(additions(scope, "").where(HardshipStudent.id == student_id))
+    if student is None:
+        abort(404)
+    return student
+
+
+def review_addition(actor: Actor, student: HardshipStudent, approve: bool, comment: str) -> None:
+    ensure_term_open(student.term)
+    if student.review_status != ReviewStatus.PENDING.value:
+        raise EnrolmentError("该新增学生已审核过")
+    comment = (comment or "").strip()
+    if not approve and not comment:
+        raise EnrolmentError("审核不通过时请填写原因，学校将看到该原因")
+    student.review_status = (ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED).value
+    student.review_comment = comment or None
+    student.reviewed_at, student.reviewed_by_id = datetime.now(), actor.user_id
+    school = student.school
+    record(actor, AuditAction.REVIEW_STUDENT,
+           Target("hardship_student", str(student.id), f"{school.name} {student.name}（{student.id_masked}）",
+                  school.city_code, school.county_code, school.id),
+           f"{student.review_label}{'：' + comment if comment else ''}")
+    refresh_progress([student.school_id], student.term)
+    db.session.commit()

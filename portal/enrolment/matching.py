@@ -1,0 +1,265 @@
+"""Online matching (比对): a term's current enrolment joined with the base library's current records by ID digest.
+
+The join runs ONCE per run, into the scratch table matching_hit; everything else is a handful of set-based
+statements over that small table (INSERT … SELECT, UPDATE … FROM), the same on SQLite and PostgreSQL.
+HardshipStudent rows are updated in place, keyed by (school, term, ID digest), so a school's verification
+survives re-matching; students no longer matched are deactivated, never deleted. Runs inside the caller's
+transaction: a failure anywhere leaves the library as it was."""
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import (Select, and_, bindparam, case, delete, false, func, insert, literal, or_, select, true,
+                        update)
+from sqlalchemy.orm import aliased
+
+from portal.enrolment.common import same_name
+from portal.enrolment.models import (EnrolmentStudent, EnrolmentUpload, HardshipCategory, HardshipStudent,
+                                     MatchingHit, MatchingRun, MatchingStatus, MatchingStudent, UploadStatus)
+from portal.extensions import db
+from portal.library.models import BatchStatus, LibraryBatch, LibraryRecord
+from portal.vocab import Category, HardshipSource, ReviewStatus
+
+DETAIL_COLUMNS = ("poverty_status", "dibao_type", "disability_type", "disability_grade")
+
+
+@dataclass
+class MatchResult:
+    run: MatchingRun
+    touched_schools: set[int] = field(default_factory=set)  # other schools whose 学籍重复 flags changed
+
+
+def start_run(started_by: str, term: str, school_id: int | None = None, whole_province: bool = False) -> MatchingRun:
+    run = MatchingRun(term=term, school_id=school_id, whole_province=whole_province, started_by_name=started_by,
+                      started_at=datetime.now(), status=MatchingStatus.RUNNING)
+    db.session.add(run)
+    db.session.flush()
+    return run
+
+
+def match(run: MatchingRun, school_ids: list[int] | None = None) -> MatchResult:
+    """Match the run's term for these schools (None: every school), in the current transaction."""
+    term, now = run.term, datetime.now()
+    ids = sorted(set(school_ids)) if school_ids is not None else None
+    _collect_hits(run.id, term, ids)
+    _fold_hits(run.id)
+    run.new, run.changed, run.gone = _count_changes(run.id, term, ids)
+    _deactivate_gone(run.id, term, ids)
+    _update_found(run.id, term, now)
+    _insert_found(run.id, term, now)
+    _write_categories(run.id, term)
+    _clear_false_name_mismatches(run.id, term)
+    touched = mark_duplicates(term, ids)
+    stamp = update(EnrolmentUpload).where(EnrolmentUpload.term == term, EnrolmentUpload.status == UploadStatus.CURRENT)
+    db.session.execute(stamp.where(EnrolmentUpload.school_id.in_(ids)) if ids is not None else stamp,
+                       {"matched_at": now})
+    run.students = db.session.scalar(select(func.count()).where(MatchingStudent.run_id == run.id))
+    db.session.execute(delete(MatchingHit).where(MatchingHit.run_id == run.id))
+    db.session.execute(delete(MatchingStudent).where(MatchingStudent.run_id == run.id))
+    run.status, run.finished_at = MatchingStatus.DONE, datetime.now()
+    return MatchResult(run, touched - set(ids or ()))
+
+
+def _collect_hits(run_id: int, term: str, ids: list[int] | None) -> None:
+    """The one join: enrolled students of current uploads × records of current library batches."""
+    student, upload, record, batch = EnrolmentStudent, EnrolmentUpload, LibraryRecord, LibraryBatch
+    found = (
+        select(literal(run_id), student.school_id, student.id_hash, student.id, record.id, record.category,
+               case((record.name != student.name, record.name), else_=None), record.hukou_code,
+               *(getattr(record, column) for column in DETAIL_COLUMNS))
+        .select_from(upload)
+        .join(student, student.upload_id == upload.id)
+        .join(record, record.id_hash == student.id_hash)
+        .join(batch, batch.id == record.batch_id)
+        .where(upload.term == term, upload.status == UploadStatus.CURRENT, batch.status == BatchStatus.CURRENT)
+    )
+    if ids is not None:
+        found = found.where(upload.school_id.in_(ids))
+    db.session.execute(insert(MatchingHit).from_select(
+        ["run_id", "school_id", "id_hash", "enrolment_student_id", "library_record_id", "category", "library_name",
+         "hukou_code", *DETAIL_COLUMNS], found))
+
+
+def categories_joined(category_column):
+    """Category codes of a group, joined by "," in the vocabulary's order (no string_agg: portable, stable)."""
+    joined = literal("")
+    for category in Category:
+        joined = joined + func.max(case((category_column == category.value, category.value + ","), else_=""))
+    return func.rtrim(joined, ",")
+
+
+def _fold_hits(run_id: int) -> None:
+    hit = MatchingHit
+    folded = (
+        select(literal(run_id), hit.school_id, hit.id_hash, func.min(hit.enrolment_student_id),
+               categories_joined(hit.category), func.max(hit.library_name), func.max(hit.hukou_code))
+        .where(hit.run_id == run_id)
+        .group_by(hit.school_id, hit.id_hash)
+    )
+    db.session.execute(insert(MatchingStudent).from_select(
+        ["run_id", "school_id", "id_hash", "enrolment_student_id", "categories", "library_name", "hukou_code"], folded))
+
+
+def _same_student(term: str):
+    found = MatchingStudent
+    return and_(HardshipStudent.school_id == found.school_id, HardshipStudent.term == term,
+                HardshipStudent.id_hash == found.id_hash)
+
+
+def _was_matched():
+    return and_(HardshipStudent.active.is_(True), HardshipStudent.source == HardshipSource.MATCHED.value)
+
+
+def _in_scope(term: str, ids: list[int] | None):
+    condition = HardshipStudent.term == term
+    return and_(condition, HardshipStudent.school_id.in_(ids)) if ids is not None else condition
+
+
+def _gone(run_id: int, term: str, ids: list[int] | None):
+    still_found = select(MatchingStudent.id).where(MatchingStudent.run_id == run_id, _same_student(term)).exists()
+    return and_(_in_scope(term, ids), _was_matched(), ~still_found)
+
+
+def _count_changes(run_id: int, term: str, ids: list[int] | None) -> tuple[int, int, int]:
+    found = MatchingStudent
+    known = select(HardshipStudent.id).where(_same_student(term), _was_matched()).exists()
+    new = db.session.scalar(select(func.count()).where(found.run_id == run_id, ~known))
+    changed = db.session.scalar(
+        select(func.count()).select_from(found).join(HardshipStudent, _same_student(term))
+        .where(found.run_id == run_id, _was_matched(), HardshipStudent.categories != found.categories))
+    gone = db.session.scalar(select(func.count()).select_from(HardshipStudent).where(_gone(run_id, term, ids)))
+    return new, changed, gone
+
+
+def _deactivate_gone(run_id: int, term: str, ids: list[int] | None) -> None:
+    db.session.execute(update(HardshipStudent).where(_gone(run_id, term, ids)).values(active=False))
+
+
+def _out_of_province(region_prefix):
+    return func.substr(region_prefix, 1, 2) != current_app.config["PROVINCE_CODE"]
+
+
+def _update_found(run_id: int, term: str, now: datetime) -> None:
+    """Students already in the library (found before, deactivated, or added by hand) take the new match."""
+    found, student, row = MatchingStudent, EnrolmentStudent, HardshipStudent
+    hukou = func.coalesce(student.hukou_code, found.hukou_code)
+    # Only rows with something new are written: a re-match of an unchanged province rewrites nothing.
+    differs = or_(row.active.is_(False), row.source != HardshipSource.MATCHED.value,
+                  row.categories != found.categories, row.name != student.name,
+                  *(getattr(row, column).is_distinct_from(getattr(student, column))
+                    for column in ("student_no", "stage", "grade", "class_name", "region_prefix")),
+                  row.hukou_code.is_distinct_from(hukou), row.library_name.is_distinct_from(found.library_name))
+    db.session.execute(
+        update(row)
+        .where(_same_student(term), found.run_id == run_id, student.id == found.enrolment_student_id, differs)
+        .values(name=student.name, gender=student.gender, birth_date=student.birth_date,
+                region_prefix=student.region_prefix, student_no=student.student_no, stage=student.stage,
+                grade=student.grade, class_name=student.class_name,
+                hukou_code=hukou, source=HardshipSource.MATCHED.value, categories=found.categories, active=True,
+                out_of_province=_out_of_province(student.region_prefix),
+                name_mismatch=found.library_name.is_not(None), library_name=found.library_name, matched_at=now,
+                # a pending manual addition the match now confirms needs no review any more
+                review_status=case((row.review_status == ReviewStatus.PENDING.value, None), else_=row.review_status))
+    )
+
+
+def _insert_found(run_id: int, term: str, now: datetime) -> None:
+    found, student = MatchingStudent, EnrolmentStudent
+    known = select(HardshipStudent.id).where(_same_student(term)).exists()
+    columns = {
+        "school_id": found.school_id, "term": literal(term), "id_hash": found.id_hash,
+        "id_cipher": student.id_cipher, "id_masked": student.id_masked, "name": student.name,
+        "gender": student.gender, "birth_date": student.birth_date, "region_prefix": student.region_prefix,
+        "hukou_code": func.coalesce(student.hukou_code, found.hukou_code), "student_no": student.student_no,
+        "stage": student.stage, "grade": student.grade, "class_name": student.class_name,
+        "source": literal(HardshipSource.MATCHED.value), "categories": found.categories, "active": true(),
+        "out_of_province": _out_of_province(student.region_prefix), "duplicate": false(),
+        "name_mismatch": found.library_name.is_not(None), "library_name": found.library_name,
+        "matched_at": literal(now), "created_at": literal(now),
+    }
+    rows = (select(*columns.values()).select_from(found).join(student, student.id == found.enrolment_student_id)
+            .where(found.run_id == run_id, ~known))
+    db.session.execute(insert(HardshipStudent).from_select(list(columns), rows))
+
+
+def _write_categories(run_id: int, term: str) -> None:
+    """Each found student's categories with the library's details: stale ones out, changed ones updated, new in."""
+    hit, row, detail = MatchingHit, HardshipStudent, HardshipCategory
+    hit_student = and_(row.school_id == hit.school_id, row.term == term, row.id_hash == hit.id_hash)
+    per_category = (
+        select(row.id.label("student_id"), hit.category.label("category"),
+               func.min(hit.library_record_id).label("library_record_id"),
+               *(func.max(getattr(hit, column)).label(column) for column in DETAIL_COLUMNS))
+        .select_from(hit).join(row, hit_student).where(hit.run_id == run_id)
+        .group_by(row.id, hit.category)
+    )
+    found_students = (select(row.id).join(MatchingStudent, _same_student(term))
+                      .where(MatchingStudent.run_id == run_id))
+    still_held = (select(hit.id).join(row, hit_student)
+                  .where(hit.run_id == run_id, row.id == detail.student_id, hit.category == detail.category).exists())
+    db.session.execute(delete(detail).where(detail.student_id.in_(found_students), ~still_held))
+    fresh = per_category.subquery()
+    differs = or_(detail.library_record_id.is_distinct_from(fresh.c.library_record_id),
+                  *(getattr(detail, column).is_distinct_from(fresh.c[column]) for column in DETAIL_COLUMNS))
+    db.session.execute(
+        update(detail)
+        .where(detail.student_id == fresh.c.student_id, detail.category == fresh.c.category, differs)
+        .values(library_record_id=fresh.c.library_record_id, **{column: fresh.c[column] for column in DETAIL_COLUMNS})
+    )
+    present = select(detail.id).where(detail.student_id == row.id, detail.category == hit.category).exists()
+    db.session.execute(insert(detail).from_select(
+        ["student_id", "category", "library_record_id", *DETAIL_COLUMNS], per_category.where(~present)))
+
+
+def _clear_false_name_mismatches(run_id: int, term: str) -> None:
+    """SQL compares names byte for byte; spaces and full-width forms are forgiven here, on the few that differ."""
+    row = HardshipStudent
+    differing = db.session.execute(
+        select(row.id, row.name, row.library_name).join(MatchingStudent, _same_student(term))
+        .where(MatchingStudent.run_id == run_id, row.name_mismatch.is_(True))
+    ).all()
+    forgiven = [{"row_id": row_id} for row_id, name, library_name in differing if same_name(name, library_name)]
+    if forgiven:
+        db.session.execute(
+            update(row.__table__).where(row.__table__.c.id == bindparam("row_id"))
+            .values(name_mismatch=False, library_name=None),
+            forgiven,
+        )
+
+
+def mark_duplicates(term: str, ids: list[int] | None) -> set[int]:
+    """学籍重复: the same ID active in another school's library this term (a library person enrolled at two
+    schools is matched at both). Returns the schools whose flags moved."""
+    row, other = HardshipStudent, aliased(HardshipStudent)
+    elsewhere = (select(other.id)
+                 .where(other.term == row.term, other.id_hash == row.id_hash, other.school_id != row.school_id,
+                        other.active.is_(True))
+                 .exists())
+    if ids is None:
+        scopes = [row.term == term]
+    else:
+        mine = aliased(HardshipStudent)
+        shared = select(mine.id_hash).where(mine.term == term, mine.school_id.in_(ids))
+        # the schools' own rows, then other schools' rows sharing an ID with them (two statements, so that
+        # each is answered from an index: school for the first, ID digest for the second)
+        scopes = [and_(row.term == term, row.school_id.in_(ids)),
+                  and_(row.term == term, row.id_hash.in_(shared), row.school_id.not_in(ids))]
+    touched: set[int] = set()
+    for scope in scopes:
+        becomes = and_(scope, row.duplicate.is_(False), row.active.is_(True), elsewhere)
+        ends = and_(scope, row.duplicate.is_(True), or_(row.active.is_(False), ~elsewhere))
+        touched |= set(db.session.scalars(select(row.school_id).distinct().where(or_(becomes, ends))))
+        db.session.execute(update(row).where(becomes).values(duplicate=True))
+        db.session.execute(update(row).where(ends).values(duplicate=False))
+    return touched
+
+
+def last_matching_at() -> datetime | None:
+    """When the whole province was last matched (a base-library import after it calls for a re-match)."""
+    return db.session.scalar(select(func.max(MatchingRun.finished_at))
+                             .where(MatchingRun.whole_province.is_(True), MatchingRun.status == MatchingStatus.DONE))
+
+
+def school_ids_with_uploads(term: str) -> Select:
+    return select(EnrolmentUpload.school_id).where(EnrolmentUpload.term == term,
+                                                   EnrolmentUpload.status == UploadStatus.CURRENT)

@@ -1,0 +1,317 @@
+"""A school's enrolment (学籍) file: read once, checked row by row, written as a 'pending' upload only when
+clean (the preview); confirmed in one transaction that makes it the term's snapshot, matches and refreshes
+progress. The province's bulk import (one file, many schools, a 学校标识码 column) uses the same reader."""
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask import current_app
+from sqlalchemy import bindparam, delete, select, update
+
+from portal import sheets
+from portal.audit.services import Actor, Target, record
+from portal.bulk import insert_plain
+from portal.enrolment import matching
+from portal.enrolment.checkpoint import defer_checkpoint
+from portal.enrolment.common import EnrolmentError, ensure_term_open
+from portal.enrolment.models import EnrolmentStudent, EnrolmentUpload, MatchingRun, UploadStatus
+from portal.extensions import db
+from portal.idcard import check_digit, gender as id_gender, mask
+from portal.org.models import School
+from portal.progress.services import refresh_progress
+from portal.protect import protector
+from portal.sheet_values import ID_NUMBER_LABEL, ID_NUMBER_SYNONYMS, id_number
+from portal.terms import Term
+from portal.vocab import AuditAction, Gender, Stage
+
+SCHOOL_CODE = "学校标识码"
+COLUMNS = (
+    sheets.Column("student_no", "学籍号", ("全国学籍号", "学籍辅号", "学生学籍号"), optional_value=True),
+    sheets.Column("name", "姓名", ("学生姓名",)),
+    sheets.Column("gender", "性别", optional_value=True, parse=sheets.choice(
+        Gender.labels(), {"男性": Gender.MALE.label, "女性": Gender.FEMALE.label})),
+    sheets.Column("id_number", ID_NUMBER_LABEL, ID_NUMBER_SYNONYMS, parse=id_number),
+    sheets.Column("stage", "学段", optional_value=True, parse=sheets.choice(
+        Stage.labels(), {synonym: stage.label for stage in Stage for synonym in stage.synonyms})),
+    sheets.Column("grade", "年级", ("所在年级",), optional_value=True),
+    sheets.Column("class_name", "班级", ("班级名称", "所在班级"), optional_value=True),
+    sheets.Column("entry_month", "入学年月", ("入学时间", "入学日期", "入学年份"), optional_value=True,
+                  parse=sheets.year_month),
+    sheets.Column("hukou_code", "户籍地", ("户籍地代码", "户籍所在地代码", "户口所在地代码"), required=False,
+                  optional_value=True, parse=sheets.code(6)),
+    sheets.Column("school_code", SCHOOL_CODE, ("学校代码",), required=False, optional_value=True,
+                  parse=sheets.code(10)),
+)
+(STUDENT_NO, NAME, GENDER, ID, STAGE, GRADE, CLASS, ENTRY, HUKOU, SCHOOL) = range(len(COLUMNS))
+GENDER_CODES = {member.label: member.value for member in Gender}
+STAGE_CODES = {member.label: member.value for member in Stage}
+BATCH_ROWS = 10_000
+SCHOOL_MAX_ROWS = 100_000  # one school's file: a large university has ~50,000 students
+_EXAMPLE_ID = "32010220150901001" + check_digit("32010220150901001")
+TEMPLATE_EXAMPLE = ("G" + _EXAMPLE_ID, "张小明", "男", _EXAMPLE_ID, "小学", "五年级", "五年级（2）班", "2021-09",
+                    "320102", "")
+
+
+@dataclass
+class UploadPreview:
+    """What a file holds, shown before anything becomes the snapshot; only a clean file has upload_ids."""
+
+    term: Term
+    filename: str
+    header: list[str] = field(default_factory=list)
+    rows_read: int = 0
+    students: int = 0
+    schools: int = 0
+    errors: list[sheets.RowError] = field(default_factory=list)
+    errors_total: int = 0
+    rows_refused: int = 0
+    upload_ids: list[int] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.students > 0 and self.errors_total == 0
+
+
+def template_xlsx() -> bytes:
+    return sheets.write_xlsx([column.label for column in COLUMNS], [TEMPLATE_EXAMPLE], sheet_title="学籍")
+
+
+def preview_upload(actor: Actor, school: School, term: Term, source, filename: str) -> UploadPreview:
+    """Read a school's file; when clean, keep it as the school's pending upload for the term (committed)."""
+    ensure_term_open(term)
+    try:
+        defer_checkpoint()
+        _discard_pending(school.id, term.code)
+        preview = _read(actor, source, filename, term, school)
+        if not preview.ok:
+            db.session.rollback()  # nothing written: not even the pending rows read before the first error
+            preview.upload_ids = []
+            return preview
+        db.session.commit()
+        return preview
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def confirm_upload(actor: Actor, school: School, upload_id: int) -> MatchingRun:
+    """Make a pending upload the school's snapshot: swap, match, refresh progress — one transaction."""
+    upload = db.session.get(EnrolmentUpload, upload_id)
+    if upload is None or upload.school_id != school.id or upload.status != UploadStatus.PENDING:
+        raise EnrolmentError("该文件已确认、已作废或已过期，请重新上传")
+    term = ensure_term_open(upload.term)
+    try:
+        defer_checkpoint()
+        run = _make_current(actor, [upload.id], [school.id], term)
+        record(actor, AuditAction.UPLOAD_ENROLMENT, Target.of_school(school),
+               f"{term.label}：{upload.filename}，学生 {upload.students} 人；{outcome_text(run)}")
+        db.session.commit()
+        return run
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def discard_upload(school: School, upload_id: int) -> None:
+    upload = db.session.get(EnrolmentUpload, upload_id)
+    if upload is not None and upload.school_id == school.id and upload.status == UploadStatus.PENDING:
+        _discard_pending(school.id, upload.term)
+        db.session.commit()
+
+
+def import_file(actor: Actor, source, filename: str, term: Term, school: School | None = None
+                ) -> tuple[UploadPreview, MatchingRun | None]:
+    """The command line: read and, when clean, make current at once. school=None: a file of many schools."""
+    ensure_term_open(term)
+    try:
+        defer_checkpoint()
+        if school is not None:
+            _discard_pending(school.id, term.code)
+        preview = _read(actor, source, filename, term, school)
+        if not preview.ok:
+            db.session.rollback()
+            preview.upload_ids = []
+            return preview, None
+        school_ids = list(db.session.scalars(select(EnrolmentUpload.school_id)
+                                             .where(EnrolmentUpload.id.in_(preview.upload_ids))))
+        run = _make_current(actor, preview.upload_ids, school_ids, term)
+        target = Target.of_school(school) if school else Target("enrolment", term.code, f"{term.label}学籍批量导入")
+        record(actor, AuditAction.UPLOAD_ENROLMENT, target,
+               f"{term.label}：{filename}，{preview.schools} 所学校，学生 {preview.students} 人；{outcome_text(run)}")
+        db.session.commit()
+        return preview, run
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def refused_rows(actor: Actor, school: School, term: Term, source, filename: str) -> bytes:
+    """The refused rows of a file, with their reasons; reads the file again and writes nothing."""
+    try:
+        preview = _read(actor, source, filename, term, school)
+    finally:
+        db.session.rollback()
+    return sheets.refused_rows_xlsx(preview.header, preview.errors)
+
+
+def outcome_text(run: MatchingRun) -> str:
+    return f"比对出 {run.students} 人（新增 {run.new}，移出 {run.gone}，类别变化 {run.changed}）"
+
+
+def _make_current(actor: Actor, upload_ids: list[int], school_ids: list[int], term: Term) -> MatchingRun:
+    """Swap the snapshots, match, refresh progress; the caller commits (or rolls everything back)."""
+    db.session.execute(
+        update(EnrolmentUpload)
+        .where(EnrolmentUpload.term == term.code, EnrolmentUpload.status == UploadStatus.CURRENT,
+               EnrolmentUpload.school_id.in_(school_ids))
+        .values(status=UploadStatus.SUPERSEDED))
+    db.session.execute(update(EnrolmentUpload).where(EnrolmentUpload.id.in_(upload_ids))
+                       .values(status=UploadStatus.CURRENT, confirmed_at=datetime.now()))
+    run = matching.start_run(actor.name, term.code, school_ids[0] if len(school_ids) == 1 else None)
+    result = matching.match(run, school_ids)
+    # The superseded snapshot's rows are no longer needed (its header stays as history); matching has
+    # already used them to clear 学籍重复 flags they caused elsewhere.
+    superseded = select(EnrolmentUpload.id).where(EnrolmentUpload.term == term.code,
+                                                  EnrolmentUpload.school_id.in_(school_ids),
+                                                  EnrolmentUpload.status == UploadStatus.SUPERSEDED)
+    db.session.execute(delete(EnrolmentStudent).where(EnrolmentStudent.upload_id.in_(superseded)))
+    refresh_progress(set(school_ids) | result.touched_schools, term.code)
+    return run
+
+
+def _discard_pending(school_id: int, term: str) -> None:
+    pending = select(EnrolmentUpload.id).where(EnrolmentUpload.school_id == school_id, EnrolmentUpload.term == term,
+                                               EnrolmentUpload.status == UploadStatus.PENDING)
+    db.session.execute(delete(EnrolmentStudent).where(EnrolmentStudent.upload_id.in_(pending)))
+    db.session.execute(update(EnrolmentUpload).where(EnrolmentUpload.id.in_(pending))
+                       .values(status=UploadStatus.DISCARDED))
+
+
+class _Reader:
+    """Checks the rows a batch at a time and writes them while the file is still clean."""
+
+    def __init__(self, actor: Actor, sheet: sheets.Sheet, term: Term, school: School | None):
+        self.actor, self.sheet, self.term, self.school = actor, sheet, term, school
+        self.codes = {school.code: school.id} if school else dict(
+            db.session.execute(select(School.code, School.id).where(School.active.is_(True))).all())
+        self.uploads: dict[int, EnrolmentUpload] = {}
+        self.counts: Counter[int] = Counter()
+        self.seen: dict[tuple[int, bytes], int] = {}
+        self.other_school_rows = 0
+        self.known_school_rows = 0
+        self.protector = protector()
+        self.text_dates = db.engine.dialect.name == "sqlite"  # SQLAlchemy stores a Date as "YYYY-MM-DD" there
+
+    def upload_for(self, school_id: int, filename: str) -> int:
+        upload = self.uploads.get(school_id)
+        if upload is None:
+            upload = EnrolmentUpload(school_id=school_id, term=self.term.code, status=UploadStatus.PENDING,
+                                     filename=filename, uploaded_by_id=self.actor.user_id,
+                                     uploaded_by_name=self.actor.name)
+            db.session.add(upload)
+            db.session.flush()
+            self.uploads[school_id] = upload
+        return upload.id
+
+    def schools_of(self, batch: list[tuple]) -> tuple[list[tuple], list[int]]:
+        """The rows that belong to a known school, and that school's id per row."""
+        kept, school_ids = [], []
+        if self.school is not None:
+            own, school_id = self.school.code, self.school.id
+            for row in batch:
+                if row[SCHOOL] is not None and row[SCHOOL] != own:
+                    self.other_school_rows += 1
+                    self.sheet.refuse(row, SCHOOL_CODE, f"学校标识码 {row[SCHOOL]} 不是本校（{own}），文件属于其他学校")
+                else:
+                    kept.append(row)
+            return kept, [school_id] * len(kept)
+        for row in batch:
+            school_id = self.codes.get(row[SCHOOL]) if row[SCHOOL] else None
+            if row[SCHOOL] is None:
+                self.sheet.refuse(row, SCHOOL_CODE, "不能为空：批量导入时每行都要写学校标识码")
+            elif school_id is None:
+                self.sheet.refuse(row, SCHOOL_CODE, f"学校标识码 {row[SCHOOL]} 不存在或学校已无效")
+            else:
+                kept.append(row)
+                school_ids.append(school_id)
+        return kept, school_ids
+
+    def take(self, batch: list[tuple], filename: str) -> None:
+        rows, school_ids = self.schools_of(batch)
+        self.known_school_rows += len(rows)
+        digests = self.protector.digest_many([row[ID] for row in rows])
+        unique = []
+        for row, school_id, digest in zip(rows, school_ids, digests):
+            first = self.seen.setdefault((school_id, digest), row[-1])
+            if first != row[-1]:
+                self.sheet.refuse(row, ID_NUMBER_LABEL, f"与第 {first} 行重复：同一学生在文件中出现两次")
+            else:
+                unique.append((row, school_id, digest))
+        if self.sheet.errors_total or not unique:
+            return  # the file will be refused: checking goes on, writing stops
+        ciphers = self.protector.encrypt_many([row[ID] for row, _, _ in unique])
+        uploads = {school_id: self.upload_for(school_id, filename) for school_id in set(school_ids)}
+        term, text_dates, values = self.term.code, self.text_dates, []
+        for (row, school_id, digest), cipher in zip(unique, ciphers):
+            number = row[ID]
+            masked, born, student_no = mask(number), f"{number[6:10]}-{number[10:12]}-{number[12:14]}", row[STUDENT_NO]
+            if student_no and number[:17] in student_no:
+                student_no = masked_student_no(student_no, number, masked)
+            values.append((
+                uploads[school_id], school_id, term, student_no, row[NAME],
+                GENDER_CODES[row[GENDER] or id_gender(number)], digest, cipher, masked, number[:6],
+                born if text_dates else date.fromisoformat(born), STAGE_CODES.get(row[STAGE]), row[GRADE],
+                row[CLASS], row[ENTRY], row[HUKOU], row[-1],
+            ))
+        self.counts.update(school_id for _, school_id, _ in unique)
+        insert_students(values)
+
+    def finish(self, preview: UploadPreview) -> None:
+        if self.school is not None and self.other_school_rows and not self.known_school_rows:
+            raise EnrolmentError(f"文件属于其他学校：学校标识码与本校（{self.school.code}）不符，请上传本校的学籍文件")
+        preview.students = sum(self.counts.values())
+        preview.schools = len(self.counts)
+        preview.upload_ids = [upload.id for upload in self.uploads.values()]
+        if self.uploads:
+            db.session.execute(
+                update(EnrolmentUpload.__table__).where(EnrolmentUpload.__table__.c.id == bindparam("upload"))
+                .values(students=bindparam("students"), rows_read=bindparam("read")),
+                [{"upload": upload.id, "students": self.counts[school_id],  # a school's file: all rows it had
+                  "read": preview.rows_read if self.school else self.counts[school_id]}
+                 for school_id, upload in self.uploads.items()])
+
+
+STUDENT_COLUMNS = ("upload_id", "school_id", "term", "student_no", "name", "gender", "id_hash", "id_cipher",
+                   "id_masked", "region_prefix", "birth_date", "stage", "grade", "class_name", "entry_month",
+                   "hukou_code", "row_number")
+
+
+def insert_students(rows: list[tuple]) -> None:
+    """Write STUDENT_COLUMNS tuples in the session's transaction (dates: see text_dates)."""
+    insert_plain(EnrolmentStudent.__tablename__, STUDENT_COLUMNS, rows)
+
+
+def masked_student_no(student_no: str | None, number: str, masked: str) -> str | None:
+    """A 全国学籍号 is usually "G" + the ID number: it is stored with the ID part masked, like the ID itself."""
+    if student_no and number in student_no.upper():
+        return student_no.upper().replace(number, masked)
+    return student_no
+
+
+def _read(actor: Actor, source, filename: str, term: Term, school: School | None) -> UploadPreview:
+    config = current_app.config
+    limits = {"max_bytes": config.get("UPLOAD_MAX_BYTES", sheets.MAX_BYTES),
+              "max_rows": config.get("ENROLMENT_MAX_ROWS", SCHOOL_MAX_ROWS) if school else sheets.MAX_ROWS}
+    try:
+        sheet = sheets.open_sheet(source, filename, COLUMNS, **limits)
+        if school is None and "school_code" not in sheet.columns_found:
+            raise EnrolmentError("批量导入的文件需要“学校标识码”列，用来区分各校的学生")
+        reader = _Reader(actor, sheet, term, school)
+        for batch in sheet.batches(BATCH_ROWS):
+            reader.take(batch, filename)
+    except sheets.SheetError as refusal:
+        raise EnrolmentError(refusal.message) from None
+    preview = UploadPreview(term, filename, sheet.header, sheet.rows_read, errors=sheet.errors,
+                            errors_total=sheet.errors_total, rows_refused=sheet.rows_refused)
+    reader.finish(preview)
+    return preview

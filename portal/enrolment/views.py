@@ -1,0 +1,159 @@
+"""Routes of the enrolment area: the school's upload (template → preview → confirm). The library pages are in
+library_views.py, the upper tiers' progress, review and matching pages in overview_views.py; all on this bp."""
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from portal import uploads
+from portal.enrolment import upload
+from portal.enrolment.common import EnrolmentError, is_open
+from portal.enrolment.models import EnrolmentUpload, UploadStatus
+from portal.extensions import db
+from portal.progress.services import progress_of
+from portal.terms import Term, current_term, parse_term, recent_terms
+from portal.vocab import Role
+from portal.web import acting, download, render, roles_required, scope
+
+bp = Blueprint("enrolment", __name__, url_prefix="/enrolment")
+
+UPPER_TIERS = (Role.PROVINCE, Role.CITY, Role.COUNTY)
+ALL_TIERS = (Role.SCHOOL, *UPPER_TIERS)
+
+
+def selected_term() -> Term:
+    """The term picked in the page's term selector (recent terms only), else the current one."""
+    wanted = request.values.get("term", "")
+    return next((term for term in recent_terms() if wanted in (term.code, term.label)), current_term())
+
+
+def refused_status() -> int:
+    """422 for a plain form post; htmx only swaps 2xx answers, so it gets the error fragment with 200."""
+    return 200 if request.htmx else 422
+
+
+@bp.context_processor
+def terms_context():
+    return {"recent_terms": recent_terms()}
+
+
+@bp.app_template_global()
+def term_open(code: str) -> bool:
+    return is_open(parse_term(code))
+
+
+@bp.app_template_global()
+def term_label(code: str) -> str:
+    return parse_term(code).label
+
+
+@bp.app_template_global()
+def school_progress(school_id: int):
+    """The school's figures for the current term, for the school's home page (read, never counted)."""
+    return progress_of(school_id, current_term().code)
+
+
+@bp.app_template_global()
+def elapsed(run) -> int:
+    return int(((run.finished_at or datetime.now()) - run.started_at).total_seconds())
+
+
+bp.app_template_global("current_term")(current_term)
+
+
+@bp.get("/")
+@login_required
+def index():
+    """The nav's entry: a school's own library, the upper tiers' progress page."""
+    if current_user.role == Role.SCHOOL.value:
+        return library_views.library_page(current_user.school_id)
+    if current_user.role in {role.value for role in UPPER_TIERS}:
+        return overview_views.progress_page()
+    abort(404)
+
+
+def current_upload(school_id: int, term: Term) -> EnrolmentUpload | None:
+    return db.session.scalar(select(EnrolmentUpload).where(
+        EnrolmentUpload.school_id == school_id, EnrolmentUpload.term == term.code,
+        EnrolmentUpload.status == UploadStatus.CURRENT))
+
+
+def _upload_page(status: int = 200, **context):
+    term = current_term()
+    context = {"preview": None, "token": None, "error": None, **context}
+    return render("enrolment/upload.html", "enrolment/_preview.html", status, school=current_user.school,
+                  term=term, snapshot=current_upload(current_user.school_id, term), **context)
+
+
+@bp.get("/upload")
+@roles_required(Role.SCHOOL)
+def upload_page():
+    return _upload_page()
+
+
+@bp.get("/template.xlsx")
+@roles_required(*ALL_TIERS)
+def template():
+    return download(upload.template_xlsx(), "学籍导入模板.xlsx")
+
+
+@bp.post("/upload")
+@roles_required(Role.SCHOOL)
+def upload_file():
+    token = None
+    try:
+        token, filename = uploads.stage(request.files.get("file"), current_user.id)
+        path, _ = uploads.staged(token, current_user.id)
+        preview = upload.preview_upload(acting(), current_user.school, current_term(), path, filename)
+    except (uploads.UploadError, EnrolmentError) as refusal:
+        if token:
+            uploads.discard(token, current_user.id)
+        return _upload_page(refused_status(), error=str(refusal))
+    if preview.ok or not preview.errors:
+        uploads.discard(token, current_user.id)  # kept only for the refused-rows download
+        token = None
+    return _upload_page(preview=preview, token=token)
+
+
+@bp.post("/upload/refused")
+@roles_required(Role.SCHOOL)
+def refused_rows():
+    """The refused rows of a previewed file, with a reason column, to correct and upload again."""
+    try:
+        path, filename = uploads.staged(request.form.get("token", ""), current_user.id)
+        content = upload.refused_rows(acting(), current_user.school, current_term(), path, filename)
+    except (uploads.UploadError, EnrolmentError) as refusal:
+        return _upload_page(refused_status(), error=str(refusal))
+    return download(content, "学籍导入错误行.xlsx")
+
+
+def _own_pending(upload_id: int) -> EnrolmentUpload:
+    found = db.session.scalar(select(EnrolmentUpload).where(EnrolmentUpload.id == upload_id,
+                                                            scope().owns(EnrolmentUpload.school_id)))
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.post("/upload/<int:upload_id>/confirm")
+@roles_required(Role.SCHOOL)
+def confirm_upload(upload_id: int):
+    pending = _own_pending(upload_id)
+    try:
+        run = upload.confirm_upload(acting(), current_user.school, pending.id)
+    except EnrolmentError as refusal:
+        return _upload_page(refused_status(), error=str(refusal))
+    flash(f"学籍已导入，共 {run.students} 名特殊困难学生：{upload.outcome_text(run)}")
+    return redirect(url_for("enrolment.library", school_id=current_user.school_id), 303)
+
+
+@bp.post("/upload/<int:upload_id>/discard")
+@roles_required(Role.SCHOOL)
+def discard_upload(upload_id: int):
+    upload.discard_upload(current_user.school, _own_pending(upload_id).id)
+    flash("已取消本次上传，原有学籍数据未变")
+    return redirect(url_for("enrolment.upload_page"), 303)
+
+
+from portal.enrolment import library_views, overview_views  # noqa: E402,F401  (their routes join this bp)

@@ -1,0 +1,245 @@
+"""财政资金 (003 §二(四)六): the province, cities and counties record what their budgets arranged for national
+projects each term, with the scanned budget document; each region sees allocated against disbursed.
+
+Each tier records only the money it arranges itself (the province also the central transfer it receives),
+so a region's allocated total is its own records plus those of the regions below it, never counted twice.
+Disbursed is read from SchoolProgress.national_amount, never from the records."""
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from flask import abort, current_app
+from sqlalchemy import func, select
+
+from portal.audit.services import Actor, Target, record, region_scope_codes
+from portal.extensions import db
+from portal.funding.errors import FundingError
+from portal.funding.models import FiscalAllocation, FundingProject
+from portal.org.models import Region
+from portal.progress.models import SchoolProgress
+from portal.scope import Scope
+from portal.terms import Term
+from portal.vocab import AuditAction, FundLevel, ProjectLevel, RegionLevel
+
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+MAX_AMOUNT = Decimal("100000000000")  # 千亿: above it the amount was mistyped
+# What the first bytes say the file is: only these are kept, whatever the name claims.
+DOCUMENT_KINDS = (
+    (b"%PDF-", "application/pdf", ".pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+)
+# 003's annex tables: 财政资金 operations per level, per term (month, day).
+DEADLINES = {
+    "spring": {FundLevel.CENTRAL: (4, 30), FundLevel.PROVINCE: (5, 15), FundLevel.CITY: (5, 31), FundLevel.COUNTY: (6, 15)},
+    "autumn": {FundLevel.CENTRAL: (10, 31), FundLevel.PROVINCE: (11, 15), FundLevel.CITY: (11, 30),
+               FundLevel.COUNTY: (12, 15)},
+}
+LEVELS_OF_REGION = {
+    RegionLevel.PROVINCE.value: (FundLevel.CENTRAL, FundLevel.PROVINCE),
+    RegionLevel.CITY.value: (FundLevel.CITY,),
+    RegionLevel.COUNTY.value: (FundLevel.COUNTY,),
+}
+
+
+@dataclass(frozen=True)
+class Deadline:
+    level: FundLevel
+    due: date
+    days_left: int
+
+    @property
+    def countdown(self) -> str:
+        if self.days_left < 0:
+            return f"已过 {-self.days_left} 天"
+        return "今天截止" if self.days_left == 0 else f"还剩 {self.days_left} 天"
+
+
+def deadlines(term: Term, today: date) -> list[Deadline]:
+    found = []
+    for level, (month, day) in DEADLINES[term.season].items():
+        due = date(term.year, month, day)
+        found.append(Deadline(level, due, (due - today).days))
+    return found
+
+
+def documents_folder() -> str:
+    """Outside the web root: files are only ever sent through the scoped download view."""
+    folder = os.path.join(current_app.instance_path, "budget_documents")
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    return folder
+
+
+def _region_condition(region: Region):
+    """FiscalAllocation rows recorded by this region or any region below it."""
+    if region.level == RegionLevel.PROVINCE.value:
+        return FiscalAllocation.id.is_not(None)
+    if region.level == RegionLevel.CITY.value:
+        return FiscalAllocation.city_code == region.code
+    return FiscalAllocation.county_code == region.code
+
+
+def _progress_condition(region: Region):
+    if region.level == RegionLevel.PROVINCE.value:
+        return SchoolProgress.id.is_not(None)
+    if region.level == RegionLevel.CITY.value:
+        return SchoolProgress.city_code == region.code
+    return SchoolProgress.county_code == region.code
+
+
+@dataclass
+class Balance:
+    region: Region
+    allocated: Decimal
+    disbursed: Decimal
+    by_level: dict[str, Decimal]
+
+    @property
+    def rate(self) -> str:
+        return f"{self.disbursed / self.allocated:.1%}" if self.allocated else "—"
+
+
+def balances(scope: Scope, region: Region, term: Term) -> list[Balance]:
+    """The region's allocated and disbursed totals, then the same for each region directly below it."""
+    children = list(db.session.scalars(scope.regions().where(Region.parent_code == region.code).order_by(Region.code)))
+    found = []
+    for place in [region, *children]:
+        levels = dict(db.session.execute(
+            select(FiscalAllocation.fund_level, func.sum(FiscalAllocation.amount))
+            .where(FiscalAllocation.term == term.code, _region_condition(place))
+            .group_by(FiscalAllocation.fund_level)).all())
+        disbursed = db.session.scalar(
+            select(func.coalesce(func.sum(SchoolProgress.national_amount), 0))
+            .where(SchoolProgress.term == term.code, SchoolProgress.school_active.is_(True), _progress_condition(place)))
+        by_level = {level.label: Decimal(levels.get(level.value) or 0) for level in FundLevel}
+        found.append(Balance(place, sum(by_level.values(), Decimal(0)), Decimal(disbursed or 0), by_level))
+    return found
+
+
+def allocations(scope: Scope, region: Region, term: Term) -> list[FiscalAllocation]:
+    return list(db.session.scalars(
+        select(FiscalAllocation)
+        .where(FiscalAllocation.term == term.code, _region_condition(region),
+               FiscalAllocation.region_code.in_(select(Region.code).where(scope.region_condition())))
+        .order_by(FiscalAllocation.allocated_on.desc(), FiscalAllocation.id.desc())))
+
+
+def allocation_in_scope(scope: Scope, allocation_id: int) -> FiscalAllocation:
+    found = db.session.scalar(select(FiscalAllocation).where(
+        FiscalAllocation.id == allocation_id,
+        FiscalAllocation.region_code.in_(select(Region.code).where(scope.region_condition()))))
+    if found is None:
+        abort(404)
+    return found
+
+
+def national_projects() -> list[FundingProject]:
+    return list(db.session.scalars(select(FundingProject).where(
+        FundingProject.level == ProjectLevel.NATIONAL.value, FundingProject.active.is_(True))
+        .order_by(FundingProject.name, FundingProject.id)))
+
+
+@dataclass
+class AllocationDraft:
+    project_id: str = ""
+    fund_level: str = ""
+    amount: str = ""
+    document_no: str = ""
+    allocated_on: str = ""
+    note: str = ""
+
+
+def _checked(region: Region, draft: AllocationDraft) -> dict:
+    project = db.session.get(FundingProject, int(draft.project_id)) if str(draft.project_id).isdigit() else None
+    if project is None or project.level != ProjectLevel.NATIONAL.value:
+        raise FundingError("请选择国家资助项目")
+    allowed = LEVELS_OF_REGION.get(region.level, ())
+    if draft.fund_level not in [level.value for level in allowed]:
+        raise FundingError(f"{region.name}可录入的资金级次：{'、'.join(level.label for level in allowed)}")
+    try:
+        amount = Decimal((draft.amount or "").replace(",", "").strip())
+    except InvalidOperation:
+        raise FundingError("请填写金额（元）") from None
+    if not amount.is_finite() or not 0 < amount <= MAX_AMOUNT:
+        raise FundingError("金额应大于0（单位：元），请核对")
+    document_no = " ".join((draft.document_no or "").split())
+    if not document_no or len(document_no) > 64:
+        raise FundingError("请填写预算文件文号（不超过64个字）")
+    try:
+        allocated_on = date.fromisoformat((draft.allocated_on or "").strip())
+    except ValueError:
+        raise FundingError("请填写下达日期（如 2026-10-20）") from None
+    return {"project_id": project.id, "fund_level": draft.fund_level, "amount": amount.quantize(Decimal("0.01")),
+            "document_no": document_no, "allocated_on": allocated_on, "note": (draft.note or "").strip()[:500] or None}
+
+
+def _read_document(file_storage) -> tuple[bytes, str, str, str]:
+    """(content, original name, mimetype, extension) of an uploaded scan, checked by size and first bytes."""
+    name = os.path.basename((getattr(file_storage, "filename", "") or "").replace("\\", "/"))
+    if not name:
+        raise FundingError("请上传预算文件扫描件（PDF 或图片）")
+    content = file_storage.stream.read(MAX_DOCUMENT_BYTES + 1)
+    if len(content) > MAX_DOCUMENT_BYTES:
+        raise FundingError(f"预算文件不能超过 {MAX_DOCUMENT_BYTES // 2**20} MB")
+    for magic, mimetype, extension in DOCUMENT_KINDS:
+        if content.startswith(magic):
+            return content, name[:255], mimetype, extension
+    raise FundingError("预算文件应为 PDF、PNG 或 JPG 格式的扫描件")
+
+
+def record_allocation(actor: Actor, scope: Scope, term: Term, draft: AllocationDraft, file_storage) -> FiscalAllocation:
+    """Record one allocation of the user's own region, with its budget document."""
+    region = scope.region(scope.region_code)
+    values = _checked(region, draft)
+    content, name, mimetype, extension = _read_document(file_storage)
+    key = secrets.token_hex(16) + extension
+    path = os.path.join(documents_folder(), key)
+    with open(path, "xb") as handle:
+        handle.write(content)
+    try:
+        city, county = region_scope_codes(region)
+        allocation = FiscalAllocation(region_code=region.code, city_code=city, county_code=county, term=term.code,
+                                      file_name=name, file_key=key, file_type=mimetype, file_size=len(content),
+                                      created_by_id=actor.user_id, created_by_name=actor.name, **values)
+        db.session.add(allocation)
+        db.session.flush()
+        record(actor, AuditAction.RECORD_ALLOCATION, Target.of_region(region),
+               f"{term.label} {allocation.project.name} {allocation.fund_level_label}级 {allocation.amount:,.2f} 元，"
+               f"文号 {allocation.document_no}")
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        os.remove(path)  # no row points at it
+        raise
+    return allocation
+
+
+def document(actor: Actor, allocation: FiscalAllocation) -> tuple[str, str, str]:
+    """(path, download name, mimetype) of the budget document; the viewing is recorded."""
+    if not allocation.file_key:
+        abort(404)
+    path = os.path.join(documents_folder(), os.path.basename(allocation.file_key))
+    if not os.path.exists(path):
+        abort(404)
+    region = db.session.get(Region, allocation.region_code)
+    record(actor, AuditAction.VIEW_BUDGET_DOCUMENT, Target.of_region(region), f"文号 {allocation.document_no}")
+    db.session.commit()
+    return path, allocation.file_name or os.path.basename(path), allocation.file_type or "application/octet-stream"
+
+
+def delete_allocation(actor: Actor, scope: Scope, allocation: FiscalAllocation) -> None:
+    """Only the region that recorded it may remove it (with its document)."""
+    if allocation.region_code != scope.region_code:
+        abort(404)
+    region = db.session.get(Region, allocation.region_code)
+    key = allocation.file_key
+    record(actor, AuditAction.DELETE_ALLOCATION, Target.of_region(region),
+           f"{allocation.project.name} {allocation.amount:,.2f} 元，文号 {allocation.document_no}")
+    db.session.delete(allocation)
+    db.session.commit()
+    if key:
+        path = os.path.join(documents_folder(), os.path.basename(key))
+        if os.path.exists(path):
+            os.remove(path)

@@ -1,0 +1,72 @@
+"""Routes of 财政资金: a region's allocations for a term against what its schools disbursed, the 003
+deadlines, recording an allocation with its budget document, and the document served only within scope."""
+from flask import flash, redirect, request, send_file, url_for
+
+from portal.deadlines import services as deadlines
+from portal.extensions import db
+from portal.funding import fiscal
+from portal.funding.errors import FundingError
+from portal.funding.views import UPPER_TIERS, bp
+from portal.terms import TermError, current_term, parse_term, recent_terms
+from portal.vocab import FundLevel
+from portal.web import acting, render, roles_required, scope
+
+
+def _term():
+    today = deadlines.today()
+    try:
+        return parse_term(request.values["term"]) if request.values.get("term") else current_term(today)
+    except TermError:
+        return current_term(today)
+
+
+def _fiscal_page(term, status: int = 200, draft=None, error=None):
+    region = scope().region(request.args.get("region") or scope().region_code)
+    own = scope().region(scope().region_code)
+    today = deadlines.today()
+    return render("funding/fiscal.html", status=status, term=term, terms=recent_terms(today), region=region,
+                  own=own, balances=fiscal.balances(scope(), region, term),
+                  allocations=fiscal.allocations(scope(), region, term), deadlines=fiscal.deadlines(term, today),
+                  my_levels=fiscal.LEVELS_OF_REGION.get(own.level, ()), projects=fiscal.national_projects(),
+                  draft=draft or fiscal.AllocationDraft(), error=error, FundLevel=FundLevel,
+                  max_mb=fiscal.MAX_DOCUMENT_BYTES // 2**20)
+
+
+@bp.get("/fiscal")
+@roles_required(*UPPER_TIERS)
+def fiscal_page():
+    return _fiscal_page(_term())
+
+
+@bp.post("/fiscal")
+@roles_required(*UPPER_TIERS)
+def record_allocation():
+    term = _term()
+    draft = fiscal.AllocationDraft(**{name: request.form.get(name, "") for name in fiscal.AllocationDraft.__annotations__})
+    try:
+        fiscal.record_allocation(acting(), scope(), term, draft, request.files.get("document"))
+    except FundingError as refusal:
+        db.session.rollback()
+        return _fiscal_page(term, 422, draft, str(refusal))
+    flash("财政资金信息已录入")
+    return redirect(url_for("funding.fiscal_page", term=term.code), 303)
+
+
+@bp.get("/fiscal/<int:allocation_id>/document")
+@roles_required(*UPPER_TIERS)
+def budget_document(allocation_id: int):
+    allocation = fiscal.allocation_in_scope(scope(), allocation_id)
+    path, name, mimetype = fiscal.document(acting(), allocation)
+    response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/fiscal/<int:allocation_id>/delete")
+@roles_required(*UPPER_TIERS)
+def delete_allocation(allocation_id: int):
+    allocation = fiscal.allocation_in_scope(scope(), allocation_id)
+    term = allocation.term
+    fiscal.delete_allocation(acting(), scope(), allocation)
+    flash("财政资金记录已删除")
+    return redirect(url_for("funding.fiscal_page", term=term), 303)

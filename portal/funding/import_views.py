@@ -1,0 +1,107 @@
+"""Routes that change a school's funded list: the file import (upload → preview → confirm, replace or
+append chosen explicitly), its refused rows and template, one record typed in by hand, a record deleted."""
+from flask import flash, redirect, request, url_for
+from flask_login import current_user
+
+from portal import sheets, uploads
+from portal.extensions import db
+from portal.funding import catalogue, importer, records
+from portal.funding.errors import FundingError
+from portal.funding.views import ALL_TIERS, _school_context, bp, school_and_period
+from portal.vocab import FundingImportMode, Role
+from portal.web import acting, download, render, roles_required, scope
+
+MODES = FundingImportMode
+
+
+def _import_page(school, period, status: int = 200, **context):
+    values = {"preview": None, "error": None, "token": None, "filename": None, "mode": None}
+    values.update(context)
+    return render("funding/import.html", status=status, modes=MODES, **_school_context(school, period), **values)
+
+
+@bp.route("/schools/<int:school_id>/import", methods=["GET", "POST"])
+@roles_required(Role.SCHOOL)
+def import_list(school_id: int):
+    school, period = school_and_period(school_id)
+    if request.method == "GET":
+        return _import_page(school, period)
+    mode = request.form.get("mode")
+    try:
+        importer.check_mode(mode)
+        token, filename = uploads.stage(request.files.get("file"), current_user.id)
+        path, _ = uploads.staged(token, current_user.id)
+        preview = importer.preview(school, period, mode, path, filename)
+    except (uploads.UploadError, FundingError) as refusal:
+        return _import_page(school, period, 422, error=str(refusal), mode=mode)
+    return _import_page(school, period, preview=preview, token=token, filename=filename, mode=mode)
+
+
+@bp.post("/schools/<int:school_id>/import/confirm")
+@roles_required(Role.SCHOOL)
+def confirm_import(school_id: int):
+    school, period = school_and_period(school_id)
+    token, mode = request.form.get("token", ""), request.form.get("mode")
+    try:
+        path, filename = uploads.staged(token, current_user.id)
+        done = records.import_list(acting(), school, period, mode, path, filename)
+    except (uploads.UploadError, FundingError) as refusal:
+        db.session.rollback()
+        return _import_page(school, period, 422, error=str(refusal), mode=mode)
+    uploads.discard(token, current_user.id)
+    flash(f"{period.label}资助名单已{done.mode_label}：导入 {done.records} 条，金额 {done.amount:,.2f} 元"
+          + (f"，其中 {done.incomplete} 条信息不完整" if done.incomplete else ""))
+    return redirect(url_for("funding.school_page", school_id=school.id, period=period.code), 303)
+
+
+@bp.post("/schools/<int:school_id>/import/refused")
+@roles_required(Role.SCHOOL)
+def refused_rows(school_id: int):
+    school, period = school_and_period(school_id)
+    try:
+        path, filename = uploads.staged(request.form.get("token", ""), current_user.id)
+        preview = importer.preview(school, period, request.form.get("mode"), path, filename)
+    except (uploads.UploadError, FundingError) as refusal:
+        return _import_page(school, period, 422, error=str(refusal))
+    return download(sheets.refused_rows_xlsx(preview.header, preview.errors), f"{period.label}资助名单错误行.xlsx")
+
+
+@bp.get("/import/template.xlsx")
+@roles_required(*ALL_TIERS)
+def import_template():
+    header = [column.label for column in importer.COLUMNS]
+    return download(sheets.write_xlsx(header, [importer.TEMPLATE_EXAMPLE]), "资助名单导入模板.xlsx")
+
+
+@bp.route("/schools/<int:school_id>/records/new", methods=["GET", "POST"])
+@roles_required(Role.SCHOOL)
+def add_record(school_id: int):
+    school, period = school_and_period(school_id)
+    draft, error = records.RecordDraft(), None
+    if request.method == "POST":
+        draft = records.RecordDraft(**{name: request.form.get(name, "") for name in records.RecordDraft.__annotations__})
+        try:
+            added = records.add_record(acting(), school, period, draft)
+        except FundingError as refusal:
+            db.session.rollback()
+            error = str(refusal)
+        else:
+            flash(f"已录入 {added.name} 的 {added.project.name}")
+            return redirect(url_for("funding.record_list", school_id=school.id, period=period.code), 303)
+    return render("funding/record_new.html", status=422 if error else 200, draft=draft, error=error,
+                  projects=catalogue.projects_for_school(school), **_school_context(school, period))
+
+
+@bp.post("/records/<int:record_id>/delete")
+@roles_required(Role.SCHOOL)
+def delete_record(record_id: int):
+    found = records.record_in_scope(scope(), record_id)
+    school_id, period = found.school_id, found.period
+    try:
+        records.delete_record(acting(), found)
+    except FundingError as refusal:
+        db.session.rollback()
+        flash(str(refusal))
+    else:
+        flash("资助记录已删除")
+    return redirect(url_for("funding.record_list", school_id=school_id, period=period), 303)

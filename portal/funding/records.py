@@ -1,0 +1,274 @@
+"""A school's funded list for one period: which periods it works in, the overview of a period, one record
+typed in by hand or deleted, the file import's write path, submission for review, and the export."""
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from flask import abort
+from sqlalchemy import case, delete, func, select
+
+from portal import sheets
+from portal.audit.services import Actor, Target, record
+from portal.deadlines import services as deadlines
+from portal.enrolment.models import EnrolmentStudent, EnrolmentUpload, HardshipStudent, UploadStatus
+from portal.extensions import db
+from portal.funding import importer
+from portal.funding.cells import bank_card, money, payment_date
+from portal.funding.checks import Checker
+from portal.funding.errors import FundingError
+from portal.funding.models import FundingImport, FundingProject, FundingRecord
+from portal.funding.status import funded_condition, library_condition
+from portal.funding.students import period_records
+from portal.idcard import IdNumberError, validate
+from portal.org.models import School
+from portal.progress.services import refresh_progress
+from portal.protect import protector
+from portal.review import services as review
+from portal.scope import Scope
+from portal.sheet_values import CellError
+from portal.terms import Period, TermError, current_term, parse_period
+from portal.vocab import AuditAction, FundingImportMode, SubmissionKind
+
+FUNDING = SubmissionKind.FUNDING
+
+
+# -- periods ---------------------------------------------------------------------------------------------
+def periods(school: School, today: date | None = None) -> list[Period]:
+    """The periods a school can look at: this term's and the previous term's, newest first."""
+    term = current_term(today or deadlines.today())
+    found = deadlines.school_periods(school, term) + deadlines.school_periods(school, term.previous())
+    day = today or deadlines.today()
+    return sorted((period for period in found if period.starts <= day), key=lambda period: period.starts,
+                  reverse=True) or found[:1]
+
+
+def period_for(school: School, text: str | None, today: date | None = None) -> Period:
+    """The period named in a request (default: the one the school works on now), checked for the school."""
+    if not text:
+        return deadlines.current_period(school, today or deadlines.today())
+    try:
+        period = parse_period(text)
+    except TermError as refusal:
+        raise FundingError(str(refusal)) from None
+    if period.is_month != deadlines.reports_monthly(school):
+        raise FundingError("中职学校按月填报资助名单（如 2026-10）" if deadlines.reports_monthly(school)
+                           else "本校按学期填报资助名单（如 2026秋）")
+    if period.starts > (today or deadlines.today()):
+        raise FundingError(f"{period.label}尚未开始")
+    return period
+
+
+def open_period(actor: Actor, school: School, period: Period) -> None:
+    """Before any change to the period's list: refused once submitted, approved or locked by its deadline."""
+    try:
+        review.mark_in_progress(actor, school, FUNDING, period)
+    except review.ReviewError as refusal:
+        raise FundingError(str(refusal)) from None
+
+
+# -- overview --------------------------------------------------------------------------------------------
+@dataclass
+class Overview:
+    period: Period
+    library: int = 0
+    funded: int = 0
+    records: int = 0
+    amount: Decimal = Decimal(0)
+    incomplete: int = 0
+    missing: dict[str, int] = field(default_factory=dict)  # 银行卡号 / 资助标准 / 发放时间 / 资助金额 → records
+    by_project: list[tuple] = field(default_factory=list)  # (name, level label, stages, records, students, amount)
+    imports: list[FundingImport] = field(default_factory=list)
+
+    @property
+    def unfunded(self) -> int:
+        return self.library - self.funded
+
+
+def overview(school: School, period: Period) -> Overview:
+    """One school's period at a glance (its own page may count its own rows; dashboards read progress)."""
+    found = Overview(period)
+    found.library, found.funded = db.session.execute(
+        select(func.count(HardshipStudent.id), func.coalesce(func.sum(case(
+            (funded_condition(HardshipStudent.school_id, period), 1), else_=0)), 0))
+        .where(HardshipStudent.school_id == school.id, library_condition(period))).one()
+    missing = {"银行卡号": FundingRecord.card_masked, "资助标准": FundingRecord.standard,
+               "发放时间": FundingRecord.paid_on, "资助金额": FundingRecord.amount}
+    totals = db.session.execute(
+        select(func.count(FundingRecord.id), func.coalesce(func.sum(FundingRecord.amount), 0),
+               func.coalesce(func.sum(case((FundingRecord.incomplete.is_(True), 1), else_=0)), 0),
+               *[func.coalesce(func.sum(case((column.is_(None), 1), else_=0)), 0) for column in missing.values()])
+        .where(period_records(school.id, period))).one()
+    found.records, found.amount, found.incomplete = totals[0], Decimal(totals[1]), totals[2]
+    found.missing = dict(zip(missing, totals[3:]))
+    rows = db.session.execute(
+        select(FundingProject, func.count(FundingRecord.id), func.count(func.distinct(FundingRecord.id_hash)),
+               func.coalesce(func.sum(FundingRecord.amount), 0))
+        .join(FundingRecord, FundingRecord.project_id == FundingProject.id)
+        .where(period_records(school.id, period))
+        .group_by(FundingProject.id).order_by(FundingProject.level, FundingProject.name))
+    found.by_project = [(project.name, project.level_label, project.stage_labels, count, students, Decimal(amount))
+                        for project, count, students, amount in rows]
+    found.imports = list(db.session.scalars(
+        select(FundingImport).where(FundingImport.school_id == school.id, FundingImport.period == period.code)
+        .order_by(FundingImport.id.desc()).limit(5)))
+    return found
+
+
+def blockers(school: School, period: Period) -> list[str]:
+    """What stops the school submitting the period's funded list for review."""
+    found = overview(school, period)
+    problems = []
+    if not found.records:
+        problems.append("本期尚未录入资助名单")
+    if found.incomplete:
+        problems.append(f"有 {found.incomplete} 条资助记录信息不完整（缺银行卡号、资助标准、发放时间或资助金额）")
+    return problems
+
+
+def submit(actor: Actor, school: School, period: Period) -> None:
+    try:
+        review.submit(actor, school, FUNDING, period, blockers(school, period))
+    except review.ReviewError as refusal:
+        raise FundingError(str(refusal)) from None
+    db.session.commit()
+
+
+# -- record list -----------------------------------------------------------------------------------------
+def records_query(school: School, period: Period, incomplete_only: bool = False, search: str = ""):
+    query = select(FundingRecord).where(period_records(school.id, period))
+    if incomplete_only:
+        query = query.where(FundingRecord.incomplete.is_(True))
+    if search:
+        query = query.where(FundingRecord.name.contains(search, autoescape=True))
+    return query.order_by(FundingRecord.row_number, FundingRecord.id)
+
+
+def record_in_scope(scope: Scope, record_id: int) -> FundingRecord:
+    found = db.session.scalar(select(FundingRecord).where(FundingRecord.id == record_id,
+                                                          scope.owns(FundingRecord.school_id)))
+    if found is None:
+        abort(404)
+    return found
+
+
+EXPORT_HEADER = ["身份证件号", "姓名", "资助项目", "项目类别", "资助标准", "资助金额", "发放时间", "银行卡号", "信息不完整"]
+
+
+def export(actor: Actor, school: School, period: Period) -> bytes:
+    """The period's funded list as xlsx (ID numbers and cards masked); recorded in the audit log."""
+    rows = db.session.execute(
+        select(FundingRecord, FundingProject).join(FundingProject, FundingProject.id == FundingRecord.project_id)
+        .where(period_records(school.id, period)).order_by(FundingRecord.row_number, FundingRecord.id))
+    lines = ((found.id_masked, found.name, project.name, project.level_label, found.standard, found.amount,
+              found.paid_on, found.card_masked or "", "、".join(found.missing)) for found, project in rows)
+    content = sheets.stream_xlsx(EXPORT_HEADER, lines, sheet_title=f"{period.label}资助名单")
+    record(actor, AuditAction.EXPORT, Target.of_school(school), f"{period.label}资助名单")
+    db.session.commit()
+    return content
+
+
+# -- writes ----------------------------------------------------------------------------------------------
+@dataclass
+class RecordDraft:
+    """The hand-entry form's values, as typed."""
+
+    id_number: str = ""
+    name: str = ""
+    project_id: str = ""
+    standard: str = ""
+    amount: str = ""
+    paid_on: str = ""
+    card: str = ""
+
+
+class _Refusals:
+    """Stands in for the reader's Sheet: collects what the import checks refuse in a typed-in record."""
+
+    def __init__(self):
+        self.reasons: list[str] = []
+
+    def refuse(self, _record, column: str, reason: str) -> None:
+        self.reasons.append(f"{column}：{reason}")
+
+
+def _typed(label: str, parse, raw: str):
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        return parse(raw)
+    except CellError as refusal:
+        raise FundingError(f"{label}：{refusal.reason}") from None
+
+
+def add_record(actor: Actor, school: School, period: Period, draft: RecordDraft) -> FundingRecord:
+    """One record typed in by hand: the same checks as a file row (a record of the period for the same
+    student and project already there is refused)."""
+    try:
+        id18 = validate(draft.id_number)
+    except IdNumberError as refusal:
+        raise FundingError(f"身份证件号：{refusal.message}") from None
+    name = " ".join((draft.name or "").split())
+    if not name:
+        raise FundingError("请填写姓名")
+    project = db.session.get(FundingProject, int(draft.project_id)) if str(draft.project_id).isdigit() else None
+    if project is None:
+        raise FundingError("请选择资助项目")
+    values = [_typed(label, parse, raw) for label, parse, raw in (
+        ("资助标准", money, draft.standard), ("资助金额", money, draft.amount),
+        ("发放时间", payment_date, draft.paid_on), ("银行卡号", bank_card, draft.card))]
+    open_period(actor, school, period)
+    checker = Checker(school, period, FundingImportMode.APPEND.value, students=_one_student(school, period, id18))
+    refusals = _Refusals()
+    accepted = checker.check(refusals, [(None, id18, name, project.name, *values, 0)])
+    if refusals.reasons:
+        db.session.rollback()
+        raise FundingError("；".join(refusals.reasons))
+    importer.insert_rows(school, period, accepted, actor, None)
+    record(actor, AuditAction.ADD_FUNDING_RECORD, Target.of_school(school),
+           f"{period.label} {accepted[0].id_masked} {name} {project.name} {values[1] or ''}")
+    refresh_progress([school.id], period.term.code)
+    db.session.commit()
+    return db.session.scalar(select(FundingRecord).where(period_records(school.id, period))
+                             .order_by(FundingRecord.id.desc()).limit(1))
+
+
+def _one_student(school: School, period: Period, id18: str) -> dict:
+    """The enrolment lookup of the import, for one ID (a hand entry need not load the whole school)."""
+    id_hash = protector().digest(id18)
+    current = select(EnrolmentUpload.id).where(EnrolmentUpload.school_id == school.id,
+                                               EnrolmentUpload.term == period.term.code,
+                                               EnrolmentUpload.status == UploadStatus.CURRENT)
+    row = db.session.execute(select(EnrolmentStudent.id_cipher, EnrolmentStudent.id_masked, EnrolmentStudent.stage)
+                             .where(EnrolmentStudent.upload_id.in_(current), EnrolmentStudent.id_hash == id_hash)
+                             .limit(1)).first()
+    if row is None:
+        row = db.session.execute(select(HardshipStudent.id_cipher, HardshipStudent.id_masked, HardshipStudent.stage)
+                                 .where(HardshipStudent.school_id == school.id, HardshipStudent.term == period.term.code,
+                                        HardshipStudent.id_hash == id_hash, HardshipStudent.active.is_(True))).first()
+    return {id_hash: tuple(row)} if row else {}
+
+
+def delete_record(actor: Actor, found: FundingRecord) -> None:
+    school = db.session.get(School, found.school_id)
+    period = parse_period(found.period)
+    open_period(actor, school, period)
+    detail = f"{period.label} {found.id_masked} {found.name} {found.project.name} {found.amount or ''}"
+    db.session.execute(delete(FundingRecord).where(FundingRecord.id == found.id))
+    record(actor, AuditAction.DELETE_FUNDING_RECORD, Target.of_school(school), detail)
+    refresh_progress([school.id], period.term.code)
+    db.session.commit()
+
+
+def import_list(actor: Actor, school: School, period: Period, mode: str | None, source, filename: str):
+    """The funded list file, written all or nothing; the progress figures follow in the same transaction."""
+    importer.check_mode(mode)
+    open_period(actor, school, period)
+    try:
+        done = importer.import_file(actor, school, period, mode, source, filename)
+    except FundingError:
+        db.session.rollback()
+        raise
+    refresh_progress([school.id], period.term.code)
+    db.session.commit()
+    return done

@@ -1,0 +1,52 @@
+"""Funding status of library students, computed and never stored: a student is funded in a period when a
+FundingRecord of the school and period carries their ID digest, and unfunded otherwise. These conditions
+are what every other area (reasons, progress, dashboards) builds on."""
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
+
+from portal.enrolment.models import HardshipStudent
+from portal.funding.models import FundingRecord
+from portal.terms import Period
+from portal.vocab import HardshipSource, ReviewStatus
+
+
+def library_condition(period: Period) -> ColumnElement[bool]:
+    """HardshipStudent rows that are the school's library for the period: the term's active students,
+    found by matching or added by hand and approved (a pending addition is not yet in the library)."""
+    return and_(
+        HardshipStudent.term == period.term.code,
+        HardshipStudent.active.is_(True),
+        or_(HardshipStudent.source == HardshipSource.MATCHED.value,
+            HardshipStudent.review_status == ReviewStatus.APPROVED.value),
+    )
+
+
+def funded_condition(school_id_column, period: Period) -> ColumnElement[bool]:
+    """EXISTS a record of that school and period for the HardshipStudent row's ID digest."""
+    return exists().where(
+        FundingRecord.school_id == school_id_column,
+        FundingRecord.term == period.term.code,
+        FundingRecord.period == period.code,
+        FundingRecord.id_hash == HardshipStudent.id_hash,
+    )
+
+
+def unfunded_condition(school_id_column, period: Period) -> ColumnElement[bool]:
+    return ~funded_condition(school_id_column, period)
+
+
+def unfunded_students_query(school_id: int, period: Period) -> Select:
+    """select(HardshipStudent.id) of the school's library students left unfunded in the period."""
+    return select(HardshipStudent.id).where(
+        HardshipStudent.school_id == school_id,
+        library_condition(period),
+        unfunded_condition(HardshipStudent.school_id, period),
+    )
+
+
+def funded_students_query(school_id: int, period: Period) -> Select:
+    """select(HardshipStudent.id) of the school's library students funded in the period."""
+    return select(HardshipStudent.id).where(
+        HardshipStudent.school_id == school_id,
+        library_condition(period),
+        funded_condition(HardshipStudent.school_id, period),
+    )

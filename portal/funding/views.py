@@ -1,0 +1,179 @@
+"""Routes: the project catalogue, a school's funding pages (overview, records, library status, a student's
+history), export and submission. The import and hand entry live in import_views, 财政资金 in fiscal_views;
+all three share this blueprint."""
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.deadlines import services as deadlines
+from portal.enrolment.library import student_in_scope
+from portal.extensions import db
+from portal.funding import catalogue, records, students
+from portal.funding.errors import FundingError
+from portal.org.models import School
+from portal.progress.models import SchoolProgress
+from portal.review import services as review
+from portal.terms import TermError, current_term, parse_term, recent_terms
+from portal.vocab import PeriodType, ProjectLevel, Role, Stage, SubmissionKind
+from portal.web import acting, download, page_number, render, roles_required, scope
+
+bp = Blueprint("funding", __name__, url_prefix="/funding")
+
+ALL_TIERS = (Role.PROVINCE, Role.CITY, Role.COUNTY, Role.SCHOOL)
+UPPER_TIERS = (Role.PROVINCE, Role.CITY, Role.COUNTY)
+VOCABULARIES = {"ProjectLevel": ProjectLevel, "PeriodType": PeriodType, "Stage": Stage}
+
+
+# -- catalogue -------------------------------------------------------------------------------------------
+@bp.get("/projects")
+@roles_required(*ALL_TIERS)
+def project_list():
+    level, stage = request.args.get("level") or None, request.args.get("stage") or None
+    projects = db.paginate(catalogue.visible_projects(scope(), level, stage), page=page_number(), per_page=50,
+                           error_out=False)
+    return render("funding/projects.html", "funding/_projects.html", projects=projects, level=level, stage=stage,
+                  levels=catalogue.LEVELS_BY_ROLE.get(scope().role, ()), **VOCABULARIES)
+
+
+@bp.route("/projects/new", methods=["GET", "POST"])
+@roles_required(*ALL_TIERS)
+def create_project():
+    levels = catalogue.LEVELS_BY_ROLE[scope().role]
+    draft = catalogue.ProjectDraft("", levels[0].value, [], PeriodType.TERM.value, [], PeriodType.YEAR.value)
+    error = None
+    if request.method == "POST":
+        form = request.form
+        draft = catalogue.ProjectDraft(form.get("name", ""), form.get("level", ""), form.getlist("stages"),
+                                       form.get("period_type", ""), form.getlist("standards"),
+                                       form.get("standard_per", ""), form.get("note", ""))
+        try:
+            project = catalogue.create_project(acting(), scope(), draft)
+        except FundingError as refusal:
+            db.session.rollback()
+            error = str(refusal)
+        else:
+            flash(f"已设立资助项目“{project.name}”")
+            return redirect(url_for("funding.project_list"), 303)
+    stages = current_user.school.stage_list if current_user.school else list(Stage)
+    return render("funding/project_new.html", draft=draft, levels=levels, stages=stages, error=error,
+                  status=422 if error else 200, **VOCABULARIES)
+
+
+@bp.post("/projects/<int:project_id>/active")
+@roles_required(*ALL_TIERS)
+def set_project_active(project_id: int):
+    project = catalogue.managed_project(scope(), project_id)
+    active = request.form.get("active") == "1"
+    try:
+        catalogue.set_project_active(acting(), project, active)
+    except FundingError as refusal:
+        db.session.rollback()
+        flash(str(refusal))
+    else:
+        flash(f"资助项目“{project.name}”已{'启用' if active else '停用'}")
+    return redirect(url_for("funding.project_list"), 303)
+
+
+# -- a school's funding ----------------------------------------------------------------------------------
+def school_and_period(school_id: int):
+    """The school (404 outside the scope) and the period the request names (the current one by default)."""
+    school = scope().school(school_id)
+    try:
+        period = records.period_for(school, request.values.get("period"))
+    except FundingError:
+        abort(404)
+    return school, period
+
+
+def _school_context(school, period) -> dict:
+    submission = review.current_submission(school, SubmissionKind.FUNDING, period)
+    editable, lock_reason = review.editable(school, SubmissionKind.FUNDING, period)
+    return {"school": school, "period": period, "periods": records.periods(school), "submission": submission,
+            "editable": editable and current_user.role == Role.SCHOOL.value, "lock_reason": lock_reason,
+            "due": deadlines.submission_due_date(school, SubmissionKind.FUNDING.value, period)}
+
+
+@bp.get("/")
+@roles_required(*ALL_TIERS)
+def index():
+    """A school sees its own period; upper tiers get their schools' funding figures (from progress)."""
+    if current_user.role == Role.SCHOOL.value:
+        return school_page(current_user.school_id)
+    try:
+        term = parse_term(request.args["term"]) if request.args.get("term") else current_term(deadlines.today())
+    except TermError:
+        term = current_term(deadlines.today())
+    query = (select(SchoolProgress).join(School, School.id == SchoolProgress.school_id)
+             .where(scope().school_condition(), SchoolProgress.term == term.code, School.active.is_(True))
+             .order_by(SchoolProgress.unfunded.desc(), School.code))
+    rows = db.paginate(query, page=page_number(), per_page=50, error_out=False)
+    schools = {school.id: school for school in db.session.scalars(
+        select(School).where(School.id.in_([progress.school_id for progress in rows.items])))}
+    return render("funding/index.html", "funding/_index_table.html", rows=rows, schools=schools, term=term,
+                  terms=recent_terms(deadlines.today()))
+
+
+@bp.get("/schools/<int:school_id>")
+@roles_required(*ALL_TIERS)
+def school_page(school_id: int):
+    school, period = school_and_period(school_id)
+    summary = records.overview(school, period)
+    return render("funding/school.html", overview=summary, blockers=records.blockers(school, period),
+                  **_school_context(school, period))
+
+
+@bp.get("/schools/<int:school_id>/records")
+@roles_required(*ALL_TIERS)
+def record_list(school_id: int):
+    school, period = school_and_period(school_id)
+    incomplete, search = request.args.get("incomplete") == "1", request.args.get("q", "").strip()
+    found = db.paginate(records.records_query(school, period, incomplete, search), page=page_number(), per_page=50,
+                        error_out=False)
+    return render("funding/records.html", "funding/_records.html", records=found, incomplete=incomplete,
+                  search=search, **_school_context(school, period))
+
+
+@bp.get("/schools/<int:school_id>/records.xlsx")
+@roles_required(*ALL_TIERS)
+def export_records(school_id: int):
+    school, period = school_and_period(school_id)
+    return download(records.export(acting(), school, period), f"{school.name}{period.label}资助名单.xlsx")
+
+
+@bp.get("/schools/<int:school_id>/students")
+@roles_required(*ALL_TIERS)
+def student_list(school_id: int):
+    """The library with each student's status and amount in the period, filterable to 未受助."""
+    school, period = school_and_period(school_id)
+    status = request.args.get("status") if request.args.get("status") in students.STATUS_FILTERS else None
+    search = request.args.get("q", "").strip()
+    rows = db.paginate(students.library_table(school.id, period, status, search), page=page_number(), per_page=50,
+                       error_out=False)
+    return render("funding/students.html", "funding/_students.html", rows=rows, status_filter=status, search=search,
+                  paid=students.paid(school.id, period, rows.items), filters=students.STATUS_FILTERS,
+                  **_school_context(school, period))
+
+
+@bp.get("/students/<int:student_id>")
+@roles_required(*ALL_TIERS)
+def student_history(student_id: int):
+    student = student_in_scope(scope(), student_id)  # the enrolment library's one scoped look-up
+    return render("funding/student.html", "funding/_history.html", student=student,
+                  history=students.history(scope(), student))
+
+
+@bp.post("/schools/<int:school_id>/submit")
+@roles_required(Role.SCHOOL)
+def submit(school_id: int):
+    school, period = school_and_period(school_id)
+    try:
+        records.submit(acting(), school, period)
+    except FundingError as refusal:
+        db.session.rollback()
+        flash(str(refusal))
+    else:
+        flash(f"{period.label}资助名单已提交，等待主管部门审核")
+    return redirect(url_for("funding.school_page", school_id=school.id, period=period.code), 303)
+
+
+from portal.funding import fiscal_views, import_views  # noqa: E402,F401  (their routes join this blueprint)

@@ -1,0 +1,276 @@
+"""Importing a base-library file: preview (every row checked and written as a pending batch), confirm, cancel.
+
+A preview streams the file in batches: the one reader checks the cells, duplicates within the file are
+refused, digests and ciphertexts are made per batch and the rows go to the database in bulk. One refused
+row anywhere and the pending batch is removed again: the user sees the errors and nothing is kept.
+Confirming is two UPDATEs: the pending batch becomes current and the category's previous one superseded."""
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from operator import itemgetter
+
+from flask import current_app
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from portal import sheets
+from portal.audit.services import Actor, Target, record
+from portal.extensions import db
+from portal.library import diff
+from portal.library.access import LibraryError, require_category
+from portal.library.columns import STORED_DETAILS, columns_for
+from portal.library.models import BatchStatus, LibraryBatch, LibraryRecord
+from portal.library.writer import RecordWriter
+from portal.protect import protector
+from portal.sheet_values import ID_NUMBER_LABEL
+from portal.vocab import AuditAction, Category, Role
+
+# Excel's last row is 1,048,576: a sheet filled to the bottom is a mistake (or a fill-down), not a list.
+MAX_ROWS = 1_000_000
+READ_BATCH = 10_000
+STALE_AFTER = timedelta(days=1)
+ROW_COLUMNS = ("id_hash", "id_cipher", "id_masked", "name", "gender", "birth_date", "region_prefix", "hukou_code",
+               "row_number")
+_GENDER_OF_DIGIT = {str(digit): "M" if digit % 2 else "F" for digit in range(10)}  # 17th digit: odd is male
+_MASK_STARS = "*" * 10
+
+
+@dataclass
+class ImportPreview:
+    """What the user sees after uploading: counts, refused rows, and (when acceptable) the pending batch."""
+
+    category: Category
+    filename: str
+    rows_read: int
+    header: list[str]
+    errors: list[sheets.RowError] = field(default_factory=list)
+    errors_total: int = 0
+    rows_refused: int = 0
+    batch: LibraryBatch | None = None
+    changes: diff.Samples | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.batch is not None
+
+    @property
+    def valid(self) -> int:
+        return self.rows_read - self.rows_refused
+
+
+def preview(actor: Actor, category: Category, source, filename: str, *, max_bytes: int | None = None) -> ImportPreview:
+    """Check the whole file and write it as a pending batch; raise LibraryError when the file itself is refused."""
+    require_category(actor, category)
+    sheet = _open(category, source, filename, max_bytes)
+    _discard_stale(actor, category)
+    batch = _start_batch(actor, category, filename)
+    try:
+        written = _stream(sheet, batch, category)
+    except sheets.SheetError as refusal:  # a CSV found malformed further down
+        _remove(batch)
+        raise LibraryError(refusal.message) from None
+    except BaseException:
+        _remove(batch)
+        raise
+    found = ImportPreview(category, filename, sheet.rows_read, sheet.header, sheet.errors, sheet.errors_total,
+                          sheet.rows_refused)
+    if sheet.errors_total:
+        _remove(batch)
+        return found
+    if not written:  # e.g. nothing under the header but a 合计 row: never replace a category with nothing
+        _remove(batch)
+        raise LibraryError("文件中没有可导入的数据行")
+    batch.rows_read, batch.records = sheet.rows_read, written
+    diff.store_counts(batch)
+    db.session.commit()
+    found.batch, found.changes = batch, diff.samples(batch)
+    return found
+
+
+def refused_rows(actor: Actor, category: Category, source, filename: str, *, max_bytes: int | None = None) -> bytes:
+    """The refused rows of a file as an xlsx with a reason column (the file is read again, nothing is written)."""
+    require_category(actor, category)
+    sheet = _open(category, source, filename, max_bytes)
+    seen: dict[bytes, int] = {}
+    digest_many = protector().digest_many
+    try:
+        for rows in sheet.batches(READ_BATCH):
+            _without_duplicates(sheet, rows, digest_many(map(itemgetter(1), rows)), seen)
+    except sheets.SheetError as refusal:
+        raise LibraryError(refusal.message) from None
+    return sheets.refused_rows_xlsx(sheet.header, sheet.errors)
+
+
+def confirm(actor: Actor, batch_id: int) -> LibraryBatch:
+    """The pending batch becomes the category's current batch; the previous one is kept as history."""
+    batch = _own_pending(actor, batch_id)
+    current = db.session.scalar(select(LibraryBatch).where(LibraryBatch.category == batch.category,
+                                                           LibraryBatch.status == BatchStatus.CURRENT))
+    previous_id = current.id if current else None
+    if previous_id != batch.previous_id:  # another import was confirmed since this preview
+        batch.previous_id = previous_id
+        diff.store_counts(batch)
+    db.session.execute(update(LibraryBatch).where(LibraryBatch.category == batch.category,
+                                                  LibraryBatch.status == BatchStatus.CURRENT)
+                       .values(status=BatchStatus.SUPERSEDED))
+    batch.status, batch.confirmed_at = BatchStatus.CURRENT, datetime.now()
+    record(actor, AuditAction.IMPORT_LIBRARY, Target("library_batch", str(batch.id), batch.category_label),
+           f"文件 {batch.filename}：{batch.records} 人；新增 {batch.added}，减少 {batch.removed}，变更 {batch.changed}")
+    try:
+        db.session.commit()
+    except IntegrityError:  # the one-current-batch index: someone confirmed the same category a moment ago
+        db.session.rollback()
+        raise LibraryError("同一类别刚刚有另一批数据确认导入，请重新上传预览") from None
+    refresh_statistics()
+    return batch
+
+
+def refresh_statistics() -> None:
+    """Tell the query planner how the records are spread after a batch arrives.
+
+    Without statistics SQLite guesses that `batch_id = ?` picks ten rows, and so drives matching from
+    a whole batch instead of looking each student up by id_hash. A sampled ANALYZE takes milliseconds
+    on SQLite (analysis_limit) and a fraction of a second on PostgreSQL (which samples anyway)."""
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(text("PRAGMA analysis_limit = 1000"))
+    db.session.execute(text("ANALYZE library_record"))
+    db.session.commit()
+
+
+def cancel(actor: Actor, batch_id: int) -> LibraryBatch:
+    """Drop a pending batch: its records are deleted, the batch stays in the history as cancelled."""
+    batch = _own_pending(actor, batch_id)
+    db.session.execute(delete(LibraryRecord).where(LibraryRecord.batch_id == batch.id))
+    batch.status = BatchStatus.DISCARDED
+    record(actor, AuditAction.CANCEL_LIBRARY_IMPORT, Target("library_batch", str(batch.id), batch.category_label),
+           f"文件 {batch.filename}")
+    db.session.commit()
+    return batch
+
+
+# ---------------------------------------------------------------- the streaming path
+
+
+def _open(category: Category, source, filename: str, max_bytes: int | None) -> sheets.Sheet:
+    limit = max_bytes or current_app.config.get("UPLOAD_MAX_BYTES", sheets.MAX_BYTES)
+    try:
+        return sheets.open_sheet(source, filename, columns_for(category), max_bytes=limit,
+                                 max_rows=current_app.config.get("LIBRARY_MAX_ROWS", MAX_ROWS))
+    except sheets.SheetError as refusal:
+        raise LibraryError(refusal.message) from None
+
+
+def _start_batch(actor: Actor, category: Category, filename: str) -> LibraryBatch:
+    # Committed at once: the writer's own connection inserts records that point at it.
+    current_id = db.session.scalar(select(LibraryBatch.id).where(LibraryBatch.category == category.value,
+                                                                 LibraryBatch.status == BatchStatus.CURRENT))
+    user = actor.user
+    batch = LibraryBatch(
+        category=category.value, status=BatchStatus.PENDING, filename=filename[:255], previous_id=current_id,
+        department=user.department if user is not None and user.role == Role.DEPARTMENT.value else None,
+        uploaded_by_id=actor.user_id, uploaded_by_name=actor.name, created_at=datetime.now())
+    db.session.add(batch)
+    db.session.commit()
+    return batch
+
+
+def _insert_columns(category: Category) -> tuple[list[str], list[str]]:
+    """(detail keys as the file's columns give them, database columns of a row)."""
+    details = [column.key for column in columns_for(category)[3:]]
+    stored = [key for key in details if key in STORED_DETAILS]
+    extra = ["disability_cert_cipher"] if "disability_cert" in details else []
+    return details, [*ROW_COLUMNS, *stored, *extra]
+
+
+def _stream(sheet: sheets.Sheet, batch: LibraryBatch, category: Category) -> int:
+    """Check every row; write accepted ones until the first refusal, then only keep checking."""
+    details, columns = _insert_columns(category)
+    stored_at = [3 + details.index(key) for key in columns[len(ROW_COLUMNS):] if key in details]
+    cert_at = 3 + details.index("disability_cert") if "disability_cert" in details else None
+    keep = protector()
+    seen: dict[bytes, int] = {}
+    writer = RecordWriter(columns, {"batch_id": batch.id, "category": category.value})
+    try:
+        for rows in sheet.batches(READ_BATCH):
+            ids = list(map(itemgetter(1), rows))
+            hashes = keep.digest_many(ids)
+            rows, hashes = _without_duplicates(sheet, rows, hashes, seen)
+            if sheet.errors_total:
+                continue
+            if len(rows) != len(ids):
+                ids = list(map(itemgetter(1), rows))
+            writer.write(_record_rows(writer, rows, ids, hashes, keep.encrypt_many(ids), stored_at, cert_at))
+    except BaseException:
+        writer.abort()
+        raise
+    if sheet.errors_total:
+        writer.abort()
+    else:
+        writer.finish()
+    return writer.written
+
+
+def _without_duplicates(sheet, rows: list[tuple], hashes: list[bytes], seen: dict[bytes, int]):
+    """Refuse a row whose ID number an earlier row of the file already had ("与第 N 行重复")."""
+    if len(set(hashes)) == len(hashes) and seen.keys().isdisjoint(hashes):
+        seen.update(zip(hashes, map(itemgetter(-1), rows)))
+        return rows, hashes
+    kept_rows, kept_hashes = [], []
+    for row, digest in zip(rows, hashes):
+        first = seen.get(digest)
+        if first is None:
+            seen[digest] = row[-1]
+            kept_rows.append(row)
+            kept_hashes.append(digest)
+        else:
+            sheet.refuse(row, ID_NUMBER_LABEL, f"与第 {first} 行重复")
+    return kept_rows, kept_hashes
+
+
+def _record_rows(writer: RecordWriter, rows, ids, hashes, ciphers, stored_at, cert_at) -> list[list]:
+    """The batch's database columns in the writer's order; whatever comes from the ID number is derived here."""
+    columns = [writer.blobs(hashes), writer.blobs(ciphers), [number[:4] + _MASK_STARS + number[14:] for number in ids],
+               list(map(itemgetter(0), rows)), list(map(_GENDER_OF_DIGIT.__getitem__, map(itemgetter(16), ids))),
+               [f"{number[6:10]}-{number[10:12]}-{number[12:14]}" for number in ids],
+               list(map(itemgetter(slice(0, 6)), ids)), list(map(itemgetter(2), rows)), list(map(itemgetter(-1), rows))]
+    columns += [list(map(itemgetter(position), rows)) for position in stored_at]
+    if cert_at is not None:
+        certs = list(map(itemgetter(cert_at), rows))
+        sealed = iter(writer.blobs(protector().encrypt_many([value for value in certs if value])))
+        columns.append([next(sealed) if value else None for value in certs])
+    return columns
+
+
+# ---------------------------------------------------------------- housekeeping
+
+
+def _remove(batch: LibraryBatch) -> None:
+    """Delete a pending batch and whatever of its records was committed: as if the file never came."""
+    batch_id = batch.id
+    db.session.rollback()
+    db.session.execute(delete(LibraryRecord).where(LibraryRecord.batch_id == batch_id))
+    db.session.execute(delete(LibraryBatch).where(LibraryBatch.id == batch_id))
+    db.session.commit()
+
+
+def _discard_stale(actor: Actor, category: Category) -> None:
+    """Pending batches this user left unconfirmed for this category, and anyone's abandoned a day ago."""
+    uploader = LibraryBatch.uploaded_by_id
+    mine = uploader.is_(None) if actor.user_id is None else uploader == actor.user_id
+    stale = select(LibraryBatch.id).where(
+        LibraryBatch.status == BatchStatus.PENDING,
+        ((LibraryBatch.category == category.value) & mine) | (LibraryBatch.created_at < datetime.now() - STALE_AFTER))
+    ids = list(db.session.scalars(stale))
+    if ids:
+        db.session.execute(delete(LibraryRecord).where(LibraryRecord.batch_id.in_(ids)))
+        db.session.execute(update(LibraryBatch).where(LibraryBatch.id.in_(ids)).values(status=BatchStatus.DISCARDED))
+        db.session.commit()
+
+
+def _own_pending(actor: Actor, batch_id: int) -> LibraryBatch:
+    batch = db.session.get(LibraryBatch, batch_id)
+    if batch is None or batch.uploaded_by_id != actor.user_id:
+        raise LibraryError("找不到这批待确认的数据，请重新上传")
+    if batch.status != BatchStatus.PENDING:
+        raise LibraryError("这批数据已经确认或取消，不能再次操作")
+    require_category(actor, Category(batch.category))
+    return batch

@@ -1,0 +1,233 @@
+"""The base library as it is read: the province's overview, batch history, search, one ID number revealed;
+and when the library last changed, which tells the province whether schools need matching again."""
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import Select, and_, case, distinct, func, select
+
+from portal import idcard
+from portal.audit.services import Actor, Target, record
+from portal.extensions import db
+from portal.library.access import LibraryError, batch_condition
+from portal.library.models import BatchStatus, LibraryBatch, LibraryRecord
+from portal.org.models import Region
+from portal.places import place_name
+from portal.protect import protector
+from portal.vocab import AuditAction, Category
+
+SCHOOL_AGE = (3, 22)  # years old, inclusive: from preschool to a first degree
+
+
+def last_library_change() -> datetime | None:
+    """When a base-library batch was last confirmed (every confirmation changes what matching finds)."""
+    return db.session.scalar(select(func.max(LibraryBatch.confirmed_at)))
+
+
+def library_changed_since(moment: datetime | None) -> bool:
+    """True when a batch was confirmed after `moment` (or ever, when there was no moment)."""
+    changed = last_library_change()
+    return changed is not None and (moment is None or changed > moment)
+
+
+def current_batches() -> Select:
+    return select(LibraryBatch.id).where(LibraryBatch.status == BatchStatus.CURRENT)
+
+
+def batch_history(user, category: str | None = None) -> Select:
+    """The batches an account may see, newest first (pending ones of others are not history yet)."""
+    query = select(LibraryBatch).where(batch_condition(user)).order_by(LibraryBatch.id.desc())
+    if category:
+        query = query.where(LibraryBatch.category == category)
+    return query
+
+
+# ---------------------------------------------------------------- overview
+
+
+@dataclass
+class CategoryRow:
+    category: Category
+    records: int = 0
+    school_age: int = 0
+    source: str = ""
+    batch_id: int | None = None
+    confirmed_at: datetime | None = None
+    uploaded_by: str = ""
+
+
+@dataclass
+class AreaRow:
+    code: str
+    name: str
+    persons: int = 0
+    school_age: int = 0
+    counties: list["AreaRow"] = field(default_factory=list)
+
+
+@dataclass
+class Overview:
+    categories: list[CategoryRow]
+    persons: int
+    school_age: int
+    cities: list[AreaRow]
+    elsewhere: AreaRow  # hukou (or, without one, the ID's prefix) outside the province
+    last_change: datetime | None
+    computed_for: date
+
+
+_cache: dict[tuple, Overview] = {}
+_cache_lock = threading.Lock()
+
+
+def school_age_bounds(today: date) -> tuple[date, date]:
+    """(earliest, latest) birth date of someone aged 3 to 22 today, both inclusive."""
+    youngest, oldest = SCHOOL_AGE
+    return _years_before(today, oldest + 1) + timedelta(days=1), _years_before(today, youngest)
+
+
+def overview(today: date | None = None) -> Overview:
+    """Counts over the current batches. Worked out once per library change and day: it reads every record."""
+    today = today or date.today()
+    # What identifies the library's state: batches only ever change by confirmation (or a demo seed).
+    state = tuple(db.session.execute(
+        select(func.max(LibraryBatch.id), func.sum(LibraryBatch.records), func.max(LibraryBatch.confirmed_at))
+        .where(LibraryBatch.status == BatchStatus.CURRENT)).one())
+    key = (state, today, current_app.config["PROVINCE_CODE"])
+    with _cache_lock:
+        found = _cache.get(key)
+    if found is None:
+        found = _compute_overview(today, last_library_change(), key[2])
+        with _cache_lock:
+            _cache.clear()
+            _cache[key] = found
+    return found
+
+
+def _compute_overview(today: date, last_change: datetime | None, province: str) -> Overview:
+    earliest, latest = school_age_bounds(today)
+    record = LibraryRecord
+    young = and_(record.birth_date >= earliest, record.birth_date <= latest)
+    live = record.batch_id.in_(current_batches())
+    by_category = {code: (count, school_age) for code, count, school_age in db.session.execute(
+        select(record.category, func.count(), func.sum(case((young, 1), else_=0))).where(live)
+        .group_by(record.category))}
+    batches = {batch.category: batch for batch in db.session.scalars(
+        select(LibraryBatch).where(LibraryBatch.status == BatchStatus.CURRENT))}
+    categories = []
+    for category in Category:
+        row = CategoryRow(category, *[int(value or 0) for value in by_category.get(category.value, (0, 0))])
+        if (batch := batches.get(category.value)) is not None:
+            row.source, row.batch_id = batch.source_label, batch.id
+            row.confirmed_at, row.uploaded_by = batch.confirmed_at, batch.uploaded_by_name
+        categories.append(row)
+    persons, school_age = db.session.execute(
+        select(func.count(distinct(record.id_hash)), func.count(distinct(case((young, record.id_hash)))))
+        .where(live)).one()
+    area = func.coalesce(record.hukou_code, record.region_prefix)
+    areas = db.session.execute(
+        select(area, func.count(distinct(record.id_hash)), func.count(distinct(case((young, record.id_hash)))))
+        .where(live).group_by(area)).all()
+    cities, elsewhere = _areas(areas, province)
+    return Overview(categories, int(persons), int(school_age or 0), cities, elsewhere, last_change, today)
+
+
+def _areas(rows, province: str) -> tuple[list[AreaRow], AreaRow]:
+    names = dict(db.session.execute(select(Region.code, Region.name)).all())
+    cities: dict[str, AreaRow] = {}
+    counties: dict[str, AreaRow] = {}
+    elsewhere = AreaRow("", "外省")
+    for code, persons, school_age in rows:
+        if not code.startswith(province):
+            elsewhere.persons += persons
+            elsewhere.school_age += school_age
+            continue
+        city_code = code[:4] + "00"
+        city = cities.get(city_code) or cities.setdefault(city_code, AreaRow(city_code, _name(names, city_code)))
+        city.persons += persons
+        city.school_age += school_age
+        county = counties.get(code)
+        if county is None:
+            county = counties[code] = AreaRow(code, _name(names, code) if code != city_code else "市本级（未细分到县）")
+            city.counties.append(county)
+        county.persons += persons
+        county.school_age += school_age
+    for city in cities.values():
+        city.counties.sort(key=lambda row: row.code)
+    return sorted(cities.values(), key=lambda row: row.code), elsewhere
+
+
+def _name(names: dict[str, str], code: str) -> str:
+    """Today's name from the registry; a code abolished since keeps its last national name, marked."""
+    if code in names:
+        return names[code]
+    full, enclosing = place_name(code), place_name(code[:4] + "00" if code[4:] != "00" else code[:2] + "0000")
+    short = full[len(enclosing):] if full.startswith(enclosing) and full != enclosing else full
+    return f"{short}（原区划 {code}）"
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year - years, day=28)
+
+
+# ---------------------------------------------------------------- search and reveal
+
+
+@dataclass
+class SearchResult:
+    text: str
+    by_id: bool = False
+    error: str | None = None
+    records: list[LibraryRecord] = field(default_factory=list)
+    total: int = 0
+
+    @property
+    def searched(self) -> bool:
+        return bool(self.text)
+
+
+SEARCH_LIMIT = 200
+
+
+def search(text: str) -> SearchResult:
+    """Current records by exact ID number (looked up by its digest) or by exact name."""
+    text = (text or "").strip()
+    found = SearchResult(text)
+    if not text:
+        return found
+    query = select(LibraryRecord).where(LibraryRecord.batch_id.in_(current_batches()))
+    if _looks_like_id(text):
+        found.by_id = True
+        try:
+            number = idcard.validate(text)
+        except idcard.IdNumberError as refusal:
+            found.error = refusal.message
+            return found
+        query = query.where(LibraryRecord.id_hash == protector().digest(number))
+    else:
+        query = query.where(LibraryRecord.name == text)
+    found.total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    found.records = list(db.session.scalars(
+        query.order_by(LibraryRecord.id_hash, LibraryRecord.category).limit(SEARCH_LIMIT)))
+    return found
+
+
+def _looks_like_id(text: str) -> bool:
+    squeezed = "".join(text.split())
+    return len(squeezed) >= 15 and sum(ch.isdigit() for ch in squeezed) >= 14
+
+
+def reveal(actor: Actor, record_id: int) -> tuple[LibraryRecord, str]:
+    """The full ID number of one record, written to the audit log before it is shown."""
+    found = db.session.get(LibraryRecord, record_id)
+    if found is None:
+        raise LibraryError("记录不存在")
+    number = protector().decrypt(found.id_cipher)
+    record(actor, AuditAction.REVEAL_ID, Target("library_record", str(found.id), f"{found.name} {found.id_masked}"),
+           f"基础信息库（{Category.label_of(found.category)}）")
+    db.session.commit()
+    return found, number

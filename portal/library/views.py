@@ -1,0 +1,175 @@
+"""Routes of the base library: overview, import (upload → preview → confirm or cancel), batch history, search."""
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from portal import sheets, uploads
+from portal.extensions import db
+from portal.idcard import check_digit
+from portal.library import diff, importer, services
+from portal.library.access import LibraryError, importable_categories, visible_batch
+from portal.library.columns import TEMPLATE_EXAMPLES, columns_for
+from portal.library.models import BatchStatus, LibraryBatch
+from portal.vocab import Category, Role
+from portal.web import acting, download, page_number, render, roles_required
+
+bp = Blueprint("library", __name__, url_prefix="/library")
+
+READERS = (Role.PROVINCE, Role.DEPARTMENT)
+EXAMPLE_ID = "32010220100315001" + check_digit("32010220100315001")  # a valid number for the template's example row
+
+
+def _category(code: str) -> Category:
+    """A category this account may import; any other answers 404, as if the page did not exist."""
+    try:
+        category = Category(code)
+    except ValueError:
+        abort(404)
+    if category not in importable_categories(current_user):
+        abort(404)
+    return category
+
+
+@bp.get("/")
+@roles_required(Role.PROVINCE)
+def overview():
+    return render("library/overview.html", overview=services.overview(), last_matching=_last_matching(),
+                  matching_url=_matching_url())
+
+
+def _last_matching():
+    """When the whole province was last matched; the matching module keeps that record."""
+    try:
+        from portal.enrolment.matching import last_matching_at
+    except ImportError:  # matching not installed: nothing to compare with
+        return None
+    return last_matching_at()
+
+
+def _matching_url() -> str | None:
+    """The page where the province re-matches every school (the matching module's)."""
+    try:
+        return url_for("enrolment.matching_page")
+    except BuildError:
+        return None
+
+
+# -- import: upload → preview → confirm or cancel ------------------------------------------------
+@bp.get("/import")
+@roles_required(*READERS)
+def import_start():
+    return render("library/import_start.html", categories=importable_categories(current_user))
+
+
+@bp.route("/import/<category>", methods=["GET", "POST"])
+@roles_required(*READERS)
+def import_file(category: str):
+    category = _category(category)
+    if request.method == "GET":
+        return _import_page(category)
+    try:
+        token, filename = uploads.stage(request.files.get("file"), current_user.id)
+        path, _ = uploads.staged(token, current_user.id)
+        preview = importer.preview(acting(), category, path, filename)
+    except (uploads.UploadError, LibraryError) as refusal:
+        return _import_page(category, error=str(refusal), status=422)
+    if preview.ok:
+        uploads.discard(token, current_user.id)  # the records are in the pending batch now
+        token = None
+    return _import_page(category, preview=preview, token=token, status=200 if preview.ok else 422)
+
+
+def _import_page(category: Category, preview=None, token=None, error=None, status=200):
+    pending = db.session.scalars(services.batch_history(current_user, category.value)
+                                 .where(LibraryBatch.status == BatchStatus.PENDING,
+                                        LibraryBatch.uploaded_by_id == current_user.id)).all()
+    return render("library/import.html", category=category, columns=columns_for(category), preview=preview,
+                  token=token, error=error, pending=[b for b in pending if not preview or b is not preview.batch],
+                  categories=importable_categories(current_user), status=status)
+
+
+@bp.post("/import/<category>/refused")
+@roles_required(*READERS)
+def refused_rows(category: str):
+    """The refused rows of a previewed file, with a reason column, to correct and upload again."""
+    category = _category(category)
+    try:
+        path, filename = uploads.staged(request.form.get("token", ""), current_user.id)
+        content = importer.refused_rows(acting(), category, path, filename)
+    except (uploads.UploadError, LibraryError) as refusal:
+        return _import_page(category, error=str(refusal), status=422)
+    return download(content, f"{category.label}导入错误行.xlsx")
+
+
+@bp.get("/import/<category>/template.xlsx")
+@roles_required(*READERS)
+def import_template(category: str):
+    category = _category(category)
+    columns = columns_for(category)
+    example = ["张三", EXAMPLE_ID, "320102", *TEMPLATE_EXAMPLES[category]]
+    return download(sheets.write_xlsx([column.label for column in columns], [example]), f"{category.label}导入模板.xlsx")
+
+
+@bp.post("/batches/<int:batch_id>/confirm")
+@roles_required(*READERS)
+def confirm_batch(batch_id: int):
+    batch = visible_batch(current_user, batch_id)
+    try:
+        importer.confirm(acting(), batch.id)
+    except LibraryError as refusal:
+        flash(refusal.message)
+        return redirect(url_for("library.import_file", category=batch.category), 303)
+    flash(f"{batch.category_label}数据已导入：{batch.records} 人（新增 {batch.added}，减少 {batch.removed}，"
+          f"变更 {batch.changed}），已替换原有数据")
+    return redirect(url_for("library.batch_page", batch_id=batch.id), 303)
+
+
+@bp.post("/batches/<int:batch_id>/cancel")
+@roles_required(*READERS)
+def cancel_batch(batch_id: int):
+    batch = visible_batch(current_user, batch_id)
+    try:
+        importer.cancel(acting(), batch.id)
+    except LibraryError as refusal:
+        flash(refusal.message)
+    else:
+        flash("已取消本次导入，原有数据不变")
+    return redirect(url_for("library.import_file", category=batch.category), 303)
+
+
+# -- history ------------------------------------------------------------------------------------
+@bp.get("/batches")
+@roles_required(*READERS)
+def batch_list():
+    batches = db.paginate(services.batch_history(current_user, request.args.get("category") or None),
+                          page=page_number(), per_page=50, error_out=False)
+    return render("library/batches.html", "library/_batch_table.html", batches=batches,
+                  categories=importable_categories(current_user))
+
+
+@bp.get("/batches/<int:batch_id>")
+@roles_required(*READERS)
+def batch_page(batch_id: int):
+    batch = visible_batch(current_user, batch_id)
+    kind = request.args.get("kind") if request.args.get("kind") in diff.KINDS else "added"
+    changes = diff.changes(batch, kind, page_number(), current_app.config.get("PAGE_SIZE", 50))
+    return render("library/batch.html", "library/_changes.html", batch=batch, kind=kind, changes=changes,
+                  kinds=diff.KINDS)
+
+
+# -- search and reveal --------------------------------------------------------------------------
+@bp.get("/search")
+@roles_required(Role.PROVINCE)
+def search():
+    result = services.search(request.args.get("q", ""))
+    return render("library/search.html", "library/_results.html", result=result)
+
+
+@bp.post("/records/<int:record_id>/reveal")
+@roles_required(Role.PROVINCE)
+def reveal_id(record_id: int):
+    try:
+        found, number = services.reveal(acting(), record_id)
+    except LibraryError:
+        abort(404)
+    return render("library/revealed.html", "library/_revealed.html", record=found, number=number)

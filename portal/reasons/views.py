@@ -1,0 +1,193 @@
+"""Routes: the school's unfunded-reasons page (inline saves, one reason for many, submit) and the province's
+list of standard reasons. htmx requests get the row / table / summary fragment; others the page."""
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user
+
+from portal.deadlines import services as deadlines
+from portal.extensions import db
+from portal.reasons import options, services
+from portal.review.services import ReviewError
+from portal.terms import TermError, parse_period, recent_terms
+from portal.vocab import Role
+from portal.web import acting, page_number, render, roles_required, scope, wants_fragment
+
+bp = Blueprint("reasons", __name__, url_prefix="/reasons")
+
+CHANGED = "reasons-changed"  # HX-Trigger: the summary refreshes itself when a reason is saved
+
+
+@bp.app_template_global()
+def due_next(school):
+    """For the school's home page: what is due next (with days left) and what still blocks submitting."""
+    period = deadlines.current_period(school)
+    return {"items": deadlines.next_due(school), "period": period,
+            "state": services.standing(school, period, with_missing=False)}
+
+
+def _my_school():
+    return scope().school(current_user.school_id)
+
+
+def _school_period(school, code: str | None):
+    """The period asked for, if it is one this school reports (a term, or a month for 中职); else 404."""
+    if not code:
+        return deadlines.current_period(school)
+    try:
+        period = parse_period(code)
+    except TermError:
+        abort(404)
+    if period.is_month != deadlines.reports_monthly(school):
+        abort(404)
+    return period
+
+
+def _filters(source) -> dict:
+    show = source.get("show") if source.get("show") in ("missing", "done") else None
+    return {"show": show, "class_name": source.get("class") or None, "select_all": source.get("select") == "all"}
+
+
+def _context(school, period, show=None, class_name=None, select_all=False, error=None, message=None,
+             bulk_error=None) -> dict:
+    students = db.paginate(services.student_table(school, period, show, class_name), page=page_number(),
+                           per_page=50, error_out=False)
+    periods = [p for term in recent_terms(deadlines.today(), 3) for p in deadlines.school_periods(school, term)]
+    if period not in periods:
+        periods.append(period)
+    return dict(
+        school=school, period=period, periods=periods, students=students, state=services.standing(school, period),
+        reasons=services.reasons_for([student.id for student in students.items], period),
+        options=options.active_options(), labels=options.labels(), classes=services.classes(school, period),
+        show=show, class_name=class_name, select_all=select_all, error=error, message=message, bulk_error=bulk_error,
+        today=deadlines.today(),
+    )
+
+
+@bp.get("/")
+@roles_required(Role.SCHOOL)
+def school_page():
+    school = _my_school()
+    period = _school_period(school, request.args.get("period"))
+    return render("reasons/page.html", "reasons/_table.html", **_context(school, period, **_filters(request.args)))
+
+
+@bp.get("/<period_code>/summary")
+@roles_required(Role.SCHOOL)
+def summary(period_code: str):
+    school = _my_school()
+    period = _school_period(school, period_code)
+    return render("reasons/page.html", "reasons/_summary.html", **_context(school, period))
+
+
+def _changed(response):
+    response.headers["HX-Trigger"] = CHANGED
+    return response
+
+
+@bp.post("/<period_code>/students/<int:student_id>")
+@roles_required(Role.SCHOOL)
+def save_reason(period_code: str, student_id: int):
+    school = _my_school()
+    period = _school_period(school, period_code)
+    form = request.form
+    try:
+        services.set_reason(acting(), scope(), period.code, student_id, form.get("reason", ""), form.get("note"),
+                            form.get("version", ""))
+    except (services.ReasonError, ReviewError) as refusal:
+        db.session.rollback()
+        conflict = isinstance(refusal, services.ReasonConflict)
+        draft = None if conflict else {"code": form.get("reason", ""), "note": form.get("note", ""),
+                                       "version": form.get("version", "")}
+        if wants_fragment():
+            return _row(school, period, student_id, error=str(refusal), draft=draft)
+        return render("reasons/page.html", status=409 if conflict else 422,
+                      **_context(school, period, error=str(refusal)))
+    db.session.commit()
+    if wants_fragment():
+        return _changed(_row(school, period, student_id, saved=True))
+    flash("已保存")
+    return redirect(url_for("reasons.school_page", period=period.code), 303)
+
+
+def _row(school, period, student_id: int, error=None, draft=None, saved=False):
+    student = services.row_student(scope(), school, period, student_id)
+    return render("reasons/_row.html", student=student, reason=services.reasons_for([student.id], period).get(student.id),
+                  state=services.standing(school, period, with_missing=False), options=options.active_options(),
+                  labels=options.labels(), period=period, error=error, draft=draft, saved=saved, select_all=False)
+
+
+@bp.post("/<period_code>/bulk")
+@roles_required(Role.SCHOOL)
+def bulk(period_code: str):
+    school = _my_school()
+    period = _school_period(school, period_code)
+    filters = _filters(request.form)
+    try:
+        result = services.set_reasons_bulk(acting(), scope(), school, period.code, request.form.getlist("student"),
+                                           request.form.get("reason", ""), request.form.get("note"))
+    except (services.ReasonError, ReviewError) as refusal:
+        db.session.rollback()
+        if wants_fragment():
+            return render("reasons/_table.html", **_context(school, period, **filters, bulk_error=str(refusal)))
+        return render("reasons/page.html", status=422, **_context(school, period, **filters, error=str(refusal)))
+    db.session.commit()
+    message = f"已为 {result.saved} 名学生设置原因"
+    if result.stale:
+        message += f"；以下学生的原因已被他人修改，未覆盖，请确认：{'、'.join(result.stale)}"
+    if wants_fragment():
+        return _changed(render("reasons/_table.html", **_context(school, period, **filters, message=message)))
+    flash(message)
+    return redirect(url_for("reasons.school_page", period=period.code, show=filters["show"],
+                            **{"class": filters["class_name"]}), 303)
+
+
+@bp.post("/<period_code>/submit")
+@roles_required(Role.SCHOOL)
+def submit(period_code: str):
+    school = _my_school()
+    period = _school_period(school, period_code)
+    try:
+        services.submit_period(acting(), school, period.code)
+    except (services.ReasonError, ReviewError) as refusal:
+        db.session.rollback()
+        return render("reasons/page.html", status=422, **_context(school, period, error=str(refusal)))
+    db.session.commit()
+    flash(f"{period.label}未资助原因已提交，等待主管部门审核")
+    return redirect(url_for("reasons.school_page", period=period.code), 303)
+
+
+# -- the province's list of reasons --------------------------------------------------------------------
+@bp.get("/options")
+@roles_required(Role.PROVINCE, Role.CITY, Role.COUNTY)
+def option_list():
+    return render("reasons/options.html", options=options.all_options(), error=None)
+
+
+@bp.post("/options")
+@roles_required(Role.PROVINCE)
+def add_option():
+    form = request.form
+    try:
+        options.add_option(acting(), form.get("code", ""), form.get("label", ""), form.get("needs_note") == "1",
+                           form.get("position", "100"))
+    except options.OptionError as refusal:
+        db.session.rollback()
+        return render("reasons/options.html", options=options.all_options(), error=str(refusal), status=422)
+    db.session.commit()
+    flash("已新增原因")
+    return redirect(url_for("reasons.option_list"), 303)
+
+
+@bp.post("/options/<int:option_id>")
+@roles_required(Role.PROVINCE)
+def edit_option(option_id: int):
+    option = db.session.get(options.ReasonOption, option_id) or abort(404)
+    form = request.form
+    try:
+        options.update_option(acting(), option, form.get("label", ""), form.get("needs_note") == "1",
+                              form.get("active") == "1", form.get("position", "0"))
+    except options.OptionError as refusal:
+        db.session.rollback()
+        return render("reasons/options.html", options=options.all_options(), error=str(refusal), status=422)
+    db.session.commit()
+    flash(f"已保存：{option.label}")
+    return redirect(url_for("reasons.option_list"), 303)

@@ -1,0 +1,115 @@
+"""The review list: every school in scope with its period's status, for one or both kinds, waiting-for-review
+first. Schools that have not started have no submission row, so the list starts from School (outer join).
+One SQL statement per page whatever the number of schools; due dates are a CASE over the few stage sets."""
+import math
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Date, Integer, String, and_, case, func, literal, select, union_all
+
+from portal.deadlines import services as deadlines
+from portal.extensions import db
+from portal.org.models import School
+from portal.reasons.figures import NO_DATE
+from portal.review.models import PeriodSubmission
+from portal.review.services import DONE
+from portal.terms import Period, Term, term_period
+from portal.vocab import SubmissionKind, SubmissionStatus
+
+# waiting for review first, then returned (the school has work), in progress, not started, approved
+STATUS_ORDER = (SubmissionStatus.SUBMITTED, SubmissionStatus.RETURNED, SubmissionStatus.IN_PROGRESS,
+                SubmissionStatus.NOT_STARTED, SubmissionStatus.APPROVED)
+OVERDUE = "overdue"
+PER_PAGE = 50
+
+
+@dataclass
+class RowPage:
+    """One page of rows, shaped like Flask-SQLAlchemy's pagination for the `pager` macro."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def _kind_rows(scope, kind: SubmissionKind, term: Term, month: Period):
+    monthly = School.stages == deadlines.MONTHLY_STAGES
+    period_code = case((monthly, literal(month.code, String)), else_=literal(term.code, String))
+    whens = []
+    for stages in db.session.scalars(select(School.stages).distinct().where(scope.school_condition())):
+        period = month if stages == deadlines.MONTHLY_STAGES else term_period(term)
+        due = deadlines.due_date(stages.split(","), deadlines.KIND_TASKS[kind.value], period)
+        if due is not None:
+            whens.append((School.stages == stages, literal(due, Date)))
+    due = case(*whens, else_=NO_DATE) if whens else NO_DATE
+    joined = and_(PeriodSubmission.school_id == School.id, PeriodSubmission.kind == kind.value,
+                  PeriodSubmission.period == period_code)
+    return (
+        select(School.id.label("school_id"), School.code.label("school_code"), School.name.label("school_name"),
+               School.stages.label("stages"), literal(kind.value, String).label("kind"),
+               period_code.label("period"),
+               func.coalesce(PeriodSubmission.status, SubmissionStatus.NOT_STARTED.value).label("status"),
+               PeriodSubmission.id.label("submission_id"), PeriodSubmission.submitted_at.label("submitted_at"),
+               PeriodSubmission.reviewed_at.label("reviewed_at"),
+               PeriodSubmission.reopened_until.label("reopened_until"), due.label("due"))
+        .outerjoin(PeriodSubmission, joined)
+        .where(scope.school_condition(), School.active.is_(True))
+    )
+
+
+def _rows(scope, term: Term, month: Period, kind: str | None):
+    kinds = [SubmissionKind(kind)] if kind in SubmissionKind._value2member_map_ else list(SubmissionKind)
+    selects = [_kind_rows(scope, k, term, month) for k in kinds]
+    return (selects[0] if len(selects) == 1 else union_all(*selects)).subquery("review_rows")
+
+
+def _overdue(rows, today: date):
+    return and_(rows.c.due.is_not(None), rows.c.due < today, rows.c.status.not_in(DONE))
+
+
+def review_page(scope, term: Term, month: Period, kind: str | None, status: str | None, page: int,
+                today: date | None = None) -> RowPage:
+    today = today or deadlines.today()
+    rows = _rows(scope, term, month, kind)
+    query = select(rows, _overdue(rows, today).label("overdue"))
+    if status == OVERDUE:
+        query = query.where(_overdue(rows, today))
+    elif status in SubmissionStatus._value2member_map_:
+        query = query.where(rows.c.status == status)
+    rank = case(*((rows.c.status == s.value, literal(n, Integer)) for n, s in enumerate(STATUS_ORDER)), else_=9)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    items = db.session.execute(
+        query.order_by(rank, case((_overdue(rows, today), 0), else_=1), rows.c.school_code, rows.c.kind)
+        .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    return RowPage(items, page, PER_PAGE, total)
+
+
+def status_counts(scope, term: Term, month: Period, kind: str | None, today: date | None = None) -> dict[str, int]:
+    """How many rows per status, and how many overdue: the list's headline."""
+    today = today or deadlines.today()
+    rows = _rows(scope, term, month, kind)
+    found = dict(db.session.execute(select(rows.c.status, func.count()).group_by(rows.c.status)).all())
+    found[OVERDUE] = db.session.scalar(select(func.count()).select_from(rows).where(_overdue(rows, today))) or 0
+    return found
+

@@ -1,0 +1,142 @@
+"""Routes: the authorities' review list (every school's period by status) and one school's submission,
+approved, returned or reopened in place by its reviewing authority; other tiers read the same, read-only."""
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from sqlalchemy import select
+
+from portal.accounts.models import User
+from portal.deadlines import services as deadlines
+from portal.extensions import db
+from portal.funding import records as funding_records
+from portal.reasons import options
+from portal.reasons import services as reasons
+from portal.review import listing, services
+from portal.terms import TermError, current_term, parse_period, parse_term, recent_terms
+from portal.vocab import Role, SubmissionKind, SubmissionStatus
+from portal.web import acting, page_number, render, roles_required, scope, wants_fragment
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+AUTHORITIES = (Role.PROVINCE, Role.CITY, Role.COUNTY)
+CHANGED = "review-changed"  # HX-Trigger: the list refreshes itself after a decision
+KINDS = "any(reasons, funding)"
+
+
+def _list_filters() -> dict:
+    today = deadlines.today()
+    try:
+        term = parse_term(request.args.get("term", "")) if request.args.get("term") else current_term(today)
+    except TermError:
+        term = current_term(today)
+    months = [parse_period(code) for code in term.months()]
+    month = next((m for m in months if m.code == request.args.get("month")), None)
+    if month is None:
+        begun = [m for m in months if m.starts <= today]
+        month = begun[-1] if begun else months[0]
+    kind = request.args.get("kind") if request.args.get("kind") in ("reasons", "funding", "all") else "reasons"
+    return {"term": term, "month": month, "months": months, "kind": kind, "terms": recent_terms(today, 4),
+            "status_filter": request.args.get("status") or None}
+
+
+@bp.get("/")
+@roles_required(*AUTHORITIES)
+def review_list():
+    filters = _list_filters()
+    kind = None if filters["kind"] == "all" else filters["kind"]
+    rows = listing.review_page(scope(), filters["term"], filters["month"], kind, filters["status_filter"], page_number())
+    counts = listing.status_counts(scope(), filters["term"], filters["month"], kind)
+    return render("review/list.html", "review/_list.html", rows=rows, counts=counts, statuses=SubmissionStatus,
+                  kinds=SubmissionKind, period_label=lambda code: parse_period(code).label, **filters)
+
+
+def _submission_context(school_id: int, kind: str, period_code: str, error=None) -> dict:
+    school = scope().school(school_id)
+    try:
+        period = parse_period(period_code)
+    except TermError:
+        abort(404)
+    if period.is_month != deadlines.reports_monthly(school):
+        abort(404)
+    sub = services.current_submission(school, kind, period)
+    due = deadlines.submission_due_date(school, kind, period)
+    context = dict(school=school, kind=kind, kind_label=SubmissionKind.label_of(kind), period=period, sub=sub,
+                   due=due, overdue=services.overdue(sub.status, due), may_review=services.may_review(scope(), school),
+                   reviewer=services.reviewing_role(school), today=deadlines.today(), error=error,
+                   people={user.id: user.display_name for user in db.session.scalars(select(User).where(User.id.in_(
+                       [i for i in (sub.submitted_by_id, sub.reviewed_by_id, sub.reopened_by_id) if i])))})
+    if kind == SubmissionKind.REASONS.value:
+        students = db.paginate(reasons.student_table(school, period), page=page_number(), per_page=50,
+                               error_out=False)
+        context.update(students=students, labels=options.labels(), state=reasons.standing(school, period),
+                       reasons=reasons.reasons_for([student.id for student in students.items], period))
+    else:
+        context.update(funding=funding_records.overview(school, period))
+    return context
+
+
+@bp.get(f"/<int:school_id>/<{KINDS}:kind>/<period_code>")
+@roles_required(*AUTHORITIES)
+def submission(school_id: int, kind: str, period_code: str):
+    return render("review/submission.html", "review/_submission.html",
+                  **_submission_context(school_id, kind, period_code))
+
+
+def _decide(school_id: int, kind: str, period_code: str, step, done_message: str):
+    context = _submission_context(school_id, kind, period_code)
+    try:
+        step(context["school"], context["period"])
+    except services.ReviewError as refusal:
+        db.session.rollback()
+        context = _submission_context(school_id, kind, period_code, error=str(refusal))
+        if wants_fragment():
+            return render("review/_submission.html", **context)
+        return render("review/submission.html", status=422, **context)
+    db.session.commit()
+    if wants_fragment():
+        response = render("review/_submission.html", notice=done_message,
+                          **_submission_context(school_id, kind, period_code))
+        response.headers["HX-Trigger"] = CHANGED
+        return response
+    flash(done_message)
+    return redirect(url_for("review.submission", school_id=school_id, kind=kind, period_code=period_code), 303)
+
+
+def _stored(school, kind, period):
+    sub = services.current_submission(school, kind, period)
+    if sub.id is None:
+        raise services.ReviewError("该学校本期尚未提交")
+    return sub
+
+
+@bp.post(f"/<int:school_id>/<{KINDS}:kind>/<period_code>/approve")
+@roles_required(*AUTHORITIES)
+def approve(school_id: int, kind: str, period_code: str):
+    def step(school, period):
+        services.approve(acting(), scope(), _stored(school, kind, period).id, _version())
+    return _decide(school_id, kind, period_code, step, "已审核通过")
+
+
+@bp.post(f"/<int:school_id>/<{KINDS}:kind>/<period_code>/return")
+@roles_required(*AUTHORITIES)
+def send_back(school_id: int, kind: str, period_code: str):
+    def step(school, period):
+        services.send_back(acting(), scope(), _stored(school, kind, period).id, request.form.get("comment", ""),
+                           _version())
+    return _decide(school_id, kind, period_code, step, "已退回学校修改")
+
+
+@bp.post(f"/<int:school_id>/<{KINDS}:kind>/<period_code>/reopen")
+@roles_required(*AUTHORITIES)
+def reopen(school_id: int, kind: str, period_code: str):
+    def step(school, period):
+        if not services.may_review(scope(), school):
+            raise services.ReviewError(f"该学校由{services.reviewing_role(school).label}资助部门负责，您只能查看")
+        sub = services.ensure_submission(school, kind, period)
+        services.reopen(acting(), scope(), sub.id, request.form.get("days", ""))
+    return _decide(school_id, kind, period_code, step, "已重新开放")
+
+
+def _version() -> int | None:
+    try:
+        return int(request.form.get("version", ""))
+    except ValueError:
+        return None

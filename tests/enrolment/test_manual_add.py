@@ -1,0 +1,96 @@
+"""新增: the school adds a student the match missed; the county approves or rejects it with a reason, in place."""
+from sqlalchemy import select
+
+from factories import make_id_number, page_text
+from portal.audit.models import AuditEntry
+from portal.enrolment.models import HardshipStudent
+from portal.extensions import db
+from portal.progress.services import progress_of
+from portal.terms import current_term
+
+
+def addition(**overrides):
+    form = {"id_number": make_id_number(serial=40), "name": "漏比对", "student_no": "", "stage": "primary",
+            "grade": "四年级", "class_name": "四年级（3）班", "categories": ["dibao", "disabled"], "dibao_type": "rural",
+            "disability_type": "hearing", "disability_grade": "3", "note": "民政部门证明其为农村低保"}
+    form.update(overrides)
+    return form
+
+
+def add(client, **overrides):
+    return client.post("/enrolment/add", data=addition(**overrides))
+
+
+def added() -> HardshipStudent:
+    return db.session.scalar(select(HardshipStudent).where(HardshipStudent.name == "漏比对"))
+
+
+def test_school_adds_a_student_pending_review(client, login_as, world):
+    login_as("school")
+    response = add(client)
+    assert response.status_code == 303
+    student = added()
+    assert student.source == "manual" and student.review_status == "pending"
+    assert student.categories == "dibao,disabled" and student.id_masked == "3201**********" + make_id_number(serial=40)[-4:]
+    assert {d.category: d.detail_text for d in student.details} == {"dibao": "农村", "disabled": "听力 三级"}
+    text = page_text(client.get(response.headers["Location"]))
+    assert "待审核" in text and "民政部门证明" in text
+    progress = progress_of(world.xuanwu_school.id, current_term().code)
+    assert (progress.manual_pending, progress.hardship) == (1, 0)  # counted once approved
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "add_student")) is not None
+
+
+def test_the_add_form_refuses_bad_input(client, login_as, world):
+    login_as("school")
+    for overrides, message in [({"id_number": "32010220150901004"}, "身份证件号"), ({"name": ""}, "姓名"),
+                               ({"categories": []}, "困难类别"), ({"note": ""}, "说明")]:
+        response = add(client, **overrides)
+        assert response.status_code == 422 and message in page_text(response), overrides
+    add(client)
+    again = add(client)
+    assert again.status_code == 422 and "已在本校" in page_text(again)
+
+
+def test_county_approves_in_place(client, login_as, world):
+    login_as("school")
+    add(client)
+    client.post("/logout")
+    login_as("county")
+    listing = page_text(client.get("/enrolment/review"))
+    assert "漏比对" in listing and "玄武区第一小学" in listing and "低保（农村）" in listing
+    row = client.post(f"/enrolment/students/{added().id}/review", data={"decision": "approve"},
+                      headers={"HX-Request": "true"})
+    assert row.text.lstrip().startswith(f'<tr id="addition-{added().id}">') and "已通过" in row.text
+    progress = progress_of(world.xuanwu_school.id, current_term().code)
+    assert (progress.manual_pending, progress.manual_added, progress.hardship, progress.dibao) == (0, 1, 1, 1)
+
+
+def test_county_rejects_with_a_reason_the_school_then_sees(client, login_as, world):
+    login_as("school")
+    add(client)
+    client.post("/logout")
+    login_as("county")
+    url = f"/enrolment/students/{added().id}/review"
+    without = client.post(url, data={"decision": "reject"}, headers={"HX-Request": "true"})
+    assert "请填写原因" in without.text and added().review_status == "pending"
+    client.post(url, data={"decision": "reject", "comment": "低保证明已过期"}, headers={"HX-Request": "true"})
+    assert added().review_status == "rejected"
+    client.post("/logout")
+    login_as("school")
+    text = page_text(client.get(f"/enrolment/students/{added().id}"))
+    assert "未通过" in text and "低保证明已过期" in text
+    assert "漏比对" in page_text(client.get(f"/enrolment/schools/{world.xuanwu_school.id}/library?flag=rejected"))
+    resubmitted = add(client, note="已补充新的低保证明")
+    assert resubmitted.status_code == 303 and added().review_status == "pending"
+
+
+def test_reviewers_are_the_school_authority_only(client, login_as, world):
+    login_as("school", school=world.nanjing_city_school)
+    add(client)
+    client.post("/logout")
+    login_as("county")
+    assert "漏比对" not in page_text(client.get("/enrolment/review", headers={"HX-Request": "true"}))
+    assert client.post(f"/enrolment/students/{added().id}/review", data={"decision": "approve"}).status_code == 404
+    client.post("/logout")
+    login_as("city")  # 南京市 reviews the schools directly under it
+    assert "漏比对" in page_text(client.get("/enrolment/review"))

@@ -1,0 +1,156 @@
+"""Bad base-library files: each is refused with a Chinese reason, nothing is written, the current batch stays."""
+import io
+import zipfile
+
+import pytest
+
+from baselib_files import (LI, POVERTY_HEADER, WANG, ZHANG, batch_count, current_batch, import_confirmed,
+                           poverty_file, record_count, upload, wrong_check_digit, xlsx)
+from factories import make_id_number, page_text
+from portal.idcard import check_digit
+from portal.vocab import Department
+
+
+@pytest.fixture
+def library_before(client, login_as):
+    """The province signed in, with a current 建档立卡 batch of two people already imported."""
+    login_as("province")
+    import_confirmed(client, "poverty", poverty_file(("张三", ZHANG, "320102", "已脱贫"), ("李四", LI, "", "未脱贫")))
+    return current_batch().id, batch_count(), record_count()
+
+
+def assert_nothing_written(before) -> None:
+    current_id, batches, records = before
+    assert current_batch().id == current_id
+    assert (batch_count(), record_count()) == (batches, records)  # the refused pending batch is gone too
+
+
+def refused_text(response) -> str:
+    assert response.status_code in (404, 413, 422), response.status_code
+    text = page_text(response)
+    assert "确认导入" not in text
+    return text
+
+
+def test_numeric_ids_that_excel_rounded(client, library_before):
+    response = upload(client, "poverty", xlsx([POVERTY_HEADER, ["王五", 3.20102201003151e17, "", "已脱贫"]]))
+    assert "身份证件号被 Excel 存成了数字，末几位已丢失" in refused_text(response)
+    assert "设置为“文本”格式后重新导出" in page_text(response)
+    assert_nothing_written(library_before)
+
+
+def test_wrong_check_digit(client, library_before):
+    response = upload(client, "poverty", poverty_file(("王五", wrong_check_digit(WANG), "", "已脱贫")))
+    assert "校验码不正确" in refused_text(response)
+    assert_nothing_written(library_before)
+
+
+@pytest.mark.parametrize("born, reason", [("20100230", "出生日期不存在"), ("20991231", "出生日期晚于今天"),
+                                          ("18991231", "出生日期早于1900年")])
+def test_impossible_birth_dates(client, library_before, born, reason):
+    body = f"320102{born}123"
+    response = upload(client, "poverty", poverty_file(("王五", body + check_digit(body), "", "已脱贫")))
+    assert reason in refused_text(response)
+    assert_nothing_written(library_before)
+
+
+def test_duplicate_id_within_one_file_names_the_first_row(client, library_before):
+    rows = [("王五", WANG, "", "已脱贫"), ("赵六", make_id_number("320104", "20090101", 5), "", "返贫"),
+            ("王五", WANG.lower(), "", "未脱贫")]
+    text = refused_text(upload(client, "poverty", poverty_file(*rows)))
+    assert "与第 2 行重复" in text and "有错误的行 1 行" in text
+    assert_nothing_written(library_before)
+
+
+def test_bad_rows_after_many_good_ones_leave_nothing_behind(client, library_before):
+    good = [(f"学生{n}", make_id_number("320102", "20100101", n), "", "已脱贫") for n in range(1, 400)]
+    response = upload(client, "poverty", poverty_file(*good, ("坏行", "12345", "", "已脱贫")))
+    assert "有错误的行 1 行" in refused_text(response)
+    assert_nothing_written(library_before)
+
+
+def test_no_id_column(client, library_before):
+    response = upload(client, "poverty", xlsx([["姓名", "户籍地区划代码", "脱贫状态"], ["王五", "320102", "已脱贫"]]))
+    assert "缺少必需的列：身份证件号" in refused_text(response)
+    assert_nothing_written(library_before)
+
+
+@pytest.mark.parametrize("content", [b"", xlsx([POVERTY_HEADER])], ids=["zero-bytes", "header-only"])
+def test_empty_file(client, library_before, content):
+    assert "文件为空" in refused_text(upload(client, "poverty", content))
+    assert_nothing_written(library_before)
+
+
+def test_a_file_of_only_a_totals_row_never_empties_the_category(client, library_before):
+    response = upload(client, "poverty", xlsx([POVERTY_HEADER, ["合计", "", "", ""]]))
+    text = refused_text(response)
+    assert "没有数据行" in text or "没有可导入的数据行" in text
+    assert_nothing_written(library_before)
+
+
+def test_pdf_renamed_to_xlsx(client, library_before):
+    response = upload(client, "poverty", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n", "名单.xlsx")
+    assert "不是有效的 Excel 文件" in refused_text(response)
+    assert_nothing_written(library_before)
+
+
+def test_zip_bomb(client, library_before):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w") as member:
+            chunk = b" " * 2**20
+            for _ in range(110):  # 110 MB of spaces, a hundred kilobytes once compressed
+                member.write(chunk)
+    assert "压缩炸弹" in refused_text(upload(client, "poverty", buffer.getvalue()))
+    assert_nothing_written(library_before)
+
+
+def test_file_over_the_size_limit(client, app, library_before, monkeypatch):
+    monkeypatch.setitem(app.config, "UPLOAD_MAX_BYTES", 4096)
+    content = poverty_file(*[(f"学生{n}", make_id_number("320102", "20100101", n), "", "已脱贫") for n in range(1, 300)])
+    assert len(content) > 4096
+    assert "文件超过大小上限" in refused_text(upload(client, "poverty", content))
+    assert_nothing_written(library_before)
+
+
+def _full_sheet_xlsx(rows: int) -> bytes:
+    """A sheet filled down to Excel's last row, written as raw XML (openpyxl would take a minute)."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    package = "http://schemas.openxmlformats.org/package/2006"
+    office = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    sheet = (f'<?xml version="1.0"?><worksheet xmlns="{main}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is>'
+             '<t>姓名</t></is></c><c r="B1" t="inlineStr"><is><t>身份证件号</t></is></c></row>'
+             + "".join(f'<row r="{n}"><c r="A{n}"><v>1</v></c></row>' for n in range(2, rows + 1))
+             + "</sheetData></worksheet>")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        archive.writestr("[Content_Types].xml", f'<?xml version="1.0"?><Types xmlns="{package}/content-types">'
+                         '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships'
+                         '+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/'
+                         'workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
+                         'sheet.main+xml"/></Types>')
+        archive.writestr("_rels/.rels", f'<?xml version="1.0"?><Relationships xmlns="{package}/relationships">'
+                         f'<Relationship Id="rId1" Type="{office}/officeDocument" Target="xl/workbook.xml"/>'
+                         '</Relationships>')
+        archive.writestr("xl/workbook.xml", f'<?xml version="1.0"?><workbook xmlns="{main}" xmlns:r="{office}">'
+                         '<sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        archive.writestr("xl/_rels/workbook.xml.rels", f'<?xml version="1.0"?><Relationships xmlns="{package}/'
+                         f'relationships"><Relationship Id="rId1" Type="{office}/worksheet" '
+                         'Target="worksheets/sheet1.xml"/></Relationships>')
+        archive.writestr("xl/worksheets/sheet1.xml", sheet)
+    return buffer.getvalue()
+
+
+def test_a_sheet_of_1048576_rows(client, library_before):
+    response = upload(client, "orphan", _full_sheet_xlsx(1_048_576))
+    assert "数据行数超过上限" in refused_text(response) and "1,048,575 行" in page_text(response)
+    assert_nothing_written(library_before)
+
+
+def test_department_uploading_another_departments_category(client, login_as, library_before):
+    login_as("department", department=Department.DISABLED)
+    assert "建档立卡" not in page_text(client.get("/library/import"))
+    response = upload(client, "poverty", poverty_file(("王五", WANG, "", "返贫")))
+    assert response.status_code == 404 and "页面不存在" in page_text(response)
+    assert_nothing_written(library_before)

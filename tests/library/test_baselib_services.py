@@ -1,0 +1,93 @@
+"""The ID-number column parser every import uses, and the library's services called directly."""
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import select
+
+from baselib_files import LI, WANG, ZHANG, poverty_file, xlsx
+from factories import make_id_number
+from portal import sheets
+from portal.audit.services import Actor
+from portal.extensions import db
+from portal.idcard import check_digit, validate, validate_many
+from portal.library import diff, importer
+from portal.library.access import LibraryError
+from portal.library.columns import columns_for
+from portal.library.models import LibraryRecord
+from portal.sheet_values import CellError, id_number
+from portal.vocab import Category
+
+ID_COLUMN = (sheets.Column("id_number", "身份证件号", ("身份证号", "证件号码", "身份证号码", "公民身份号码", "身份证"),
+                           parse=id_number),)
+
+
+@pytest.mark.parametrize("header", ["身份证件号", "身份证号", "证件号码", "身份证号码", "公民身份号码", "身份证",
+                                    "身份证号(必填)"])
+def test_id_column_header_synonyms(header):
+    found = sheets.read_sheet(xlsx([[header], [ZHANG]]), "f.xlsx", ID_COLUMN)
+    assert [row["id_number"] for row in found.rows] == [ZHANG]
+
+
+def test_id_cells_are_normalised():
+    old = "320102100315011"  # a 15-digit number from before 1999
+    body = "32010219100315011"
+    cells = [ZHANG[:-1] + ZHANG[-1].lower(), " ".join([ZHANG[:6], ZHANG[6:]]),
+             "".join(chr(ord(ch) + 0xFEE0) for ch in ZHANG), old, float(old)]
+    assert [id_number(cell) for cell in cells] == [ZHANG.upper()] * 3 + [body + check_digit(body)] * 2
+
+
+@pytest.mark.parametrize("cell, reason", [
+    (3.20102201003151e17, "身份证件号被 Excel 存成了数字，末几位已丢失"),
+    ("3.20102E+17", "身份证件号被 Excel 存成了数字"),
+    ("320102201002301234", "出生日期不存在"),
+    (ZHANG[:-1] + ("0" if ZHANG[-1] != "0" else "1"), "校验码不正确"),
+    ("990102201003150012", "不是有效的省级行政区划代码"),
+    ("32010220100315", "应为18位"),
+])
+def test_bad_id_cells_become_cell_errors_with_the_same_message(cell, reason):
+    with pytest.raises(CellError) as refused:
+        id_number(cell)
+    assert reason in refused.value.reason
+
+
+def test_a_bad_cell_in_a_clean_column_is_named_by_the_reader():
+    rows = [[f"学生{n}", make_id_number("320102", "20100101", n)] for n in range(1, 50)]
+    rows[30][1] = rows[30][1][:-1] + ("0" if rows[30][1][-1] != "0" else "1")
+    found = sheets.read_sheet(xlsx([["姓名", "身份证号"], *rows]), "f.xlsx", columns_for(Category.ORPHAN)[:2])
+    assert [(error.row, error.column) for error in found.errors] == [(32, "身份证件号")]
+    assert len(found.rows) == 48
+
+
+def test_validate_many_agrees_with_validate():
+    clean = [make_id_number("320102", f"20{year:02d}0229", 7) for year in (0, 4, 8)] + [ZHANG, LI, WANG]
+    assert validate_many(clean) == [validate(cell) for cell in clean]
+    ends_in_x = next(number for serial in range(100) if (number := make_id_number("320102", "20100101", serial))[-1] == "X")
+    assert validate_many([*clean, ends_in_x]) is not None
+    for odd in (ends_in_x.lower(), " " + LI, float(ZHANG[:15]), "", make_id_number("320102", "20010229", 1)):
+        assert validate_many([*clean, odd]) is None  # the careful path decides
+
+
+def test_preview_and_confirm_called_directly(app, world):
+    actor = Actor.command_line()
+    found = importer.preview(actor, Category.POVERTY, poverty_file(("张三", ZHANG, "", "已脱贫")), "a.xlsx")
+    assert found.ok and found.batch.records == 1 and found.changes.added[0].record.name == "张三"
+    importer.confirm(actor, found.batch.id)
+    second = importer.preview(actor, Category.POVERTY, poverty_file(("张三", ZHANG, "320102", "返贫"),
+                                                                     ("李四", LI, "", "未脱贫")), "b.xlsx")
+    changed = diff.changes(second.batch, "changed").items
+    assert [(label, before, after) for label, before, after in changed[0].differences] == [
+        ("户籍地区划代码", "（空）", "320102"), ("脱贫状态", "已脱贫", "返贫")]
+    assert diff.changes(second.batch, "removed").total == 0 and second.batch.added == 1
+    with pytest.raises(LibraryError):
+        importer.confirm(Actor(user=SimpleNamespace(id=999, role="province", department=None)), second.batch.id)
+
+
+def test_a_race_between_two_confirmations_keeps_one_current_batch(app, world):
+    actor = Actor.command_line()
+    first = importer.preview(actor, Category.ORPHAN, xlsx([["姓名", "身份证件号"], ["张三", ZHANG]]), "a.xlsx")
+    importer.confirm(actor, first.batch.id)
+    second = importer.preview(actor, Category.ORPHAN, xlsx([["姓名", "身份证件号"], ["李四", LI]]), "b.xlsx")
+    importer.confirm(actor, second.batch.id)
+    current = db.session.scalars(select(LibraryRecord.name).join(LibraryRecord.batch)
+                                 .where(LibraryRecord.category == "orphan", LibraryRecord.batch.has(status="current")))
+    assert list(current) == ["李四"]

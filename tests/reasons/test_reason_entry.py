@@ -1,0 +1,182 @@
+"""A school gives each unfunded library student a reason, inline (one student) or for many at once."""
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from factories import make_funding_record, make_unfunded_student, page_text
+from portal.audit.models import AuditEntry
+from portal.extensions import db
+from portal.progress.models import SchoolProgress
+from portal.reasons.models import UnfundedReason
+from portal.review.models import PeriodSubmission
+
+HX = {"HX-Request": "true"}
+PERIOD = "2026-autumn"
+
+
+@pytest.fixture
+def students(world, deadline_calendar, today_is):
+    today_is(date(2026, 11, 22))
+    made = {
+        "zhang": make_unfunded_student(world.xuanwu_school, "张三", class_name="一年级1班"),
+        "li": make_unfunded_student(world.xuanwu_school, "李四", class_name="一年级2班"),
+        "wang": make_unfunded_student(world.xuanwu_school, "王五"),
+        "left": make_unfunded_student(world.xuanwu_school, "赵离校", in_school=False),
+        "other": make_unfunded_student(world.xuanwu_school_2, "钱他校"),
+    }
+    make_funding_record(made["wang"], PERIOD)
+    db.session.commit()
+    return made
+
+
+def reasons():
+    return db.session.scalars(select(UnfundedReason).order_by(UnfundedReason.id)).all()
+
+
+def save(client, student, code, note="", version=0, headers=HX):
+    return client.post(f"/reasons/{PERIOD}/students/{student.id}",
+                       data={"reason": code, "note": note, "version": str(version)}, headers=headers)
+
+
+def test_page_lists_the_unfunded_students_and_what_is_missing(client, login_as, students):
+    login_as("school")
+    text = page_text(client.get("/reasons/"))
+    assert "张三" in text and "李四" in text
+    assert "王五" not in text.split("未资助学生")[-1]  # funded this period
+    assert "赵离校" not in text and "钱他校" not in text
+    assert "还有 2 名未资助学生没有填写原因" in text
+    assert "其他（须填写说明）" in text
+
+
+def test_one_click_saves_a_reason_and_answers_with_the_row(client, login_as, students):
+    login_as("school")
+    response = save(client, students["zhang"], "other_aid")
+    assert response.status_code == 200 and "<html" not in response.text
+    assert f'id="reason-row-{students["zhang"].id}"' in response.text and "已保存" in response.text
+    assert response.headers["HX-Trigger"] == "reasons-changed"
+    [row] = reasons()
+    assert (row.reason_code, row.version) == ("other_aid", 1)
+    assert db.session.scalar(select(PeriodSubmission.status)) == "in_progress"
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "set_unfunded_reason"))
+    assert "已享受其他同类资助" in entry.detail and entry.school_id == students["zhang"].school_id
+    progress = db.session.scalar(select(SchoolProgress).where(SchoolProgress.school_id == students["zhang"].school_id))
+    assert (progress.unfunded_with_reason, progress.unfunded_without_reason, progress.reasons_status) == (1, 1, "in_progress")
+
+
+def test_a_reason_can_be_changed_with_the_version_seen(client, login_as, students):
+    login_as("school")
+    save(client, students["zhang"], "other_aid")
+    response = save(client, students["zhang"], "other", note="已转入外省就读", version=1)
+    assert "已保存" in response.text
+    [row] = reasons()
+    assert (row.reason_code, row.note, row.version) == ("other", "已转入外省就读", 2)
+
+
+def test_second_of_two_simultaneous_edits_is_told_and_sees_the_first(client, login_as, students):
+    first = login_as("school")
+    save(client, students["zhang"], "declined")  # the first colleague saved from a page showing no reason
+    response = save(client, students["zhang"], "improved", version=0)  # the second, from the same stale page
+    text = page_text(response)
+    assert f"该学生的原因已被 {first.display_name} 于" in text
+    assert "修改为“学生或家长自愿放弃（已签字确认）”，请确认后再保存" in text
+    assert 'value="declined" selected' in response.text  # the row shows the first's value
+    [row] = reasons()
+    assert (row.reason_code, row.version) == ("declined", 1)
+
+
+def test_bulk_sets_one_reason_for_every_selected_student(client, login_as, students):
+    login_as("school")
+    selected = [f"{students['zhang'].id}:0", f"{students['li'].id}:0"]
+    response = client.post(f"/reasons/{PERIOD}/bulk", data={"student": selected, "reason": "next_batch"}, headers=HX)
+    assert response.status_code == 200 and 'id="reason-table"' in response.text
+    assert "已为 2 名学生设置原因" in page_text(response)
+    assert [(r.student_id, r.reason_code) for r in reasons()] == [
+        (students["zhang"].id, "next_batch"), (students["li"].id, "next_batch")]
+    assert db.session.scalar(select(func.count()).where(AuditEntry.action == "set_unfunded_reason")) == 1
+
+
+def test_bulk_leaves_students_someone_else_changed_and_names_them(client, login_as, students):
+    login_as("school")
+    save(client, students["zhang"], "declined")
+    selected = [f"{students['zhang'].id}:0", f"{students['li'].id}:0"]
+    response = client.post(f"/reasons/{PERIOD}/bulk", data={"student": selected, "reason": "id_error"}, headers=HX)
+    assert "已为 1 名学生设置原因；以下学生的原因已被他人修改，未覆盖，请确认：张三" in page_text(response)
+    assert {r.student_id: r.reason_code for r in reasons()} == {
+        students["zhang"].id: "declined", students["li"].id: "id_error"}
+
+
+def test_without_htmx_a_save_answers_303(client, login_as, students):
+    login_as("school")
+    response = save(client, students["li"], "improved", headers={})
+    assert response.status_code == 303 and f"period={PERIOD}" in response.headers["Location"]
+
+
+# -- bad input: refused, nothing changed -----------------------------------------------------------
+def nothing_changed():
+    assert reasons() == []
+    assert not db.session.scalar(select(func.count()).select_from(PeriodSubmission))
+    assert not db.session.scalar(select(func.count()).where(AuditEntry.action == "set_unfunded_reason"))
+
+
+def test_a_reason_code_not_in_the_list_is_refused(client, login_as, students):
+    login_as("school")
+    response = save(client, students["zhang"], "because")
+    assert "请从列表中选择未资助原因" in page_text(response)
+    nothing_changed()
+
+
+def test_a_missing_required_note_is_refused(client, login_as, students):
+    login_as("school")
+    response = save(client, students["zhang"], "other", note="  ")
+    assert "选择“其他（须填写说明）”时须填写说明" in page_text(response)
+    assert 'value="other" selected' in response.text  # the user's choice is kept for them to add the note
+    nothing_changed()
+
+
+def test_a_reason_for_a_funded_student_is_refused(client, login_as, students):
+    login_as("school")
+    response = save(client, students["wang"], "declined")
+    assert "已有资助记录" in page_text(response)
+    nothing_changed()
+
+
+def test_a_bulk_selection_with_a_funded_student_is_refused_whole(client, login_as, students):
+    login_as("school")
+    selected = [f"{students['zhang'].id}:0", f"{students['wang'].id}:0"]
+    response = client.post(f"/reasons/{PERIOD}/bulk", data={"student": selected, "reason": "declined"})
+    assert response.status_code == 422 and "已有资助记录" in page_text(response)
+    nothing_changed()
+
+
+def test_another_schools_student_is_404(client, login_as, students):
+    login_as("school")
+    assert save(client, students["other"], "declined").status_code == 404
+    response = client.post(f"/reasons/{PERIOD}/bulk", data={"student": [f"{students['other'].id}:0"],
+                                                            "reason": "declined"})
+    assert response.status_code == 404
+    nothing_changed()
+
+
+def test_an_upper_tier_cannot_enter_reasons(client, login_as, students):
+    login_as("county")
+    assert save(client, students["zhang"], "declined").status_code == 404
+    nothing_changed()
+
+
+def test_clearing_a_reason_needs_the_version_seen(client, login_as, students):
+    login_as("school")
+    save(client, students["zhang"], "declined")
+    stale = save(client, students["zhang"], "", version=0)
+    assert "请确认后再保存" in page_text(stale) and len(reasons()) == 1
+    cleared = save(client, students["zhang"], "", version=1)
+    assert "已保存" in cleared.text and reasons() == []
+    assert "已保存" in save(client, students["zhang"], "", version=0).text  # clearing an empty row is harmless
+
+
+def test_saving_the_same_value_twice_is_not_a_conflict(client, login_as, students):
+    login_as("school")
+    save(client, students["zhang"], "other", note="外省就读")
+    again = save(client, students["zhang"], "other", note="外省就读", version=0)
+    assert "已保存" in again.text
+    assert db.session.scalar(select(func.count()).where(AuditEntry.action == "set_unfunded_reason")) == 1

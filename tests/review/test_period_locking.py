@@ -1,0 +1,125 @@
+"""After the deadline a school can no longer edit the period; its county may reopen it for some days
+(recorded); upper tiers see it as overdue."""
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from factories import make_unfunded_student, page_text
+from portal.audit.models import AuditEntry
+from portal.extensions import db
+from portal.reasons.models import UnfundedReason
+from portal.review.models import PeriodSubmission
+
+HX = {"HX-Request": "true"}
+PERIOD = "2026-autumn"  # 小学: due 2027-01-15
+
+
+@pytest.fixture
+def pupil(world, deadline_calendar):
+    student = make_unfunded_student(world.xuanwu_school, "张三")
+    db.session.commit()
+    return student
+
+
+def give_reason(client, student, period=PERIOD, code="declined", version=0):
+    return client.post(f"/reasons/{period}/students/{student.id}", data={"reason": code, "version": version},
+                       headers=HX)
+
+
+def test_after_the_deadline_the_school_cannot_edit(client, login_as, pupil, today_is):
+    today_is(date(2027, 1, 16))
+    login_as("school")
+    text = page_text(client.get(f"/reasons/?period={PERIOD}"))
+    assert "已过截止日期（2027年01月15日），本期已锁定" in text and "已逾期 1 天" in text
+    response = give_reason(client, pupil)
+    assert "本期已锁定" in page_text(response)
+    assert client.post(f"/reasons/{PERIOD}/submit").status_code == 422
+    assert db.session.scalars(select(UnfundedReason)).all() == []
+    assert db.session.scalars(select(PeriodSubmission)).all() == []
+
+
+def test_on_the_deadline_day_the_school_still_edits(client, login_as, pupil, today_is):
+    today_is(date(2027, 1, 15))
+    login_as("school")
+    assert "已保存" in give_reason(client, pupil).text
+
+
+def test_upper_tiers_see_a_late_school_as_overdue(client, login_as, world, pupil, today_is):
+    today_is(date(2027, 1, 20))
+    login_as("city")
+    response = client.get("/review/?term=2026秋&status=overdue")
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "玄武区第一小学" in text and "逾期" in text
+    today_is(date(2027, 1, 10))
+    assert "玄武区第一小学" not in page_text(client.get("/review/?term=2026秋&status=overdue"))
+
+
+def test_county_reopens_a_late_period_for_some_days(client, login_as, world, pupil, today_is):
+    today_is(date(2027, 1, 20))
+    county = login_as("county")
+    url = f"/review/{world.xuanwu_school.id}/reasons/{PERIOD}"
+    assert "重新开放" in page_text(client.get(url))
+    response = client.post(f"{url}/reopen", data={"days": "3"}, headers=HX)
+    assert "已重新开放" in page_text(response) and "2027年01月23日" in page_text(response)
+    sub = db.session.scalar(select(PeriodSubmission))
+    assert sub.reopened_until.date() == date(2027, 1, 23) and sub.reopened_by_id == county.id
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "submission_reopen"))
+    assert entry.detail == "重新开放 3 天，至 2027-01-23"
+    client.post("/logout")
+    login_as("school")
+    assert "主管部门已重新开放至 2027年01月23日" in page_text(client.get("/reasons/?period=2026-autumn"))
+    assert "已保存" in give_reason(client, pupil).text
+    today_is(date(2027, 1, 24))
+    assert "本期已锁定" in page_text(give_reason(client, pupil, code="improved", version=1))
+
+
+def test_reopening_before_the_deadline_is_refused(client, login_as, world, pupil, today_is):
+    today_is(date(2027, 1, 10))
+    login_as("county")
+    response = client.post(f"/review/{world.xuanwu_school.id}/reasons/{PERIOD}/reopen", data={"days": "3"})
+    assert response.status_code == 422 and "尚未过截止日期" in page_text(response)
+    assert db.session.scalar(select(PeriodSubmission.reopened_until)) is None
+
+
+@pytest.mark.parametrize("days", ["0", "abc", "999"])
+def test_reopening_needs_a_sensible_number_of_days(client, login_as, world, pupil, today_is, days):
+    today_is(date(2027, 1, 20))
+    login_as("county")
+    response = client.post(f"/review/{world.xuanwu_school.id}/reasons/{PERIOD}/reopen", data={"days": days})
+    assert response.status_code == 422
+    assert db.session.scalar(select(PeriodSubmission.reopened_until)) is None
+
+
+def test_only_the_county_reopens_its_school(client, login_as, world, pupil, today_is):
+    today_is(date(2027, 1, 20))
+    login_as("city")
+    response = client.post(f"/review/{world.xuanwu_school.id}/reasons/{PERIOD}/reopen", data={"days": "3"})
+    assert response.status_code == 422 and "您只能查看" in page_text(response)
+    assert db.session.scalar(select(PeriodSubmission.reopened_until)) is None
+
+
+def test_a_period_returned_after_the_deadline_stays_open_a_week(client, login_as, world, pupil, today_is):
+    today_is(date(2027, 1, 14))
+    login_as("school")
+    give_reason(client, pupil)
+    client.post(f"/reasons/{PERIOD}/submit")
+    client.post("/logout")
+    today_is(date(2027, 1, 25))
+    login_as("county")
+    client.post(f"/review/{world.xuanwu_school.id}/reasons/{PERIOD}/return", data={"comment": "请补充说明"})
+    client.post("/logout")
+    login_as("school")
+    assert "已保存" in give_reason(client, pupil, code="other_aid", version=1).text
+    assert db.session.scalar(select(PeriodSubmission.reopened_until)).date() == date(2027, 2, 1)
+
+
+def test_vocational_months_lock_on_the_15th(client, login_as, world, deadline_calendar, today_is):
+    student = make_unfunded_student(world.nanjing_city_school, "孙六")
+    db.session.commit()
+    login_as("school", school=world.nanjing_city_school)
+    today_is(date(2026, 10, 16))
+    assert "本期已锁定" in page_text(give_reason(client, student, period="2026-10"))
+    assert "已保存" in give_reason(client, student, period="2026-11").text
+    assert client.get("/reasons/?period=2026-autumn").status_code == 404  # 中职 reports per month

@@ -1,0 +1,177 @@
+"""Submit → review: the school submits once every unfunded student has a reason; its county approves or
+returns it with a comment; upper tiers see the same statuses, read-only."""
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from factories import make_unfunded_student, page_text
+from portal.audit.models import AuditEntry
+from portal.extensions import db
+from portal.progress.models import SchoolProgress
+from portal.reasons.models import UnfundedReason
+from portal.review.models import PeriodSubmission
+
+HX = {"HX-Request": "true"}
+PERIOD = "2026-autumn"
+
+
+@pytest.fixture
+def pupils(world, deadline_calendar, today_is):
+    today_is(date(2026, 11, 22))
+    made = [make_unfunded_student(world.xuanwu_school, name) for name in ("张三", "李四")]
+    db.session.commit()
+    return made
+
+
+def give_reason(client, student, code="declined", version=0):
+    return client.post(f"/reasons/{PERIOD}/students/{student.id}", data={"reason": code, "version": version},
+                       headers=HX)
+
+
+def submission():
+    db.session.expire_all()
+    return db.session.scalar(select(PeriodSubmission))
+
+
+def audit_actions():
+    return list(db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("submission_%"))
+                                   .order_by(AuditEntry.id)))
+
+
+def submitted(client, login_as, world, pupils):
+    login_as("school")
+    for pupil in pupils:
+        give_reason(client, pupil)
+    assert client.post(f"/reasons/{PERIOD}/submit").status_code == 303
+    client.post("/logout")
+
+
+def test_submit_is_refused_while_students_lack_a_reason_and_names_them(client, login_as, pupils):
+    login_as("school")
+    give_reason(client, pupils[0])
+    response = client.post(f"/reasons/{PERIOD}/submit")
+    text = page_text(response)
+    assert response.status_code == 422
+    assert "还不能提交：还有 1 名未资助学生没有填写原因" in text and "李四（" in text
+    assert submission().status == "in_progress"
+
+
+def test_school_submits_and_can_no_longer_edit(client, login_as, world, pupils):
+    submitted(client, login_as, world, pupils)
+    assert submission().status == "submitted" and audit_actions() == ["submission_start", "submission_submit"]
+    login_as("school")
+    assert "已提交，等待主管部门审核" in page_text(client.get("/reasons/"))
+    response = give_reason(client, pupils[0], "improved", version=1)
+    assert "本期已提交，等待主管部门审核，不能修改" in page_text(response)
+    assert db.session.scalar(select(UnfundedReason.reason_code).where(UnfundedReason.student_id == pupils[0].id)) == "declined"
+
+
+def test_county_list_puts_submissions_waiting_for_review_first(client, login_as, world, pupils):
+    submitted(client, login_as, world, pupils)
+    login_as("county")
+    text = page_text(client.get("/review/"))
+    assert text.index("玄武区第一小学") < text.index("玄武区第二小学")
+    assert "已提交" in text and "秦淮区第一小学" not in text
+
+
+def test_county_approves_in_place(client, login_as, world, pupils):
+    submitted(client, login_as, world, pupils)
+    login_as("county")
+    url = f"/review/{world.xuanwu_school.id}/reasons/{PERIOD}"
+    detail = page_text(client.get(url))
+    assert "张三" in detail and "学生或家长自愿放弃（已签字确认）" in detail and "审核通过" in detail
+    response = client.post(f"{url}/approve", data={"version": submission().version}, headers=HX)
+    assert response.status_code == 200 and 'id="review-panel"' in response.text and "<html" not in response.text
+    assert response.headers["HX-Trigger"] == "review-changed"
+    assert submission().status == "approved" and audit_actions()[-1] == "submission_approve"
+    progress = db.session.scalar(select(SchoolProgress).where(SchoolProgress.school_id == world.xuanwu_school.id))
+    assert progress.reasons_status == "approved"
+
+
+def test_returning_needs_a_comment_and_reopens_for_the_school(client, login_as, world, pupils):
+    submitted(client, login_as, world, pupils)
+    login_as("county")
+    url = f"/review/{world.xuanwu_school.id}/reasons/{PERIOD}"
+    refused = client.post(f"{url}/return", data={"comment": "  "}, headers=HX)
+    assert "退回时请填写退回原因" in page_text(refused) and submission().status == "submitted"
+    client.post(f"{url}/return", data={"comment": "李四已在其他学校受助，请核实"}, headers=HX)
+    assert submission().status == "returned" and audit_actions()[-1] == "submission_return"
+    client.post("/logout")
+    login_as("school")
+    assert "李四已在其他学校受助，请核实" in page_text(client.get("/reasons/"))
+    assert "已保存" in give_reason(client, pupils[1], "other_aid", version=1).text
+    assert client.post(f"/reasons/{PERIOD}/submit").status_code == 303
+    assert submission().status == "submitted"
+
+
+def test_a_stale_approval_is_refused(client, login_as, world, pupils):
+    submitted(client, login_as, world, pupils)
+    login_as("county")
+    url = f"/review/{world.xuanwu_school.id}/reasons/{PERIOD}"
+    response = client.post(f"{url}/approve", data={"version": submission().version - 1}, headers=HX)
+    assert "请刷新后再操作" in page_text(response) and submission().status == "submitted"
+
+
+def test_a_county_approving_a_school_outside_its_scope_gets_404(client, login_as, world, pupils):
+    submitted(client, login_as, world, pupils)
+    login_as("county", region=world.qinhuai)
+    url = f"/review/{world.xuanwu_school.id}/reasons/{PERIOD}"
+    assert client.post(f"{url}/approve").status_code == 404
+    assert client.get(url).status_code == 404
+    assert submission().status == "submitted" and audit_actions()[-1] == "submission_submit"
+
+
+def test_city_and_province_see_statuses_read_only(client, login_as, world, pupils):
+    submitted(client, login_as, world, pupils)
+    for role in ("city", "province"):
+        login_as(role)
+        url = f"/review/{world.xuanwu_school.id}/reasons/{PERIOD}"
+        text = page_text(client.get(url))
+        assert "已提交" in text and "您只能查看" in text and "审核通过" not in text
+        assert "玄武区第一小学" in page_text(client.get("/review/"))
+        response = client.post(f"{url}/approve", headers=HX)
+        assert "县级资助部门审核，您只能查看" in page_text(response)
+        assert submission().status == "submitted"
+        client.post("/logout")
+
+
+def test_the_list_shows_both_kinds(client, login_as, world, pupils):
+    login_as("county")
+    text = page_text(client.get("/review/?kind=all"))
+    assert "资助名单" in text and "未资助原因" in text
+    only_funding = page_text(client.get("/review/?kind=funding", headers=HX))
+    assert "资助名单" in only_funding and only_funding.count("未资助原因") == 0
+
+
+def test_a_city_reviews_its_own_direct_school(client, login_as, world, deadline_calendar, today_is):
+    today_is(date(2026, 10, 5))
+    student = make_unfunded_student(world.nanjing_city_school, "孙六")
+    db.session.commit()
+    login_as("school", school=world.nanjing_city_school)
+    client.post(f"/reasons/2026-10/students/{student.id}", data={"reason": "other_aid", "version": 0})
+    assert client.post("/reasons/2026-10/submit").status_code == 303
+    client.post("/logout")
+    login_as("city")
+    response = client.post(f"/review/{world.nanjing_city_school.id}/reasons/2026-10/approve", headers=HX)
+    assert "已审核通过" in page_text(response) and submission().status == "approved"
+    assert db.session.scalar(select(func.count()).select_from(PeriodSubmission)) == 1
+
+
+def test_a_school_without_enrolment_cannot_submit(client, login_as, world, deadline_calendar, today_is):
+    today_is(date(2026, 11, 22))
+    login_as("school")
+    assert "本学期尚未上传学籍" in page_text(client.get("/reasons/"))
+    response = client.post(f"/reasons/{PERIOD}/submit")
+    assert response.status_code == 422 and "请先上传学籍" in page_text(response)
+    assert submission() is None
+
+
+def test_a_funding_submission_opens_with_its_figures(client, login_as, world, pupils):
+    from factories import make_funding_record
+
+    make_funding_record(pupils[0], PERIOD)
+    db.session.commit()
+    login_as("county")
+    text = page_text(client.get(f"/review/{world.xuanwu_school.id}/funding/{PERIOD}"))
+    assert "资助名单" in text and "未填报" in text and "测试助学金" in text
