@@ -5,8 +5,13 @@ database stores them: bytes, str, int, None, and dates as "YYYY-MM-DD" text (SQL
 format for Date on SQLite; COPY parses it on PostgreSQL). The writer has a connection of its own and commits every
 `commit_every` rows, so that on SQLite other users' writes (a login records an audit entry) get the
 lock between chunks instead of waiting for the whole file. The rows belong to a pending batch, which
-nothing reads, so partial commits are invisible; a refused file's rows are deleted with its batch."""
+nothing reads, so partial commits are invisible; a refused file's rows are deleted with its batch.
+
+With a connection of its own the writer works on a thread of its own: SQLite and psycopg let go of the
+GIL while they insert, so the database stores one batch while the importer reads and checks the next."""
+import queue
 import sqlite3
+import threading
 from collections.abc import Sequence
 
 from portal.extensions import db
@@ -100,23 +105,23 @@ class RecordWriter:
     """write() rows, then finish() (commit) or abort(). Constants (batch_id, category) go into the SQL once.
 
     With `connection` (a SQLAlchemy Connection, e.g. the session's) the rows join that connection's
-    transaction instead, and committing is left to its owner: the demo seed writes that way."""
+    transaction instead, synchronously, and committing is left to its owner: the demo seed writes that way."""
 
     def __init__(self, columns: Sequence[str], constants: dict[str, int | str], commit_every: int = 100_000,
                  connection=None):
         self.written = 0
-        self._commit_every = commit_every
-        self._uncommitted = 0
         self._sqlite = db.engine.dialect.name == "sqlite"
-        owned = connection is None
-        raw = db.engine.raw_connection() if owned else connection.connection
         names = ", ".join([*constants, *columns])
         if self._sqlite:
             literals = ", ".join(_literal(value) for value in constants.values())
-            self._sink = _SqliteSink(raw, owned, f"INSERT INTO {TABLE} ({names}) VALUES ",
-                                     f"({literals}, {', '.join('?' * len(columns))})")
+            head, row_sql = f"INSERT INTO {TABLE} ({names}) VALUES ", f"({literals}, {', '.join('?' * len(columns))})"
+            make_sink = lambda raw, owned: _SqliteSink(raw, owned, head, row_sql)  # noqa: E731
         else:
-            self._sink = _CopySink(raw, owned, names, tuple(constants.values()))
+            make_sink = lambda raw, owned: _CopySink(raw, owned, names, tuple(constants.values()))  # noqa: E731
+        if connection is None:
+            self._worker = _Worker(db.engine, make_sink, commit_every)
+        else:
+            self._worker = _Inline(make_sink(connection.connection, False))
 
     def blobs(self, values: list[bytes]) -> list:
         """Binary values as this database's driver takes them fastest.
@@ -128,22 +133,84 @@ class RecordWriter:
     def write(self, columns: list[list]) -> None:
         """Rows given column by column: one list per column of `columns`, all of the same length."""
         count = len(columns[0]) if columns else 0
-        if not count:
-            return
-        self._sink.insert(columns)
-        self.written += count
-        self._uncommitted += count
-        if self._uncommitted >= self._commit_every:
-            self._sink.commit()
-            self._uncommitted = 0
+        if count:
+            self._worker.insert(columns)
+            self.written += count
 
     def finish(self) -> None:
-        """Commit what is left and give the connection back."""
-        self._sink.close(commit=True)
+        """Commit what is left and give the connection back; raises what the database refused."""
+        self._worker.close(commit=True)
 
     def abort(self) -> None:
         """Forget the uncommitted rows (committed ones are deleted with their pending batch)."""
-        self._sink.close(commit=False)
+        self._worker.close(commit=False)
+
+
+class _Inline:
+    """The caller's connection and transaction: every insert at once, in the caller's thread."""
+
+    def __init__(self, sink):
+        self._sink = sink
+
+    def insert(self, columns: list[list]) -> None:
+        self._sink.insert(columns)
+
+    def close(self, commit: bool) -> None:
+        self._sink.close(commit)
+
+
+class _Worker:
+    """A thread with its own connection that inserts what it is handed, committing every `commit_every` rows.
+
+    At most two batches wait in the queue, so memory stays bounded when the database is the slower side.
+    A failure on the thread is raised in the caller at its next insert() or at close()."""
+
+    _FINISH, _ABORT = object(), object()
+
+    def __init__(self, engine, make_sink, commit_every: int):
+        self._jobs: queue.Queue = queue.Queue(maxsize=2)
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(engine, make_sink, commit_every),
+                                        name="library-writer", daemon=True)
+        self._thread.start()
+
+    def insert(self, columns: list[list]) -> None:
+        self._raise_failure()
+        self._jobs.put(columns)
+
+    def close(self, commit: bool) -> None:
+        if self._thread.is_alive():
+            self._jobs.put(self._FINISH if commit else self._ABORT)
+            self._thread.join()
+        if commit:
+            self._raise_failure()
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            failure, self._failure = self._failure, None
+            raise failure
+
+    def _run(self, engine, make_sink, commit_every: int) -> None:
+        sink, uncommitted, commit = None, 0, False
+        try:
+            sink = make_sink(engine.raw_connection(), True)
+            while (job := self._jobs.get()) is not self._FINISH and job is not self._ABORT:
+                sink.insert(job)
+                uncommitted += len(job[0])
+                if uncommitted >= commit_every:
+                    sink.commit()
+                    uncommitted = 0
+            commit = job is self._FINISH
+        except BaseException as failure:  # handed to the caller; the queue is drained so it never blocks
+            self._failure = failure
+            while self._jobs.get() not in (self._FINISH, self._ABORT):
+                pass
+        finally:
+            if sink is not None:
+                try:
+                    sink.close(commit=commit)
+                except BaseException as failure:
+                    self._failure = self._failure or failure
 
 
 def _literal(value: int | str) -> str:

@@ -1,8 +1,9 @@
 """The ID-number column parser every import uses, and the library's services called directly."""
+from datetime import datetime
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from baselib_files import LI, WANG, ZHANG, poverty_file, xlsx
 from factories import make_id_number
@@ -13,7 +14,8 @@ from portal.idcard import check_digit, validate, validate_many
 from portal.library import diff, importer
 from portal.library.access import LibraryError
 from portal.library.columns import columns_for
-from portal.library.models import LibraryRecord
+from portal.library.models import BatchStatus, LibraryBatch, LibraryRecord
+from portal.library.writer import RecordWriter
 from portal.sheet_values import CellError, id_number
 from portal.vocab import Category
 
@@ -91,3 +93,38 @@ def test_a_race_between_two_confirmations_keeps_one_current_batch(app, world):
     current = db.session.scalars(select(LibraryRecord.name).join(LibraryRecord.batch)
                                  .where(LibraryRecord.category == "orphan", LibraryRecord.batch.has(status="current")))
     assert list(current) == ["李四"]
+
+
+def _pending_batch() -> LibraryBatch:
+    batch = LibraryBatch(category="orphan", status=BatchStatus.PENDING, filename="x.xlsx", uploaded_by_name="测试",
+                         created_at=datetime.now())
+    db.session.add(batch)
+    db.session.commit()
+    return batch
+
+
+def _record_columns(name: str | None) -> list[list]:
+    """One row in importer.ROW_COLUMNS order, as the importer hands it to the writer."""
+    return [[bytes(16)], [b"sealed"], ["3201**********0011"], [name], ["M"], ["2015-01-01"], ["320102"], [None], [2]]
+
+
+def test_the_writer_thread_hands_a_database_refusal_back_to_the_importer(app, world):
+    batch = _pending_batch()
+    writer = RecordWriter(importer.ROW_COLUMNS, {"batch_id": batch.id, "category": "orphan"})
+    writer.write(_record_columns(None))  # 姓名 may not be empty: the database refuses on the writer's thread
+    with pytest.raises(Exception) as refused:
+        writer.finish()
+    assert "IntegrityError" in {cls.__name__ for cls in type(refused.value).__mro__}
+    assert db.session.scalar(select(func.count()).select_from(LibraryRecord)) == 0
+
+
+def test_an_aborted_writer_keeps_nothing_and_a_finished_one_everything(app, world):
+    batch = _pending_batch()
+    aborted = RecordWriter(importer.ROW_COLUMNS, {"batch_id": batch.id, "category": "orphan"})
+    aborted.write(_record_columns("张三"))
+    aborted.abort()
+    assert db.session.scalar(select(func.count()).select_from(LibraryRecord)) == 0
+    finished = RecordWriter(importer.ROW_COLUMNS, {"batch_id": batch.id, "category": "orphan"})
+    finished.write(_record_columns("张三"))
+    finished.finish()
+    assert (finished.written, list(db.session.scalars(select(LibraryRecord.name)))) == (1, ["张三"])
