@@ -7,6 +7,7 @@ import os
 import re
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from xml.parsers import expat
 
 from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
@@ -60,12 +61,7 @@ def open_rows(source, filename: str, max_bytes: int, max_unzipped: int, max_cell
         if filename.lower().endswith(".csv"):
             return _open_csv(data)
         raise SheetError(NOT_A_SHEET)
-    if data.startswith(_ZIP_MAGIC):
-        _check_archive(data, max_unzipped, max_cells)
-    try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except PasswordError:
-        raise SheetError("文件设置了密码，请取消密码后重新上传") from None
+    book = _open_book(data, max_unzipped, max_cells)
     del data  # calamine has its own copy; ours would only add to the peak while the sheet loads
     # The first visible worksheet: templates sometimes keep a hidden lookup sheet in front.
     index = next((number for number, meta in enumerate(book.sheets_metadata)
@@ -73,6 +69,24 @@ def open_rows(source, filename: str, max_bytes: int, max_unzipped: int, max_cell
     sheet = book.get_sheet_by_index(index)
     # iter_rows() pads the empty rows above the used range, so its n-th row is the file's row n.
     return sheet.iter_rows, (sheet.end[0] + 1 if sheet.end else 0), sheet.name
+
+
+def _open_book(data: bytes, max_unzipped: int, max_cells: int | None) -> CalamineWorkbook:
+    """calamine's workbook (its sheet list and shared strings) once the archive has passed every check.
+
+    calamine reads without holding the GIL, so for an xlsx or ods it starts as soon as the sizes in the
+    zip directory are known to be sane, while this thread scans the worksheets for their used range;
+    the grid itself is only allocated later, by get_sheet_by_index, after both have finished."""
+    try:
+        if not data.startswith(_ZIP_MAGIC):
+            return CalamineWorkbook.from_filelike(io.BytesIO(data))
+        archive = _archive(data, max_unzipped)
+        with archive, ThreadPoolExecutor(max_workers=1) as pool:
+            opening = pool.submit(CalamineWorkbook.from_filelike, io.BytesIO(data))
+            _check_extents(archive, max_cells)
+            return opening.result()
+    except PasswordError:
+        raise SheetError("文件设置了密码，请取消密码后重新上传") from None
 
 
 def _open_csv(data: bytes):
@@ -99,32 +113,38 @@ def _open_csv(data: bytes):
     return records, data.count(b"\n") + 1, ""
 
 
-def _check_archive(data: bytes, max_unzipped: int, max_cells: int | None) -> None:
-    """Refuse zip bombs and sheets whose used range would not fit in memory, before calamine sees them."""
+def _archive(data: bytes, max_unzipped: int) -> zipfile.ZipFile:
+    """The zip directory, once it shows no bomb (sizes as declared; zipfile enforces them while reading)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError):
         raise SheetError(NOT_A_SHEET) from None
-    with archive:
-        members = archive.infolist()
-        unzipped = sum(member.file_size for member in members)
-        if unzipped > max_unzipped or (unzipped > _RATIO_FLOOR and unzipped > _RATIO_LIMIT * len(data)):
-            raise SheetError(ZIP_BOMB)
-        for member in members:
-            name = member.filename
-            if name.startswith("xl/worksheets/") and name.endswith(".bin"):
-                raise SheetError("不支持 .xlsb 格式，请在 Excel 中另存为 .xlsx 后上传")
-            if max_cells is None:
-                continue
-            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                rows, columns = _xlsx_extent(archive, member)
-            elif name == "content.xml":
-                rows, columns = _ods_extent(archive, member)
-            else:
-                continue
-            if rows * columns > max_cells:
-                raise SheetError(f"表格的使用范围过大（约 {rows:,} 行 × {columns:,} 列），"
-                                 "请删除数据区域以外的多余内容（包括远处单元格里的空格或格式）后重新上传")
+    members = archive.infolist()
+    unzipped = sum(member.file_size for member in members)
+    if unzipped > max_unzipped or (unzipped > _RATIO_FLOOR and unzipped > _RATIO_LIMIT * len(data)):
+        archive.close()
+        raise SheetError(ZIP_BOMB)
+    if any(member.filename.startswith("xl/worksheets/") and member.filename.endswith(".bin") for member in members):
+        archive.close()
+        raise SheetError("不支持 .xlsb 格式，请在 Excel 中另存为 .xlsx 后上传")
+    return archive
+
+
+def _check_extents(archive: zipfile.ZipFile, max_cells: int | None) -> None:
+    """Refuse sheets whose used range would not fit in memory, before calamine allocates their grid."""
+    if max_cells is None:
+        return
+    for member in archive.infolist():
+        name = member.filename
+        if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+            rows, columns = _xlsx_extent(archive, member)
+        elif name == "content.xml":
+            rows, columns = _ods_extent(archive, member)
+        else:
+            continue
+        if rows * columns > max_cells:
+            raise SheetError(f"表格的使用范围过大（约 {rows:,} 行 × {columns:,} 列），"
+                             "请删除数据区域以外的多余内容（包括远处单元格里的空格或格式）后重新上传")
 
 
 def _scan(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
