@@ -3,7 +3,6 @@
 added: in the batch, not in the previous one; removed: the other way round; changed: in both, with a
 different name, hukou or category detail (e.g. 脱贫状态 已脱贫 → 返贫)."""
 from dataclasses import dataclass, field
-from math import ceil
 
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased
@@ -11,6 +10,7 @@ from sqlalchemy.orm import aliased
 from portal.extensions import db
 from portal.library.columns import STORED_DETAILS, detail_label, detail_text
 from portal.library.models import LibraryBatch, LibraryRecord
+from portal.paging import Page
 
 COMPARED = ("name", "hukou_code", *STORED_DETAILS)
 KINDS = {"added": "新增", "removed": "减少", "changed": "变更"}
@@ -45,36 +45,6 @@ class Samples:
     added: list[Change] = field(default_factory=list)
     removed: list[Change] = field(default_factory=list)
     changed: list[Change] = field(default_factory=list)
-
-
-@dataclass
-class Page:
-    """A page of changes, with the attributes the `pager` macro reads."""
-
-    items: list[Change]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def _differs(new, old):

@@ -1,8 +1,6 @@
 """The review list: every school in scope with its period's status, for one or both kinds, waiting-for-review
 first. Schools that have not started have no submission row, so the list starts from School (outer join).
 One SQL statement per page whatever the number of schools; due dates are a CASE over the few stage sets."""
-import math
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Date, Integer, String, and_, case, func, literal, select, union_all
@@ -10,6 +8,7 @@ from sqlalchemy import Date, Integer, String, and_, case, func, literal, select,
 from portal.deadlines import services as deadlines
 from portal.extensions import db
 from portal.org.models import School
+from portal.paging import Page
 from portal.reasons.figures import NO_DATE
 from portal.review.models import PeriodSubmission
 from portal.review.services import DONE
@@ -21,36 +20,6 @@ STATUS_ORDER = (SubmissionStatus.SUBMITTED, SubmissionStatus.RETURNED, Submissio
                 SubmissionStatus.NOT_STARTED, SubmissionStatus.APPROVED)
 OVERDUE = "overdue"
 PER_PAGE = 50
-
-
-@dataclass
-class RowPage:
-    """One page of rows, shaped like Flask-SQLAlchemy's pagination for the `pager` macro."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def _kind_rows(scope, kind: SubmissionKind, term: Term, month: Period):
@@ -89,7 +58,7 @@ def _overdue(rows, today: date):
 
 
 def review_page(scope, term: Term, month: Period, kind: str | None, status: str | None, page: int,
-                today: date | None = None) -> RowPage:
+                today: date | None = None) -> Page:
     today = today or deadlines.today()
     rows = _rows(scope, term, month, kind)
     query = select(rows, _overdue(rows, today).label("overdue"))
@@ -102,7 +71,7 @@ def review_page(scope, term: Term, month: Period, kind: str | None, status: str 
     items = db.session.execute(
         query.order_by(rank, case((_overdue(rows, today), 0), else_=1), rows.c.school_code, rows.c.kind)
         .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
-    return RowPage(items, page, PER_PAGE, total)
+    return Page(items, page, PER_PAGE, total)
 
 
 def status_counts(scope, term: Term, month: Period, kind: str | None, today: date | None = None) -> dict[str, int]:
