@@ -196,8 +196,8 @@ def _stream(sheet: sheets.Sheet, batch: LibraryBatch, category: Category) -> int
             rows, hashes = _without_duplicates(sheet, rows, hashes, seen)
             if sheet.errors_total:
                 continue
-            if len(rows) != len(ids):
-                ids = list(map(itemgetter(1), rows))
+            rows, hashes = _in_digest_order(rows, hashes)
+            ids = list(map(itemgetter(1), rows))
             writer.write(_record_rows(writer, rows, ids, hashes, keep.encrypt_many(ids), stored_at, cert_at))
     except BaseException:
         writer.abort()
@@ -224,6 +224,13 @@ def _without_duplicates(sheet, rows: list[tuple], hashes: list[bytes], seen: dic
         else:
             sheet.refuse(row, ID_NUMBER_LABEL, f"与第 {first} 行重复")
     return kept_rows, kept_hashes
+
+
+def _in_digest_order(rows: list[tuple], hashes: list[bytes]) -> tuple[list[tuple], list[bytes]]:
+    """A batch sorted by digest: the id_hash index then grows in runs instead of on random pages, which
+    takes about a third off SQLite's insert. The file's order stays in row_number, which pages sort by."""
+    order = sorted(range(len(hashes)), key=hashes.__getitem__)
+    return [rows[i] for i in order], [hashes[i] for i in order]
 
 
 def _record_rows(writer: RecordWriter, rows, ids, hashes, ciphers, stored_at, cert_at) -> list[list]:
