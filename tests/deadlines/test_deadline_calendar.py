@@ -114,3 +114,20 @@ def test_school_home_shows_what_is_due_next_with_days_left(client, login_as, dea
     assert "近期截止事项" in text
     assert "资助名单录入 2026秋 2026年12月20日 还剩 10 天" in text
     assert "未资助情况上报 2026秋 2027年01月15日 还剩 36 天" in text
+
+
+def test_school_home_says_what_still_blocks_submission(client, login_as, world, deadline_calendar, today_is):
+    from factories import make_unfunded_student
+
+    today_is(date(2026, 12, 10))
+    login_as("school")
+    assert "本学期尚未上传学籍，就学信息库为空" in page_text(client.get("/"))
+    pupils = [make_unfunded_student(world.xuanwu_school, name) for name in ("张三", "李四")]
+    db.session.commit()
+    text = page_text(client.get("/"))
+    assert "2026秋 未资助原因：未填报" in text and "还有 2 名未资助学生没有填写原因 ，填写完毕才能提交" in text
+    for pupil in pupils:
+        client.post(f"/reasons/2026-autumn/students/{pupil.id}", data={"reason": "declined", "version": "0"})
+    text = page_text(client.get("/"))
+    assert "未资助原因：填报中" in text and "未资助学生 2 名，均已填写原因，可以提交审核" in text
+    assert "没有填写原因" not in text

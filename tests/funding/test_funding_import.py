@@ -10,8 +10,9 @@ from factories import make_id_number, page_text
 from funding_files import card_number, library, row, subsidy, xlsx
 from portal.audit.models import AuditEntry
 from portal.extensions import db
-from portal.funding.models import FundingRecord
+from portal.funding.models import FundingImport, FundingRecord
 from portal.progress.models import SchoolProgress
+from portal.review.models import PeriodSubmission
 
 
 def upload(client, school, content: bytes, mode: str | None = "replace", filename: str = "名单.xlsx"):
@@ -30,6 +31,30 @@ def confirm(client, school, preview, mode: str = "replace"):
 
 def records() -> int:
     return db.session.scalar(select(func.count()).select_from(FundingRecord))
+
+
+def funding_state() -> tuple:
+    """What an import could change: the records, the import history, the period's review row, audit, progress."""
+    db.session.expire_all()
+    stored = db.session.execute(select(FundingRecord.id, FundingRecord.name, FundingRecord.amount)
+                                .order_by(FundingRecord.id)).all()
+    imports = db.session.scalar(select(func.count()).select_from(FundingImport))
+    submissions = db.session.execute(select(PeriodSubmission.kind, PeriodSubmission.status, PeriodSubmission.version)
+                                     .order_by(PeriodSubmission.id)).all()
+    audited = db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+    progress = db.session.execute(select(SchoolProgress.funded, SchoolProgress.unfunded, SchoolProgress.funded_records,
+                                         SchoolProgress.funded_amount)).all()
+    return stored, imports, submissions, audited, progress
+
+
+@pytest.fixture
+def list_before(client, login_as, school):
+    """The school signed in, its 2026秋 list already holding one confirmed record (学生4, 250 元)."""
+    login_as("school")
+    assert confirm(client, school, upload(client, school, xlsx([row(school, 4)]))).status_code == 303
+    before = funding_state()
+    assert [name for _, name, _ in before[0]] == ["学生4"] and before[1] == 1
+    return before
 
 
 @pytest.fixture
@@ -94,12 +119,12 @@ def test_replace_swaps_the_period_and_append_adds(client, login_as, school):
     ({"card": card_number(9)[:-1] + str((int(card_number(9)[-1]) + 1) % 10)}, "银行卡号", "未通过校验"),
     ({"born": "20140101"}, "身份证件号", "该生不在本校2026秋学期的学籍名单中"),
 ])
-def test_a_bad_row_refuses_the_whole_file(client, login_as, school, world, bad, column, reason):
+def test_a_bad_row_refuses_the_whole_file(client, login_as, school, world, list_before, bad, column, reason):
     from factories import make_funding_project
 
     make_funding_project("国家助学金", "senior", owner_region=world.province, standards="2800,2300,1800")
     db.session.commit()
-    login_as("school")
+    before = funding_state()
     preview = upload(client, school, xlsx([row(school, 1), row(school, 2, **bad), row(school, 3)]))
     text = page_text(preview)
     assert "错误 1 处" in text and "整个文件不会导入" in text and reason in text, text
@@ -109,27 +134,41 @@ def test_a_bad_row_refuses_the_whole_file(client, login_as, school, world, bad, 
                                           .split('"')[0], "mode": "replace"}).data)
     assert refused[0][-2:] == ["行号", "错误原因"] and [line[-2] for line in refused[1:]] == [4]
     assert refused[1][-1].startswith(column)
+    forced = confirm(client, school, preview)  # a confirmation posted anyway: replace must not empty the list
+    assert forced.status_code == 422 and "文件中有 1 处错误，未导入任何数据" in page_text(forced)
+    assert funding_state() == before
+
+
+def test_a_refused_file_leaves_an_untouched_period_not_started(client, login_as, school):
+    login_as("school")
+    preview = upload(client, school, xlsx([row(school, 1, amount=-250)]))
+    assert "金额不能为负数" in page_text(preview)
     forced = confirm(client, school, preview)
     assert forced.status_code == 422 and "未导入任何数据" in page_text(forced)
-    assert records() == 0
+    stored, imports, submissions, audited, _ = funding_state()
+    assert (stored, imports, submissions, audited) == ([], 0, [], ["login"])  # still 未填报, nothing audited
 
 
-def test_every_student_missing_from_the_enrolment_is_reported(client, login_as, school):
-    login_as("school")
+def test_every_student_missing_from_the_enrolment_is_reported(client, school, list_before):
     strangers = [row(school, n, born="20140101") for n in (5, 6, 7)]
-    text = page_text(upload(client, school, xlsx([row(school, 1), *strangers])))
+    preview = upload(client, school, xlsx([row(school, 1), *strangers]))
+    text = page_text(preview)
     assert "错误 3 处" in text and text.count("该生不在本校2026秋学期的学籍名单中") == 3
-    assert records() == 0
+    assert confirm(client, school, preview).status_code == 422
+    assert funding_state() == list_before
 
 
-def test_another_schools_file_is_refused(client, login_as, school, world):
-    login_as("school")
+def test_another_schools_file_is_refused(client, school, world, list_before):
     rows = [row(school, 1), row(school, 2)]
     for line in rows:
         line[0] = world.xuanwu_school_2.code
-    text = page_text(upload(client, school, xlsx(rows)))
+    preview = upload(client, school, xlsx(rows))
+    text = page_text(preview)
     assert "错误 2 处" in text and f"学校标识码 {world.xuanwu_school_2.code} 不是本校" in text
-    assert records() == 0
+    assert confirm(client, school, preview).status_code == 422
+    into_theirs = upload(client, world.xuanwu_school_2, xlsx([row(school, 1)]))  # the URL edited to the other school
+    assert into_theirs.status_code == 404 and "页面不存在" in page_text(into_theirs)
+    assert funding_state() == list_before
 
 
 def test_a_duplicate_in_the_file_is_refused(client, login_as, school):

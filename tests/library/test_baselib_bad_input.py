@@ -1,9 +1,7 @@
 """Bad base-library files: each is refused with a Chinese reason, nothing is written, the current batch stays."""
-import io
-import zipfile
-
 import pytest
 
+from bad_files import PDF, full_sheet_xlsx, zip_bomb
 from baselib_files import (LI, POVERTY_HEADER, WANG, ZHANG, batch_count, current_batch, import_confirmed,
                            poverty_file, record_count, upload, wrong_check_digit, xlsx)
 from factories import make_id_number, page_text
@@ -89,20 +87,13 @@ def test_a_file_of_only_a_totals_row_never_empties_the_category(client, library_
 
 
 def test_pdf_renamed_to_xlsx(client, library_before):
-    response = upload(client, "poverty", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n", "名单.xlsx")
+    response = upload(client, "poverty", PDF, "名单.xlsx")
     assert "不是有效的 Excel 文件" in refused_text(response)
     assert_nothing_written(library_before)
 
 
 def test_zip_bomb(client, library_before):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        with archive.open("xl/worksheets/sheet1.xml", "w") as member:
-            chunk = b" " * 2**20
-            for _ in range(110):  # 110 MB of spaces, a hundred kilobytes once compressed
-                member.write(chunk)
-    assert "压缩炸弹" in refused_text(upload(client, "poverty", buffer.getvalue()))
+    assert "压缩炸弹" in refused_text(upload(client, "poverty", zip_bomb()))
     assert_nothing_written(library_before)
 
 
@@ -111,39 +102,14 @@ def test_file_over_the_size_limit(client, app, library_before, monkeypatch):
     content = poverty_file(*[(f"学生{n}", make_id_number("320102", "20100101", n), "", "已脱贫") for n in range(1, 300)])
     assert len(content) > 4096
     assert "文件超过大小上限" in refused_text(upload(client, "poverty", content))
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 4096)  # the web server's own limit on a request
+    response = upload(client, "poverty", content)
+    assert response.status_code == 413 and "上传的文件超过大小上限，请拆分后再上传" in refused_text(response)
     assert_nothing_written(library_before)
 
 
-def _full_sheet_xlsx(rows: int) -> bytes:
-    """A sheet filled down to Excel's last row, written as raw XML (openpyxl would take a minute)."""
-    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-    package = "http://schemas.openxmlformats.org/package/2006"
-    office = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    sheet = (f'<?xml version="1.0"?><worksheet xmlns="{main}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is>'
-             '<t>姓名</t></is></c><c r="B1" t="inlineStr"><is><t>身份证件号</t></is></c></row>'
-             + "".join(f'<row r="{n}"><c r="A{n}"><v>1</v></c></row>' for n in range(2, rows + 1))
-             + "</sheetData></worksheet>")
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        archive.writestr("[Content_Types].xml", f'<?xml version="1.0"?><Types xmlns="{package}/content-types">'
-                         '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships'
-                         '+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/'
-                         'workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
-                         'sheet.main+xml"/></Types>')
-        archive.writestr("_rels/.rels", f'<?xml version="1.0"?><Relationships xmlns="{package}/relationships">'
-                         f'<Relationship Id="rId1" Type="{office}/officeDocument" Target="xl/workbook.xml"/>'
-                         '</Relationships>')
-        archive.writestr("xl/workbook.xml", f'<?xml version="1.0"?><workbook xmlns="{main}" xmlns:r="{office}">'
-                         '<sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
-        archive.writestr("xl/_rels/workbook.xml.rels", f'<?xml version="1.0"?><Relationships xmlns="{package}/'
-                         f'relationships"><Relationship Id="rId1" Type="{office}/worksheet" '
-                         'Target="worksheets/sheet1.xml"/></Relationships>')
-        archive.writestr("xl/worksheets/sheet1.xml", sheet)
-    return buffer.getvalue()
-
-
 def test_a_sheet_of_1048576_rows(client, library_before):
-    response = upload(client, "orphan", _full_sheet_xlsx(1_048_576))
+    response = upload(client, "orphan", full_sheet_xlsx(("姓名", "身份证件号")))
     assert "数据行数超过上限" in refused_text(response) and "1,048,575 行" in page_text(response)
     assert_nothing_written(library_before)
 

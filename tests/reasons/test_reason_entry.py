@@ -113,55 +113,75 @@ def test_without_htmx_a_save_answers_303(client, login_as, students):
 
 
 # -- bad input: refused, nothing changed -----------------------------------------------------------
-def nothing_changed():
-    assert reasons() == []
-    assert not db.session.scalar(select(func.count()).select_from(PeriodSubmission))
-    assert not db.session.scalar(select(func.count()).where(AuditEntry.action == "set_unfunded_reason"))
+def reasons_state() -> tuple:
+    """What a save could change: the reasons (with versions), the period's review row, the audit log, progress."""
+    db.session.expire_all()
+    saved = [(r.student_id, r.reason_code, r.note, r.version) for r in reasons()]
+    submissions = db.session.execute(select(PeriodSubmission.status, PeriodSubmission.version)).all()
+    audited = db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action != "login"))
+    progress = db.session.execute(select(SchoolProgress.school_id, SchoolProgress.unfunded_with_reason,
+                                         SchoolProgress.unfunded_without_reason, SchoolProgress.reasons_status)
+                                  .order_by(SchoolProgress.school_id)).all()
+    return saved, submissions, audited, progress
 
 
-def test_a_reason_code_not_in_the_list_is_refused(client, login_as, students):
+@pytest.fixture
+def before(client, login_as, students):
+    """The school signed in; 李四 already has a reason (version 1), 张三 has none."""
     login_as("school")
-    response = save(client, students["zhang"], "because")
-    assert "请从列表中选择未资助原因" in page_text(response)
-    nothing_changed()
+    assert "已保存" in save(client, students["li"], "declined").text
+    state = reasons_state()
+    assert state[0] == [(students["li"].id, "declined", None, 1)] and state[1][0].status == "in_progress"
+    return state
 
 
-def test_a_missing_required_note_is_refused(client, login_as, students):
-    login_as("school")
+def test_a_reason_code_not_in_the_list_is_refused(client, students, before):
+    for student, version in ((students["zhang"], 0), (students["li"], 1)):
+        response = save(client, student, "because", version=version)
+        assert "请从列表中选择未资助原因" in page_text(response)
+    plain = save(client, students["li"], "because", version=1, headers={})
+    assert plain.status_code == 422 and "请从列表中选择未资助原因" in page_text(plain)
+    assert reasons_state() == before
+
+
+def test_a_missing_required_note_is_refused(client, students, before):
     response = save(client, students["zhang"], "other", note="  ")
     assert "选择“其他（须填写说明）”时须填写说明" in page_text(response)
     assert 'value="other" selected' in response.text  # the user's choice is kept for them to add the note
-    nothing_changed()
+    assert "选择“其他（须填写说明）”时须填写说明" in page_text(save(client, students["li"], "other", version=1))
+    bulk = client.post(f"/reasons/{PERIOD}/bulk", data={"student": [f"{students['zhang'].id}:0"], "reason": "other"},
+                       headers=HX)
+    assert "选择“其他（须填写说明）”时须填写说明" in page_text(bulk)
+    assert reasons_state() == before
 
 
-def test_a_reason_for_a_funded_student_is_refused(client, login_as, students):
-    login_as("school")
+def test_a_reason_for_a_funded_student_is_refused(client, students, before):
     response = save(client, students["wang"], "declined")
-    assert "已有资助记录" in page_text(response)
-    nothing_changed()
+    assert "该学生本期已有资助记录（或不在本期名单中），无需填写未资助原因" in page_text(response)
+    assert reasons_state() == before
 
 
-def test_a_bulk_selection_with_a_funded_student_is_refused_whole(client, login_as, students):
-    login_as("school")
+def test_a_bulk_selection_with_a_funded_student_is_refused_whole(client, students, before):
     selected = [f"{students['zhang'].id}:0", f"{students['wang'].id}:0"]
     response = client.post(f"/reasons/{PERIOD}/bulk", data={"student": selected, "reason": "declined"})
     assert response.status_code == 422 and "已有资助记录" in page_text(response)
-    nothing_changed()
+    assert reasons_state() == before
 
 
-def test_another_schools_student_is_404(client, login_as, students):
-    login_as("school")
-    assert save(client, students["other"], "declined").status_code == 404
-    response = client.post(f"/reasons/{PERIOD}/bulk", data={"student": [f"{students['other'].id}:0"],
-                                                            "reason": "declined"})
-    assert response.status_code == 404
-    nothing_changed()
+def test_another_schools_student_is_404(client, students, before):
+    for response in (save(client, students["other"], "declined"),
+                     save(client, students["other"], "declined", headers={}),
+                     client.post(f"/reasons/{PERIOD}/bulk", data={"student": [f"{students['other'].id}:0"],
+                                                                  "reason": "declined"})):
+        assert response.status_code == 404 and "页面不存在" in page_text(response)
+    assert reasons_state() == before
 
 
-def test_an_upper_tier_cannot_enter_reasons(client, login_as, students):
+def test_an_upper_tier_cannot_enter_reasons(client, login_as, students, before):
     login_as("county")
-    assert save(client, students["zhang"], "declined").status_code == 404
-    nothing_changed()
+    response = save(client, students["zhang"], "declined", headers={})
+    assert response.status_code == 404 and "页面不存在" in page_text(response)
+    assert reasons_state() == before
 
 
 def test_clearing_a_reason_needs_the_version_seen(client, login_as, students):

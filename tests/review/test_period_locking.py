@@ -39,6 +39,37 @@ def test_after_the_deadline_the_school_cannot_edit(client, login_as, pupil, toda
     assert db.session.scalars(select(PeriodSubmission)).all() == []
 
 
+def test_no_edit_reaches_a_locked_period(client, login_as, world, pupil, today_is):
+    other = make_unfunded_student(world.xuanwu_school, "李四")
+    db.session.commit()
+    today_is(date(2027, 1, 10))
+    login_as("school")
+    assert "已保存" in give_reason(client, pupil).text
+    db.session.expire_all()
+    before = (db.session.execute(select(UnfundedReason.student_id, UnfundedReason.reason_code,
+                                        UnfundedReason.version)).all(),
+              db.session.execute(select(PeriodSubmission.status, PeriodSubmission.version)).all(),
+              db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all())
+    today_is(date(2027, 1, 16))
+    attempts = [
+        give_reason(client, pupil, code="improved", version=1),  # change
+        give_reason(client, pupil, code="", version=1),  # clear
+        give_reason(client, other),  # a first reason
+        client.post(f"/reasons/{PERIOD}/bulk", data={"student": [f"{pupil.id}:1", f"{other.id}:0"],
+                                                     "reason": "id_error"}, headers=HX),
+        client.post(f"/reasons/{PERIOD}/bulk", data={"student": [f"{other.id}:0"], "reason": "id_error"}),
+    ]
+    for response in attempts:
+        assert "已过截止日期（2027年01月15日），本期已锁定" in page_text(response)
+    assert attempts[-1].status_code == 422
+    db.session.expire_all()
+    after = (db.session.execute(select(UnfundedReason.student_id, UnfundedReason.reason_code,
+                                       UnfundedReason.version)).all(),
+             db.session.execute(select(PeriodSubmission.status, PeriodSubmission.version)).all(),
+             db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all())
+    assert after == before
+
+
 def test_on_the_deadline_day_the_school_still_edits(client, login_as, pupil, today_is):
     today_is(date(2027, 1, 15))
     login_as("school")

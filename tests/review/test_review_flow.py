@@ -67,6 +67,43 @@ def test_school_submits_and_can_no_longer_edit(client, login_as, world, pupils):
     assert db.session.scalar(select(UnfundedReason.reason_code).where(UnfundedReason.student_id == pupils[0].id)) == "declined"
 
 
+def period_state() -> tuple:
+    """The period as stored: reasons with versions, the submission's status and version, audit entries."""
+    db.session.expire_all()
+    saved = db.session.execute(select(UnfundedReason.student_id, UnfundedReason.reason_code, UnfundedReason.note,
+                                      UnfundedReason.version).order_by(UnfundedReason.student_id)).all()
+    sub = db.session.execute(select(PeriodSubmission.status, PeriodSubmission.version)).all()
+    audited = db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action != "login"))
+    return saved, sub, audited
+
+
+@pytest.mark.parametrize("approved", [False, True], ids=["submitted", "approved"])
+def test_no_edit_reaches_a_submitted_or_approved_period(client, login_as, world, pupils, approved):
+    submitted(client, login_as, world, pupils)
+    message = "本期已提交，等待主管部门审核，不能修改"
+    if approved:
+        login_as("county")
+        client.post(f"/review/{world.xuanwu_school.id}/reasons/{PERIOD}/approve", data={"version": submission().version})
+        client.post("/logout")
+        message = "本期已审核通过，不能修改"
+    before = period_state()
+    assert before[1][0].status == ("approved" if approved else "submitted")
+    login_as("school")
+    attempts = [
+        give_reason(client, pupils[0], "improved", version=1),  # change
+        give_reason(client, pupils[0], "", version=1),  # clear
+        client.post(f"/reasons/{PERIOD}/students/{pupils[1].id}", data={"reason": "improved", "version": 1}),
+        client.post(f"/reasons/{PERIOD}/bulk", data={"student": [f"{pupil.id}:1" for pupil in pupils],
+                                                     "reason": "id_error"}, headers=HX),
+    ]
+    for response in attempts:
+        assert message in page_text(response)
+    assert attempts[2].status_code == 422
+    again = client.post(f"/reasons/{PERIOD}/submit")
+    assert again.status_code == 422
+    assert period_state() == before
+
+
 def test_county_list_puts_submissions_waiting_for_review_first(client, login_as, world, pupils):
     submitted(client, login_as, world, pupils)
     login_as("county")
@@ -115,10 +152,16 @@ def test_a_stale_approval_is_refused(client, login_as, world, pupils):
 
 def test_a_county_approving_a_school_outside_its_scope_gets_404(client, login_as, world, pupils):
     submitted(client, login_as, world, pupils)
+    before = period_state()
     login_as("county", region=world.qinhuai)
     url = f"/review/{world.xuanwu_school.id}/reasons/{PERIOD}"
-    assert client.post(f"{url}/approve").status_code == 404
-    assert client.get(url).status_code == 404
+    version = {"version": submission().version}
+    for response in (client.post(f"{url}/approve", data=version), client.post(f"{url}/approve", data=version, headers=HX),
+                     client.post(f"{url}/return", data={"comment": "请核实"}, headers=HX),
+                     client.post(f"{url}/reopen", data={"days": "3"}), client.get(url)):
+        assert response.status_code == 404 and "页面不存在" in page_text(response)
+    assert "玄武区第一小学" not in page_text(client.get("/review/"))
+    assert period_state() == before
     assert submission().status == "submitted" and audit_actions()[-1] == "submission_submit"
 
 
