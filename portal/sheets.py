@@ -17,7 +17,7 @@ from portal.sheet_values import CellError, choice, code, date_value, decimal_amo
 from portal.sheet_writer import refused_rows_xlsx, stream_xlsx, write_xlsx
 
 __all__ = ["Column", "Sheet", "SheetError", "SheetResult", "RowError", "CellError", "open_sheet", "read_sheet",
-           "refused_rows_xlsx", "write_xlsx", "stream_xlsx",
+           "refused_rows_xlsx", "write_xlsx", "stream_xlsx", "collector_paused",
            "text", "code", "choice", "integer", "decimal_amount", "date_value", "year_month"]
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ class Sheet:
         try:
             while True:
                 batch = []
-                with _collector_paused():
+                with collector_paused():
                     chunk = list(islice(rows, size))
                     for start in range(0, len(chunk), _CHECK_CHUNK):
                         piece = chunk[start:start + _CHECK_CHUNK]
@@ -265,11 +265,12 @@ def _is_data(row: list) -> bool:
 
 
 @contextmanager
-def _collector_paused():
-    """Pause the cyclic garbage collector while a chunk is checked.
+def collector_paused():
+    """Pause the cyclic garbage collector while rows are checked (and, in an importer, written).
 
     The thousands of lists and tuples built per chunk form no cycles (reference counting frees
-    them) yet kept triggering collections: about 40% of the checking time.
+    them) yet kept triggering collections: about 40% of the checking time. An importer holds the
+    pause over its whole loop; the reader pauses around each chunk for callers that do not.
     """
     was_enabled = gc.isenabled()
     gc.disable()

@@ -6,10 +6,8 @@ Speed (a university's list runs to 50,000 rows): the spreadsheet is parsed in a 
 school's enrolment is loaded (calamine's parser and SQLite's step both run outside the GIL). Batches are
 then checked and written in turn on one thread: a writer thread binding rows while this one checks the next
 batch would queue for the GIL at every row and take four times as long."""
-import gc
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -90,19 +88,6 @@ class FundingPreview:
         self.incomplete += sum(1 for row in rows if row.incomplete)
 
 
-@contextmanager
-def _collector_paused():
-    """No cyclic garbage collection while rows are checked: the tens of thousands of tuples an import holds
-    make every collection walk them all, for nothing (they form no cycles). As in portal.sheets."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def check_mode(mode: str | None) -> str:
     if mode not in (FundingImportMode.REPLACE.value, FundingImportMode.APPEND.value):
         raise FundingError("请选择导入方式：“替换本期名单”或“追加”")
@@ -112,7 +97,7 @@ def check_mode(mode: str | None) -> str:
 def _read(school: School, period: Period, mode: str, source, filename: str, found: FundingPreview,
           write: Callable[[list[CheckedRow]], None] | None = None) -> None:
     """Check every row into `found`; hand accepted batches to `write` as long as nothing was refused."""
-    with ThreadPoolExecutor(1, thread_name_prefix="funding-read") as helper, _collector_paused():
+    with ThreadPoolExecutor(1, thread_name_prefix="funding-read") as helper, sheets.collector_paused():
         opening = helper.submit(sheets.open_sheet, source, filename, COLUMNS, max_rows=MAX_ROWS)
         checker = Checker(school, period, mode)  # the enrolment loads while the file is parsed
         try:

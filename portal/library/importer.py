@@ -186,19 +186,10 @@ def _stream(sheet: sheets.Sheet, batch: LibraryBatch, category: Category) -> int
     details, columns = _insert_columns(category)
     stored_at = [3 + details.index(key) for key in columns[len(ROW_COLUMNS):] if key in details]
     cert_at = 3 + details.index("disability_cert") if "disability_cert" in details else None
-    keep = protector()
-    seen: dict[bytes, int] = {}
     writer = RecordWriter(columns, {"batch_id": batch.id, "category": category.value})
     try:
-        for rows in sheet.batches(READ_BATCH):
-            ids = list(map(itemgetter(1), rows))
-            hashes = keep.digest_many(ids)
-            rows, hashes = _without_duplicates(sheet, rows, hashes, seen)
-            if sheet.errors_total:
-                continue
-            rows, hashes = _in_digest_order(rows, hashes)
-            ids = list(map(itemgetter(1), rows))
-            writer.write(_record_rows(writer, rows, ids, hashes, keep.encrypt_many(ids), stored_at, cert_at))
+        with sheets.collector_paused():  # the loop builds millions of short-lived containers and no cycles
+            _write_checked(sheet, writer, stored_at, cert_at)
     except BaseException:
         writer.abort()
         raise
@@ -207,6 +198,20 @@ def _stream(sheet: sheets.Sheet, batch: LibraryBatch, category: Category) -> int
     else:
         writer.finish()
     return writer.written
+
+
+def _write_checked(sheet: sheets.Sheet, writer: RecordWriter, stored_at: list[int], cert_at: int | None) -> None:
+    """Digest, refuse duplicates, encrypt and hand each batch to the writer (which stores it meanwhile)."""
+    keep = protector()
+    seen: dict[bytes, int] = {}  # digest → first row number
+    for rows in sheet.batches(READ_BATCH):
+        hashes = keep.digest_many(map(itemgetter(1), rows))
+        rows, hashes = _without_duplicates(sheet, rows, hashes, seen)
+        if sheet.errors_total:
+            continue
+        rows, hashes = _in_digest_order(rows, hashes)
+        ids = list(map(itemgetter(1), rows))
+        writer.write(_record_rows(writer, rows, ids, hashes, keep.encrypt_many(ids), stored_at, cert_at))
 
 
 def _without_duplicates(sheet, rows: list[tuple], hashes: list[bytes], seen: dict[bytes, int]):
