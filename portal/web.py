@@ -92,3 +92,8 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def vocabulary():
         return {"Role": Role}
+
+    @app.template_filter("num")
+    def thousands(value) -> str:
+        """A count as Chinese statistics print it: 235,602."""
+        return "" if value is None else f"{value:,}"
