@@ -70,6 +70,16 @@ class Stage(Vocab):
     UNDERGRADUATE = "undergraduate", "本专科", "高等教育", "本科", "专科", "高职"
     GRADUATE = "graduate", "研究生"
 
+    @classmethod
+    def list_of(cls, codes: str) -> list["Stage"]:
+        """A stored set of stages ("primary,junior") as members."""
+        return [cls(code) for code in codes.split(",") if code]
+
+    @classmethod
+    def labels_of(cls, codes: str) -> str:
+        """A stored set of stages as users read it: 小学、初中."""
+        return "、".join(stage.label for stage in cls.list_of(codes))
+
 
 class Ownership(Vocab):
     PUBLIC = "public", "公办"

@@ -44,11 +44,11 @@ class FundingProject(db.Model):
 
     @property
     def stage_list(self) -> list[Stage]:
-        return [Stage(code) for code in self.stages.split(",") if code]
+        return Stage.list_of(self.stages)
 
     @property
     def stage_labels(self) -> str:
-        return "、".join(stage.label for stage in self.stage_list)
+        return Stage.labels_of(self.stages)
 
     @property
     def period_label(self) -> str:
