@@ -11,7 +11,6 @@ import io
 import json
 import os
 import re
-import resource
 import shutil
 import sqlite3
 import subprocess
@@ -19,6 +18,7 @@ import sys
 import time
 
 from bench import _upload_data as data
+from bench._memory import peak_mb
 
 WORK = os.path.join(data.DATA, "work.db")
 PASSWORD = "Bench-2026"
@@ -62,7 +62,7 @@ def serve_upload(school_code: str) -> dict:
 
         run = db.session.scalar(select(MatchingRun).order_by(MatchingRun.id.desc()).limit(1))
         found = run.students
-    return {"seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "found": found}
+    return {"seconds": seconds, "peak_mb": peak_mb(), "found": found}
 
 
 def _sign_in(app, client, school_code: str) -> None:
