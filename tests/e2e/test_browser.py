@@ -124,3 +124,25 @@ def test_an_unfunded_reason_is_saved_with_one_choice(browser, portal_url, world,
     db.session.expire_all()
     assert [(r.student_id, r.reason_code) for r in db.session.query(UnfundedReason)] == [(student.id, "other_aid")]
     assert_clean(browser, portal_url)
+
+
+def test_a_school_uploads_its_enrolment_previews_and_confirms(browser, portal_url, world, tmp_path):
+    make_library_person(make_id_number(serial=2), "学生乙", Category.ORPHAN)
+    user = make_user(Role.SCHOOL, school=world.xuanwu_school)
+    db.session.commit()
+    enrolment = tmp_path / "学籍.csv"
+    enrolment.write_bytes(enrolment_csv("学生甲", "学生乙", "学生丙"))
+
+    sign_in(browser, portal_url, user)
+    browser.get(portal_url + "/enrolment/upload")
+    mark_page(browser)
+    browser.find_element(By.CSS_SELECTOR, "input[type=file][name=file]").send_keys(str(enrolment))
+    browser.find_element(By.XPATH, "//button[text()='上传并预览']").click()
+    confirm = WebDriverWait(browser, 10).until(
+        lambda b: b.find_elements(By.XPATH, "//button[text()='确认导入并比对']"))[0]
+    assert still_same_page(browser) and "可导入学生 3 人" in browser.find_element(By.ID, "upload-result").text
+    confirm.click()
+    WebDriverWait(browser, 10).until(lambda b: b.switch_to.alert).accept()  # hx-confirm asks first
+    WebDriverWait(browser, 10).until(lambda b: "学生乙" in b.find_element(By.TAG_NAME, "main").text)
+    assert "孤儿" in browser.find_element(By.TAG_NAME, "main").text
+    assert_clean(browser, portal_url)
