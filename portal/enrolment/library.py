@@ -95,6 +95,19 @@ def student_in_scope(scope: Scope, student_id: int) -> HardshipStudent:
     return student
 
 
+def duplicate_schools(student: HardshipStudent) -> list[School]:
+    """学籍重复: the other schools whose library holds the same ID this term, so that both schools (and their
+    counties) know whom to ask. Only the schools' names leave their scope here, never the other rows."""
+    if not student.duplicate:
+        return []
+    other = HardshipStudent
+    return list(db.session.scalars(
+        select(School).join(other, other.school_id == School.id)
+        .where(other.term == student.term, other.id_hash == student.id_hash, other.school_id != student.school_id,
+               other.active.is_(True))
+        .order_by(School.code)))
+
+
 def _target(student: HardshipStudent) -> Target:
     school = student.school
     return Target("hardship_student", str(student.id), f"{school.name} {student.name}（{student.id_masked}）",

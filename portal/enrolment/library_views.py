@@ -52,7 +52,7 @@ def _student_page(student, status: int = 200, **context):
     context.setdefault("history", funding.history(scope(), student))  # funding across periods (portal.funding)
     return render("enrolment/student.html", status=status, student=student, place=place_name(
         student.hukou_code or student.region_prefix), from_hukou=bool(student.hukou_code), error=None,
-        revealed=None, **{**VOCABULARIES, **context})
+        revealed=None, duplicate_schools=library.duplicate_schools(student), **{**VOCABULARIES, **context})
 
 
 @bp.get("/students/<int:student_id>")

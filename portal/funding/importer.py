@@ -42,7 +42,7 @@ COLUMNS = (
     sheets.Column("card", "银行卡号", ("银行账号", "卡号", "银行卡"), required=False, optional_value=True,
                   parse=bank_card),
 )
-TEMPLATE_EXAMPLE = ["3132000001", "320102201001011234", "张三", "义务教育家庭经济困难学生生活补助", 1000, 500,
+TEMPLATE_EXAMPLE = ["3132000001", "320102201001011232", "张三", "义务教育家庭经济困难学生生活补助", 1000, 500,
                     "2026-10-15", "6222 0212 3456 7890 128"]
 RECORD_COLUMNS = ("school_id", "period", "term", "project_id", "import_id", "id_hash", "id_cipher", "id_masked", "name",
                   "standard", "amount", "paid_on", "card_cipher", "card_masked", "incomplete", "row_number",

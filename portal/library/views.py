@@ -154,7 +154,16 @@ def batch_page(batch_id: int):
     kind = request.args.get("kind") if request.args.get("kind") in diff.KINDS else "added"
     changes = diff.changes(batch, kind, page_number(), current_app.config.get("PAGE_SIZE", 50))
     return render("library/batch.html", "library/_changes.html", batch=batch, kind=kind, changes=changes,
-                  kinds=diff.KINDS)
+                  kinds=diff.KINDS, needs_matching=_needs_matching(batch), matching_url=_matching_url())
+
+
+def _needs_matching(batch: LibraryBatch) -> bool:
+    """The province, looking at a current batch confirmed after the last whole-province matching: the schools'
+    libraries do not reflect it yet (departments do not match, so they are not told)."""
+    if current_user.role != Role.PROVINCE.value or batch.status != BatchStatus.CURRENT or not batch.confirmed_at:
+        return False
+    last = _last_matching()
+    return last is None or batch.confirmed_at > last
 
 
 # -- search and reveal --------------------------------------------------------------------------

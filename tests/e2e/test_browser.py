@@ -24,6 +24,7 @@ webdriver = pytest.importorskip("selenium.webdriver")
 pytestmark = pytest.mark.skipif(not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)),
                                 reason="浏览器测试需要 Debian 的 chromium 和 chromium-driver")
 
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.select import Select  # noqa: E402
@@ -102,7 +103,9 @@ def test_the_library_table_filters_in_place(browser, portal_url, world):
     assert "学生甲" in table.text and "学生乙" in table.text
     mark_page(browser)
     Select(browser.find_element(By.NAME, "category")).select_by_visible_text("低保")
-    WebDriverWait(browser, 10).until(lambda b: "学生甲" not in b.find_element(By.ID, "library-table").text)
+    # the table is replaced while it is read: a reference to the old one is stale, so look again
+    WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda b: "学生甲" not in b.find_element(By.ID, "library-table").text)
     assert "学生乙" in browser.find_element(By.ID, "library-table").text
     assert still_same_page(browser) and "category=dibao" in browser.current_url  # swapped, and the URL kept
     assert_clean(browser, portal_url)
@@ -119,7 +122,8 @@ def test_an_unfunded_reason_is_saved_with_one_choice(browser, portal_url, world,
     mark_page(browser)
     row = f"#reason-row-{student.id}"
     Select(browser.find_element(By.CSS_SELECTOR, f"{row} select[name=reason]")).select_by_visible_text("已享受其他同类资助")
-    WebDriverWait(browser, 10).until(lambda b: "已保存" in b.find_element(By.CSS_SELECTOR, row).text)
+    WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda b: "已保存" in b.find_element(By.CSS_SELECTOR, row).text)
     assert still_same_page(browser)
     db.session.expire_all()
     assert [(r.student_id, r.reason_code) for r in db.session.query(UnfundedReason)] == [(student.id, "other_aid")]
@@ -143,6 +147,7 @@ def test_a_school_uploads_its_enrolment_previews_and_confirms(browser, portal_ur
     assert still_same_page(browser) and "可导入学生 3 人" in browser.find_element(By.ID, "upload-result").text
     confirm.click()
     WebDriverWait(browser, 10).until(lambda b: b.switch_to.alert).accept()  # hx-confirm asks first
-    WebDriverWait(browser, 10).until(lambda b: "学生乙" in b.find_element(By.TAG_NAME, "main").text)
+    WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda b: "学生乙" in b.find_element(By.TAG_NAME, "main").text)
     assert "孤儿" in browser.find_element(By.TAG_NAME, "main").text
     assert_clean(browser, portal_url)

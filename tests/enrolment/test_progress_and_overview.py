@@ -82,7 +82,9 @@ def test_single_school_command(app, world, tmp_path):
     path.write_bytes(xlsx_file([student_row(1)]))
     result = app.test_cli_runner().invoke(args=["import-enrolment", "--school", world.xishan_school.code,
                                                 "--term", current_term().label, str(path)])
-    assert result.exit_code == 0, result.output and "1 所学校的 1 名学生" in result.output
+    assert result.exit_code == 0, result.output
+    assert "已导入 1 所学校的 1 名学生" in result.output
+    assert progress_of(world.xishan_school.id, current_term().code).students == 1
 
 
 def test_province_rematch_page_runs_and_reports(client, login_as, world):

@@ -39,10 +39,18 @@ def test_a_county_may_only_set_up_local_projects(client, login_as, world):
 
 def test_a_school_sets_up_its_own_projects_for_its_own_stages(client, login_as, world):
     login_as("school")
+    funding_page = client.get("/funding/").get_data(as_text=True)  # the nav's 资助名单
+    assert 'href="/funding/projects"' in funding_page and "资助项目目录" in funding_page
+    catalogue = page_text(client.get("/funding/projects"))
+    assert "设立资助项目" in catalogue
+    form = client.get("/funding/projects/new").get_data(as_text=True)
+    assert 'value="school"' in form and 'value="social"' in form
+    assert 'value="local"' not in form and 'value="national"' not in form
     refused = create(client, level="school", stages=["senior"])
     assert refused.status_code == 422 and "本校开设的学段" in page_text(refused)
     assert create(client, name="校长奖学金", level="school").status_code == 303
     assert db.session.scalar(select(FundingProject.owner_school_id)) == world.xuanwu_school.id
+    assert "校长奖学金" in page_text(client.get("/funding/projects"))
 
 
 def test_a_name_clash_for_the_same_stage_is_refused(client, login_as, world):

@@ -79,6 +79,8 @@ def test_school_imports_its_list_after_preview(client, login_as, school):
     assert [found.card_masked for found in stored] == ["6222 **** **** " + card_number(1)[-4:],
                                                        "6222 **** **** " + card_number(2)[-4:], None]
     assert card_number(1) not in str(stored[0].card_cipher) and stored[0].id_masked.startswith("3201")
+    listing = client.get(f"/funding/schools/{school.id}/records?period=2026-autumn").get_data(as_text=True)
+    assert "6222 **** **** " + card_number(1)[-4:] in listing and card_number(1) not in listing
     assert [found.incomplete for found in stored] == [False, False, True]
     progress = db.session.scalar(select(SchoolProgress).where(SchoolProgress.school_id == school.id))
     assert (progress.funded, progress.unfunded, progress.funded_records, progress.incomplete_records) == (3, 1, 3, 1)
@@ -208,3 +210,14 @@ def test_command_line_import(app, school):
         handle.write(xlsx([row(school, 3, amount=-1)]))
     result = runner.invoke(args=["import-funding", "--school", school.code, "--period", "2026秋", "--append", bad])
     assert result.exit_code != 0 and "金额不能为负数" in result.output and records() == 2
+
+
+def test_the_template_is_offered_on_the_import_page_and_holds_a_valid_example(client, login_as, school):
+    from portal.idcard import luhn_ok, validate
+
+    login_as("school")
+    page = client.get(f"/funding/schools/{school.id}/import?period=2026-autumn").get_data(as_text=True)
+    assert 'href="/funding/import/template.xlsx"' in page
+    header, example = read_xlsx(client.get("/funding/import/template.xlsx").data)[:2]
+    assert header == ["学校标识码", "身份证件号", "姓名", "资助项目", "资助标准", "资助金额", "发放时间", "银行卡号"]
+    assert validate(example[1]) == example[1] and luhn_ok(example[7].replace(" ", ""))

@@ -7,6 +7,7 @@ from calamine_helpers import read_xlsx
 from factories import page_text
 from portal.audit.models import AuditEntry
 from portal.extensions import db
+from portal.idcard import check_digit
 from portal.library.models import BatchStatus, LibraryBatch, LibraryRecord
 from portal.protect import protector
 from portal.vocab import Department
@@ -137,3 +138,35 @@ def test_command_line_imports_and_refuses(app, tmp_path, world):
     assert refused.exit_code != 0
     assert "第 3 行 [身份证件号] 与第 2 行重复" in refused.output and "未导入任何数据" in refused.output
     assert current_batch().records == 3 and record_count() == 3
+
+
+def test_id_numbers_are_normalised_on_the_import_page(client, login_as):
+    login_as("province")
+    old = "320102100315011"  # a 15-digit number issued before 1999: upgraded to 18 digits
+    upgraded = old[:6] + "19" + old[6:]
+    upgraded += check_digit(upgraded)
+    full_width = "".join(chr(ord(ch) + 0xFEE0) for ch in LI)
+    content = poverty_file(("张三", ZHANG[:6] + " " + ZHANG[6:-1] + ZHANG[-1].lower(), "", "已脱贫"),
+                           ("李四", full_width, "", "未脱贫"), ("老王", old, "", "已脱贫"))
+    assert import_confirmed(client, "poverty", content).status_code == 303
+    for number, name in ((ZHANG, "张三"), (LI, "李四"), (upgraded, "老王")):
+        found = page_text(client.get(f"/library/search?q={number}"))
+        assert "找到 1 条记录" in found and name in found, number
+    old_record = db.session.scalar(select(LibraryRecord).where(LibraryRecord.name == "老王"))
+    assert protector().decrypt(old_record.id_cipher) == upgraded and str(old_record.birth_date) == "1910-03-15"
+
+
+def test_out_of_province_push_down_is_imported_whatever_the_prefix(client, login_as):
+    login_as("province")
+    template = read_xlsx(client.get("/library/import/out_of_province/template.xlsx").data)
+    assert template[0] == ["姓名", "身份证件号", "户籍地区划代码", "来源省份"]
+    content = xlsx([["姓名", "身份证号码", "来源省份"], ["王五", WANG, "安徽省"], ["张三", ZHANG, ""]])
+    preview = upload(client, "out_of_province", content)
+    assert preview.status_code == 200 and "有效 2 行" in page_text(preview)
+    assert import_confirmed(client, "out_of_province", content).status_code == 303
+    batch = current_batch("out_of_province")
+    assert batch.records == 2 and batch.category_label == "外省下发"
+    found = page_text(client.get(f"/library/search?q={WANG}"))
+    assert "王五" in found and "外省下发" in found and "安徽省" in found and WANG not in found
+    overview = page_text(client.get("/library/"))
+    assert "外省下发 2" in overview and "外省 1" in overview

@@ -112,3 +112,19 @@ def test_school_age_bounds_are_whole_years():
     earliest, latest = services.school_age_bounds(date(2026, 9, 1))
     assert (earliest, latest) == (date(2003, 9, 2), date(2023, 9, 1))
     assert services.school_age_bounds(date(2028, 2, 29)) == (date(2005, 3, 1), date(2025, 2, 28))
+
+
+def test_after_an_import_the_province_is_sent_to_rematch_every_school(client, login_as):
+    login_as("department", department=Department.POVERTY)
+    import_confirmed(client, "poverty", POVERTY)
+    assert "去全省比对" not in page_text(client.get(f"/library/batches/{current_batch().id}"))  # not the department's
+    login_as("province")
+    batch_page = client.get(f"/library/batches/{current_batch().id}").get_data(as_text=True)
+    overview = client.get("/library/").get_data(as_text=True)
+    for body in (batch_page, overview):
+        assert 'id="library-newer"' in body and 'href="/enrolment/matching"' in body
+    assert "基础信息库在上次比对后有更新" in page_text(client.get("/enrolment/matching"))
+    done = client.post("/enrolment/matching", headers={"HX-Request": "true"})
+    assert "已完成" in page_text(done)
+    assert 'id="library-newer"' not in client.get("/library/").get_data(as_text=True)
+    assert 'id="library-newer"' not in client.get(f"/library/batches/{current_batch().id}").get_data(as_text=True)

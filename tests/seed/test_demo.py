@@ -42,3 +42,29 @@ def test_seed_command_skips_a_full_database(app):
     assert "演示省已生成" in runner.invoke(args=["seed-demo", "--if-empty"]).output
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert again.exit_code == 0 and "跳过" in again.output and "xuanwu" in again.output
+
+
+def test_demo_funds_most_library_students_and_leaves_some_unfunded(app, client):
+    import re
+
+    from portal.funding.models import FundingProject
+    from portal.progress.models import SchoolProgress
+    from portal.terms import current_term
+    from portal.vocab import ProjectLevel
+
+    demo.seed_demo()
+    national = db.session.scalars(select(FundingProject.stages)
+                                  .where(FundingProject.level == ProjectLevel.NATIONAL.value)).all()
+    assert {stage for stages in national for stage in stages.split(",")} >= {s.value for s in Stage}
+    hardship, funded, unfunded = db.session.execute(
+        select(func.sum(SchoolProgress.hardship), func.sum(SchoolProgress.funded), func.sum(SchoolProgress.unfunded))
+        .where(SchoolProgress.term == current_term().code)).one()
+    assert funded + unfunded == hardship and 0.05 < unfunded / hardship < 0.25
+    client.post("/login", data={"username": "xuexiao", "password": demo.DEMO_PASSWORD})
+    text = page_text(client.get("/funding/"))  # the school's 资助名单
+    library, paid, unpaid = (int(re.search(rf"(\d+) {label}", text).group(1))
+                             for label in ("就学信息库学生", "本期已受助", "本期未受助"))
+    assert library == paid + unpaid and paid > 0 and unpaid > 0
+    client.post("/logout")
+    client.post("/login", data={"username": "xuanwu", "password": demo.DEMO_PASSWORD})
+    assert "南京市玄武区第一小学" in page_text(client.get("/funding/"))  # the county's schools, from progress
