@@ -55,6 +55,18 @@ def app_for(database: str):
                        "MATCHING_IN_BACKGROUND": False}, instance_path=instance)
 
 
+def upgrade(database: str) -> None:
+    """Bring a copy of the cached database to the current schema (migrations added since it was built)."""
+    from flask_migrate import upgrade as upgrade_schema
+
+    from portal.extensions import db
+
+    app = app_for(database)
+    with app.app_context():
+        upgrade_schema()
+        db.engine.dispose()
+
+
 def build() -> None:
     """Make the cached database and file unless this version of them exists."""
     if os.path.exists(STAMP):

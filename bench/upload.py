@@ -147,6 +147,7 @@ def run() -> dict[str, float]:
     with sqlite3.connect(data.DB) as cache:  # fold any write-ahead log in before copying the one file
         cache.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     shutil.copyfile(data.DB, WORK)
+    data.upgrade(WORK)
     rematched = _child("rematch")
     calamine_seconds()  # warm the page cache: every timing below reads the file from memory
     bare, uploads = [], []

@@ -228,13 +228,15 @@ def _clear_false_name_mismatches(run_id: int, term: str) -> None:
 
 
 def mark_duplicates(term: str, ids: list[int] | None) -> set[int]:
-    """学籍重复: the same ID active in another school's library this term (a library person enrolled at two
-    schools is matched at both). Returns the schools whose flags moved."""
+    """学籍重复: the same ID in another school's enrolment this term. A matched student is in the library of
+    every school that enrols them, so library rows are compared with library rows; a student added by hand
+    (新增) is in no base library, so their ID is also looked up in the other schools' current snapshots.
+    Returns the schools whose flags moved."""
     row, other = HardshipStudent, aliased(HardshipStudent)
-    elsewhere = (select(other.id)
-                 .where(other.term == row.term, other.id_hash == row.id_hash, other.school_id != row.school_id,
-                        other.active.is_(True))
-                 .exists())
+    elsewhere = or_(
+        select(other.id).where(other.term == row.term, other.id_hash == row.id_hash, other.school_id != row.school_id,
+                               other.active.is_(True)).exists(),
+        and_(row.source == HardshipSource.MANUAL.value, _enrolled_elsewhere(row)))
     if ids is None:
         scopes = [row.term == term]
     else:
@@ -244,6 +246,9 @@ def mark_duplicates(term: str, ids: list[int] | None) -> set[int]:
         # each is answered from an index: school for the first, ID digest for the second)
         scopes = [and_(row.term == term, row.school_id.in_(ids)),
                   and_(row.term == term, row.id_hash.in_(shared), row.school_id.not_in(ids))]
+        if _has_additions(term):  # other schools' 新增 whom these schools' snapshots now hold, or no longer do
+            scopes.append(and_(row.term == term, row.source == HardshipSource.MANUAL.value,
+                               row.school_id.not_in(ids), row.id_hash.in_(_snapshot_digests(term, ids))))
     touched: set[int] = set()
     for scope in scopes:
         becomes = and_(scope, row.duplicate.is_(False), row.active.is_(True), elsewhere)
@@ -252,6 +257,29 @@ def mark_duplicates(term: str, ids: list[int] | None) -> set[int]:
         db.session.execute(update(row).where(becomes).values(duplicate=True))
         db.session.execute(update(row).where(ends).values(duplicate=False))
     return touched
+
+
+def _enrolled_elsewhere(row):
+    """The row's ID in another school's current snapshot of the term: one (upload, digest) index probe per
+    current upload, so it is only ever asked of students added by hand, who are few."""
+    pupil, upload = aliased(EnrolmentStudent), aliased(EnrolmentUpload)
+    return (select(pupil.id).join(upload, upload.id == pupil.upload_id)
+            .where(upload.term == row.term, upload.status == UploadStatus.CURRENT, upload.school_id != row.school_id,
+                   pupil.id_hash == row.id_hash)
+            .exists())
+
+
+def _has_additions(term: str) -> bool:
+    return db.session.scalar(select(HardshipStudent.id).where(
+        HardshipStudent.source == HardshipSource.MANUAL.value, HardshipStudent.term == term).limit(1)) is not None
+
+
+def _snapshot_digests(term: str, ids: list[int]) -> Select:
+    """Every ID in these schools' snapshots of the term, the one just replaced included (its rows are only
+    deleted after matching), so an ID a school dropped clears the flag it caused elsewhere."""
+    return (select(EnrolmentStudent.id_hash).join(EnrolmentUpload, EnrolmentUpload.id == EnrolmentStudent.upload_id)
+            .where(EnrolmentUpload.term == term, EnrolmentUpload.school_id.in_(ids),
+                   EnrolmentUpload.status.in_((UploadStatus.CURRENT, UploadStatus.SUPERSEDED))))
 
 
 def last_matching_at() -> datetime | None:

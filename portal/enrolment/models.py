@@ -48,7 +48,8 @@ class EnrolmentStudent(db.Model):
     __tablename__ = "enrolment_student"
     # One index only: a new upload's rows append to it (its upload_id is the largest), so writing a
     # 50,000-row file costs no random B-tree inserts. Matching and look-ups go upload → ID digest; a
-    # duplicate across schools is found among library students (hardship_student), not here.
+    # duplicate across schools is found among library students (hardship_student), and only for the few
+    # students added by hand by probing each current upload here.
     __table_args__ = (Index("ix_enrolment_student_upload_hash", "upload_id", "id_hash"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -75,10 +76,12 @@ class HardshipStudent(db.Model):
     """A student of the school's hardship enrolment library for a term: found by matching, or added by hand."""
 
     __tablename__ = "hardship_student"
-    # (school, term, ID) serves a school's library; (ID, term) the same student at other schools. No index
+    # (school, term, ID) serves a school's library; (ID, term) the same student at other schools; (source,
+    # term) the few students added by hand, whose 学籍重复 is looked up in other schools' snapshots. No index
     # on term alone: every row of a term shares it, and a planner that picked it would scan the term.
     __table_args__ = (UniqueConstraint("school_id", "term", "id_hash"),
-                      Index("ix_hardship_student_hash_term", "id_hash", "term"))
+                      Index("ix_hardship_student_hash_term", "id_hash", "term"),
+                      Index("ix_hardship_student_source_term", "source", "term"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))

@@ -94,3 +94,26 @@ def test_reviewers_are_the_school_authority_only(client, login_as, world):
     client.post("/logout")
     login_as("city")  # 南京市 reviews the schools directly under it
     assert "漏比对" in page_text(client.get("/enrolment/review"))
+
+
+def test_a_student_added_by_hand_is_flagged_while_another_school_enrols_them(client, login_as, world):
+    """Not in the base library, so no other school's library holds them: their snapshot does."""
+    from enrolment_helpers import student_row, xlsx_file
+    from portal.audit.services import Actor
+    from portal.enrolment import upload
+
+    def xishan_enrols(*serials):
+        rows = [student_row(serial, f"锡山生{serial}") for serial in serials]
+        preview, _ = upload.import_file(Actor.command_line(), xlsx_file(rows), "学籍.xlsx", current_term(),
+                                        world.xishan_school)
+        assert preview.ok, preview.errors
+        db.session.expire_all()
+
+    xishan_enrols(40, 41)
+    login_as("school")
+    assert add(client).status_code == 303
+    assert added().duplicate and "学籍重复" in page_text(client.get(f"/enrolment/students/{added().id}"))
+    xishan_enrols(41)  # the student left 锡山区第一小学
+    assert not added().duplicate
+    xishan_enrols(40)
+    assert added().duplicate
