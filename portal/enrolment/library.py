@@ -8,6 +8,7 @@ from sqlalchemy import Select, select
 
 from portal import sheets
 from portal.audit.services import Actor, Target, record
+from portal.enrolment import matching
 from portal.enrolment.common import ensure_term_open
 from portal.enrolment.models import HardshipCategory, HardshipStudent
 from portal.extensions import db
@@ -96,16 +97,12 @@ def student_in_scope(scope: Scope, student_id: int) -> HardshipStudent:
 
 
 def duplicate_schools(student: HardshipStudent) -> list[School]:
-    """学籍重复: the other schools whose library holds the same ID this term, so that both schools (and their
-    counties) know whom to ask. Only the schools' names leave their scope here, never the other rows."""
+    """学籍重复: the other schools that enrol the same ID this term, so that both schools (and their counties)
+    know whom to ask. Only the schools' names leave their scope here, never the other rows."""
     if not student.duplicate:
         return []
-    other = HardshipStudent
-    return list(db.session.scalars(
-        select(School).join(other, other.school_id == School.id)
-        .where(other.term == student.term, other.id_hash == student.id_hash, other.school_id != student.school_id,
-               other.active.is_(True))
-        .order_by(School.code)))
+    return list(db.session.scalars(select(School).where(School.id.in_(matching.duplicate_school_ids(student)))
+                                   .order_by(School.code)))
 
 
 def _target(student: HardshipStudent) -> Target:

@@ -232,11 +232,10 @@ def mark_duplicates(term: str, ids: list[int] | None) -> set[int]:
     every school that enrols them, so library rows are compared with library rows; a student added by hand
     (新增) is in no base library, so their ID is also looked up in the other schools' current snapshots.
     Returns the schools whose flags moved."""
-    row, other = HardshipStudent, aliased(HardshipStudent)
-    elsewhere = or_(
-        select(other.id).where(other.term == row.term, other.id_hash == row.id_hash, other.school_id != row.school_id,
-                               other.active.is_(True)).exists(),
-        and_(row.source == HardshipSource.MANUAL.value, _enrolled_elsewhere(row)))
+    row = HardshipStudent
+    elsewhere = or_(_library_holders(row.term, row.id_hash, row.school_id).exists(),
+                    and_(row.source == HardshipSource.MANUAL.value,
+                         _snapshot_holders(row.term, row.id_hash, row.school_id).exists()))
     if ids is None:
         scopes = [row.term == term]
     else:
@@ -259,14 +258,28 @@ def mark_duplicates(term: str, ids: list[int] | None) -> set[int]:
     return touched
 
 
-def _enrolled_elsewhere(row):
-    """The row's ID in another school's current snapshot of the term: one (upload, digest) index probe per
-    current upload, so it is only ever asked of students added by hand, who are few."""
+def duplicate_school_ids(student: HardshipStudent) -> Select:
+    """The other schools that make this student 学籍重复, by the rule mark_duplicates() applies."""
+    holders = _library_holders(student.term, student.id_hash, student.school_id)
+    if student.source == HardshipSource.MANUAL.value:
+        holders = holders.union(_snapshot_holders(student.term, student.id_hash, student.school_id))
+    return holders
+
+
+def _library_holders(term, id_hash, school_id) -> Select:
+    """Other schools whose library holds the ID this term (columns for a correlated test, or values)."""
+    other = aliased(HardshipStudent)
+    return select(other.school_id).where(other.term == term, other.id_hash == id_hash, other.school_id != school_id,
+                                         other.active.is_(True))
+
+
+def _snapshot_holders(term, id_hash, school_id) -> Select:
+    """Other schools whose current snapshot holds the ID: one (upload, digest) index probe per current upload,
+    so it is only ever asked of students added by hand, who are few."""
     pupil, upload = aliased(EnrolmentStudent), aliased(EnrolmentUpload)
-    return (select(pupil.id).join(upload, upload.id == pupil.upload_id)
-            .where(upload.term == row.term, upload.status == UploadStatus.CURRENT, upload.school_id != row.school_id,
-                   pupil.id_hash == row.id_hash)
-            .exists())
+    return (select(upload.school_id).join(pupil, pupil.upload_id == upload.id)
+            .where(upload.term == term, upload.status == UploadStatus.CURRENT, upload.school_id != school_id,
+                   pupil.id_hash == id_hash))
 
 
 def _has_additions(term: str) -> bool:

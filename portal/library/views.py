@@ -1,9 +1,9 @@
 """Routes of the base library: overview, import (upload → preview → confirm or cancel), batch history, search."""
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
-from werkzeug.routing import BuildError
 
 from portal import sheets, uploads
+from portal.enrolment import matching
 from portal.extensions import db
 from portal.idcard import check_digit
 from portal.library import diff, importer, services
@@ -33,25 +33,8 @@ def _category(code: str) -> Category:
 @bp.get("/")
 @roles_required(Role.PROVINCE)
 def overview():
-    return render("library/overview.html", overview=services.overview(), last_matching=_last_matching(),
-                  matching_url=_matching_url())
-
-
-def _last_matching():
-    """When the whole province was last matched; the matching module keeps that record."""
-    try:
-        from portal.enrolment.matching import last_matching_at
-    except ImportError:  # matching not installed: nothing to compare with
-        return None
-    return last_matching_at()
-
-
-def _matching_url() -> str | None:
-    """The page where the province re-matches every school (the matching module's)."""
-    try:
-        return url_for("enrolment.matching_page")
-    except BuildError:
-        return None
+    return render("library/overview.html", overview=services.overview(), last_matching=matching.last_matching_at(),
+                  matching_url=url_for("enrolment.matching_page"))
 
 
 # -- import: upload → preview → confirm or cancel ------------------------------------------------
@@ -154,7 +137,8 @@ def batch_page(batch_id: int):
     kind = request.args.get("kind") if request.args.get("kind") in diff.KINDS else "added"
     changes = diff.changes(batch, kind, page_number(), current_app.config.get("PAGE_SIZE", 50))
     return render("library/batch.html", "library/_changes.html", batch=batch, kind=kind, changes=changes,
-                  kinds=diff.KINDS, needs_matching=_needs_matching(batch), matching_url=_matching_url())
+                  kinds=diff.KINDS, needs_matching=_needs_matching(batch),
+                  matching_url=url_for("enrolment.matching_page"))
 
 
 def _needs_matching(batch: LibraryBatch) -> bool:
@@ -162,7 +146,7 @@ def _needs_matching(batch: LibraryBatch) -> bool:
     libraries do not reflect it yet (departments do not match, so they are not told)."""
     if current_user.role != Role.PROVINCE.value or batch.status != BatchStatus.CURRENT or not batch.confirmed_at:
         return False
-    last = _last_matching()
+    last = matching.last_matching_at()
     return last is None or batch.confirmed_at > last
 
 

@@ -112,7 +112,8 @@ def test_a_student_added_by_hand_is_flagged_while_another_school_enrols_them(cli
     xishan_enrols(40, 41)
     login_as("school")
     assert add(client).status_code == 303
-    assert added().duplicate and "学籍重复" in page_text(client.get(f"/enrolment/students/{added().id}"))
+    page = page_text(client.get(f"/enrolment/students/{added().id}"))
+    assert added().duplicate and "学籍重复" in page and "锡山区第一小学" in page
     xishan_enrols(41)  # the student left 锡山区第一小学
     assert not added().duplicate
     xishan_enrols(40)
