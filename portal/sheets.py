@@ -166,8 +166,10 @@ class Sheet:
 
     def _check(self, chunk: list[list], numbers: range) -> list[tuple]:
         """Check raw rows column by column: map(), comprehensions and zip() keep this close to C speed."""
-        data = [row for row in chunk if _is_data(row)]
-        if len(data) != len(chunk):
+        if _all_data(chunk):
+            data = chunk
+        else:
+            data = [row for row in chunk if _is_data(row)]
             numbers = [number for number, row in zip(numbers, chunk) if _is_data(row)]
         self.rows_read += len(data)
         if self.rows_read > self._max_rows:  # open_sheet counted already; this guards odd CSV quoting
@@ -200,14 +202,12 @@ class Sheet:
 
 def _transpose(data: list[list], indices: list[int]) -> list:
     """The cells at `indices` of every row, one sequence per index."""
-    if len(indices) == 1:
-        return [[row[indices[0]] if len(row) > indices[0] else "" for row in data]]
-    getter = itemgetter(*indices)
     try:
-        return list(zip(*map(getter, data)))
+        return [list(map(itemgetter(index), data)) for index in indices]
     except IndexError:  # short CSV lines
         width = max(indices) + 1
-        return list(zip(*(getter(row + [""] * (width - len(row))) for row in data)))
+        data = [row if len(row) >= width else row + [""] * (width - len(row)) for row in data]
+        return [list(map(itemgetter(index), data)) for index in indices]
 
 
 def _read_column(column: Column, raw, reasons: list[str]) -> list:
@@ -252,6 +252,17 @@ def _read_column(column: Column, raw, reasons: list[str]) -> list:
         return _FAILED
 
     return [convert(cell) for cell in raw]
+
+
+def _all_data(chunk: list[list]) -> bool:
+    """_is_data() of every row, answered for the usual chunk by looking at the first column as a whole:
+    no text in it (序号 numbers), or text that is never blank and never says 计."""
+    firsts = list(map(itemgetter(0), chunk))
+    kinds = set(map(type, firsts))
+    if str not in kinds:
+        return True
+    return (len(kinds) == 1 and all(firsts) and "计" not in "".join(firsts)
+            and not any(map(str.isspace, firsts)))
 
 
 def _is_data(row: list) -> bool:
