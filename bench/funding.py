@@ -1,7 +1,9 @@
 """Funding benchmark: importing a university's 50,000-row funded list (read, check against the school's
 enrolment and the catalogue, encrypt cards, write, refresh progress, commit), against python-calamine's bare
 read of the same file: `funding_import_ratio` (target ≤ 1.5). `make bench ONLY=funding`. Also printed:
-`funding_reader_ratio`, the shared reader alone (portal.sheets, same columns) against the same bare read.
+`funding_reader_ratio`, the shared reader alone (portal.sheets, same columns) against the same bare read, and
+`funding_floor_ratio`: the bare read plus the database merely writing the same 50,000 records again
+(`funding_write_only_s`, bench/_floor.py), against the bare read: no import of this list can go below it.
 
 The file and a database holding the school's 50,000-student enrolment are generated once under
 bench/data/funding/ and reused. Bare reads and imports alternate, and the medians are compared."""
@@ -13,6 +15,8 @@ import time
 from datetime import datetime
 
 from python_calamine import CalamineWorkbook
+
+from bench._floor import rewrite_seconds
 
 ROWS = 50_000
 DATA = os.path.join(os.path.dirname(__file__), "data", "funding")
@@ -152,8 +156,11 @@ def run() -> dict[str, float]:
             read.append(_reader())
             imported.append(_import(app))
         bare_s, import_s = statistics.median(bare), statistics.median(imported)
+        write_s = statistics.median(rewrite_seconds(os.path.join(instance, "bench.db"), "funding_record", "1")
+                                    for _ in range(ROUNDS))  # the last import's records
         return {"funding_import_s": import_s, "funding_bare_read_s": bare_s,
                 "funding_reader_ratio": statistics.median(read) / bare_s,  # the shared reader's share of the budget
+                "funding_write_only_s": write_s, "funding_floor_ratio": (bare_s + write_s) / bare_s,
                 "funding_import_ratio": import_s / bare_s}
     finally:
         shutil.rmtree(instance, ignore_errors=True)

@@ -2,7 +2,9 @@
 
 upload_ratio: a 50,000-row xlsx uploaded end to end through the HTTP endpoints with Flask's test client
 (preview: read, validate, write pending; confirm: swap, match against a 2,000,000-person library, progress)
-÷ python-calamine's bare read of the same file. upload_peak_mb: peak RSS of that serving process (a child).
+÷ python-calamine's bare read of the same file; upload_floor_ratio: that bare read plus the database merely
+writing the same 50,000 students again (upload_write_only_s, bench/_floor.py), ÷ the bare read: no upload of
+the file can go below it. upload_peak_mb: peak RSS of that serving process (a child).
 upload_vs_pandas_speedup: pandas.read_excel(engine="openpyxl") + a merge on the ID column with the library
 already in memory as a DataFrame, ÷ the portal's time. rematch_s / rematch_ratio: re-matching the whole
 province (2,000,000 enrolled × 2,000,000 in the library) ÷ a bare count of the same join.
@@ -18,6 +20,7 @@ import sys
 import time
 
 from bench import _upload_data as data
+from bench._floor import rewrite_seconds
 from bench._memory import peak_mb
 
 WORK = os.path.join(data.DATA, "work.db")
@@ -155,10 +158,16 @@ def run() -> dict[str, float]:
         bare.append(calamine_seconds())
         uploads.append(_child("serve", school_code))
     bare.append(calamine_seconds())
+    last_snapshot = ("upload_id = (SELECT max(u.id) FROM enrolment_upload u JOIN school s ON s.id = u.school_id"
+                     " WHERE s.code = ? AND u.status = 'current')")
+    write_only = min(rewrite_seconds(WORK, "enrolment_student", last_snapshot, (data.UPLOAD_SCHOOLS[-1],))
+                     for _ in range(2))
     figures = {
         "upload_s": min(u["seconds"] for u in uploads),
         "upload_calamine_s": min(bare),
         "upload_ratio": min(u["seconds"] for u in uploads) / min(bare),
+        "upload_write_only_s": write_only,
+        "upload_floor_ratio": (min(bare) + write_only) / min(bare),
         "upload_peak_mb": max(u["peak_mb"] for u in uploads),
         "upload_found": float(uploads[0]["found"]),
         "rematch_s": rematched["seconds"],

@@ -165,9 +165,7 @@ def seed_library(count: int | None = None) -> dict[str, int]:
             numbers = [person.id_number for person in part]
             writer.write([
                 writer.blobs([digests[number] for number in numbers]), writer.blobs(ciphers[start:start + len(part)]),
-                list(map(_masked, numbers)), [person.name for person in part],
-                ["M" if int(number[16]) % 2 else "F" for number in numbers], list(map(_iso_birth, numbers)),
-                [number[:6] for number in numbers], [person.hukou_code for person in part],
+                numbers, [person.name for person in part], [person.hukou_code for person in part],
                 list(range(start + 2, start + 2 + len(part))),
                 *([person.details[category.value].get(key) for person in part] for key in detail_keys)])
         writer.finish()
@@ -176,14 +174,6 @@ def seed_library(count: int | None = None) -> dict[str, int]:
         db.session.execute(text("PRAGMA analysis_limit = 1000"))
     db.session.execute(text("ANALYZE library_record"))
     return {"library_people": len(people), **written}
-
-
-def _masked(number: str) -> str:
-    return number[:4] + "*" * 10 + number[14:]
-
-
-def _iso_birth(number: str) -> str:
-    return f"{number[6:10]}-{number[10:12]}-{number[12:14]}"
 
 
 def school_age_share(people: list[DemoPerson], today: date) -> float:

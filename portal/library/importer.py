@@ -19,7 +19,7 @@ from portal.library import diff
 from portal.library.access import LibraryError, require_category
 from portal.library.columns import STORED_DETAILS, columns_for
 from portal.library.models import BatchStatus, LibraryBatch, LibraryRecord
-from portal.library.writer import RecordWriter
+from portal.library.writer import ID_NUMBER, RecordWriter
 from portal.protect import protector
 from portal.sheet_values import ID_NUMBER_LABEL
 from portal.vocab import AuditAction, Category, Role
@@ -28,10 +28,8 @@ from portal.vocab import AuditAction, Category, Role
 MAX_ROWS = 1_000_000
 READ_BATCH = 10_000
 STALE_AFTER = timedelta(days=1)
-ROW_COLUMNS = ("id_hash", "id_cipher", "id_masked", "name", "gender", "birth_date", "region_prefix", "hukou_code",
-               "row_number")
-_GENDER_OF_DIGIT = {str(digit): "M" if digit % 2 else "F" for digit in range(10)}  # 17th digit: odd is male
-_MASK_STARS = "*" * 10
+# What the importer hands the writer per row; the writer stores what the ID number gives, not the number.
+ROW_COLUMNS = ("id_hash", "id_cipher", ID_NUMBER, "name", "hukou_code", "row_number")
 
 
 @dataclass
@@ -174,7 +172,7 @@ def _start_batch(actor: Actor, category: Category, filename: str) -> LibraryBatc
 
 
 def _insert_columns(category: Category) -> tuple[list[str], list[str]]:
-    """(detail keys as the file's columns give them, database columns of a row)."""
+    """(detail keys as the file's columns give them, the writer's columns of a row)."""
     details = [column.key for column in columns_for(category)[3:]]
     stored = [key for key in details if key in STORED_DETAILS]
     extra = ["disability_cert_cipher"] if "disability_cert" in details else []
@@ -239,11 +237,9 @@ def _in_digest_order(rows: list[tuple], hashes: list[bytes]) -> tuple[list[tuple
 
 
 def _record_rows(writer: RecordWriter, rows, ids, hashes, ciphers, stored_at, cert_at) -> list[list]:
-    """The batch's database columns in the writer's order; whatever comes from the ID number is derived here."""
-    columns = [writer.blobs(hashes), writer.blobs(ciphers), [number[:4] + _MASK_STARS + number[14:] for number in ids],
-               list(map(itemgetter(0), rows)), list(map(_GENDER_OF_DIGIT.__getitem__, map(itemgetter(16), ids))),
-               [f"{number[6:10]}-{number[10:12]}-{number[12:14]}" for number in ids],
-               list(map(itemgetter(slice(0, 6)), ids)), list(map(itemgetter(2), rows)), list(map(itemgetter(-1), rows))]
+    """The batch's columns in the writer's order (ROW_COLUMNS, then the stored details)."""
+    columns = [writer.blobs(hashes), writer.blobs(ciphers), ids, list(map(itemgetter(0), rows)),
+               list(map(itemgetter(2), rows)), list(map(itemgetter(-1), rows))]
     columns += [list(map(itemgetter(position), rows)) for position in stored_at]
     if cert_at is not None:
         certs = list(map(itemgetter(cert_at), rows))

@@ -1,8 +1,10 @@
 """Bulk writing of base-library records: the hot path of a million-row import.
 
 Rows arrive column by column (a list per column, in the order of `columns`), with values already as the
-database stores them: bytes, str, int, None, and dates as "YYYY-MM-DD" text (SQLAlchemy's own storage
-format for Date on SQLite; COPY parses it on PostgreSQL). The writer has a connection of its own and commits every
+database stores them: bytes, str, int, None. One column may be the checked 18-digit `id_number` itself: it is
+never stored, the writer stores what it gives instead (FROM_ID_NUMBER: the masked number, gender, birth date
+as "YYYY-MM-DD" text, the first-issue region). On SQLite the INSERT derives them, so the importing thread
+does not; COPY (PostgreSQL) gets them from from_id_number() on the writer's thread. The writer has a connection of its own and commits every
 `commit_every` rows, so that on SQLite other users' writes (a login records an audit entry) get the
 lock between chunks instead of waiting for the whole file. The rows belong to a pending batch, which
 nothing reads, so partial commits are invisible; a refused file's rows are deleted with its batch.
@@ -17,6 +19,15 @@ from collections.abc import Sequence
 from portal.extensions import db
 
 TABLE = "library_record"
+ID_NUMBER = "id_number"
+FROM_ID_NUMBER = ("id_masked", "gender", "birth_date", "region_prefix")
+# The same four as SQLite expressions of the number ({0}); tests check that both forms agree.
+_FROM_ID_NUMBER_SQL = (
+    "substr({0}, 1, 4) || '**********' || substr({0}, 15)",
+    "CASE WHEN substr({0}, 17, 1) IN ('1', '3', '5', '7', '9') THEN 'M' ELSE 'F' END",  # 17th digit odd: male
+    "substr({0}, 7, 4) || '-' || substr({0}, 11, 2) || '-' || substr({0}, 13, 2)",
+    "substr({0}, 1, 6)",
+)
 # A larger page cache keeps the hot part of the id_hash index in memory while it grows (batches arrive in
 # digest order, so 64 MB does as well as 256 MB did and keeps a million-row import's peak well under 1 GB).
 # It is per connection and changes nothing on disk; the pooled connection gets its old size back afterwards.
@@ -24,17 +35,31 @@ _IMPORT_CACHE_KIB = 64 * 1024
 _ROWS_PER_STATEMENT = 2_000
 
 
+def from_id_number(number: str) -> tuple[str, str, str, str]:
+    """FROM_ID_NUMBER of a checked 18-digit ID number."""
+    return (number[:4] + "*" * 10 + number[14:], "M" if number[16] in "13579" else "F",
+            f"{number[6:10]}-{number[10:12]}-{number[12:14]}", number[:6])
+
+
+def stored_columns(columns: Sequence[str]) -> list[str]:
+    """The table's columns a writer of `columns` fills (the ID number's place taken by what it gives)."""
+    if ID_NUMBER not in columns:
+        return list(columns)
+    at = columns.index(ID_NUMBER)
+    return [*columns[:at], *FROM_ID_NUMBER, *columns[at + 1:]]
+
+
 class _SqliteSink:
     """Multi-row INSERT statements on a raw sqlite3 connection (no per-value SQLAlchemy processing)."""
 
-    def __init__(self, raw, owned: bool, head: str, row_sql: str):
+    def __init__(self, raw, owned: bool, head: str, row_sql: str, tail: str):
         self._raw, self._owned = raw, owned
         self._driver = raw.driver_connection
         self._cursor = self._driver.cursor()
         if owned:
             self._saved_cache = self._cursor.execute("PRAGMA cache_size").fetchone()[0]
             self._cursor.execute(f"PRAGMA cache_size = -{_IMPORT_CACHE_KIB}")
-        self._head, self._row_sql = head, row_sql
+        self._head, self._row_sql, self._tail = head, row_sql, tail
         self._statements: dict[int, str] = {}
         # Older SQLite builds allow only 999 parameters per statement.
         self._max_parameters = self._driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
@@ -46,7 +71,7 @@ class _SqliteSink:
             rows = min(per_statement, count - start)
             sql = self._statements.get(rows)
             if sql is None:
-                sql = self._statements[rows] = self._head + ", ".join([self._row_sql] * rows)
+                sql = self._statements[rows] = self._head + ", ".join([self._row_sql] * rows) + self._tail
             # The statement's parameters row after row, laid out by slice assignment: no tuple per row.
             parameters = [None] * (rows * width)
             for position, column in enumerate(columns):
@@ -74,12 +99,16 @@ class _SqliteSink:
 class _CopySink:
     """COPY … FROM STDIN on a raw psycopg connection; the server builds the indexes in its own process."""
 
-    def __init__(self, raw, owned: bool, names: str, constants: tuple):
+    def __init__(self, raw, owned: bool, names: str, constants: tuple, id_at: int | None):
         self._raw, self._owned = raw, owned
         self._sql = f"COPY {TABLE} ({names}) FROM STDIN"
         self._constants = constants
+        self._id_at = id_at
 
     def insert(self, columns: list[list]) -> None:
+        if self._id_at is not None:
+            at = self._id_at
+            columns = [*columns[:at], *zip(*map(from_id_number, columns[at])), *columns[at + 1:]]
         cursor = self._raw.driver_connection.cursor()
         try:
             with cursor.copy(self._sql) as copy:
@@ -112,13 +141,13 @@ class RecordWriter:
                  connection=None):
         self.written = 0
         self._sqlite = db.engine.dialect.name == "sqlite"
-        names = ", ".join([*constants, *columns])
+        names = ", ".join([*constants, *stored_columns(columns)])
+        id_at = columns.index(ID_NUMBER) if ID_NUMBER in columns else None
         if self._sqlite:
-            literals = ", ".join(_literal(value) for value in constants.values())
-            head, row_sql = f"INSERT INTO {TABLE} ({names}) VALUES ", f"({literals}, {', '.join('?' * len(columns))})"
-            make_sink = lambda raw, owned: _SqliteSink(raw, owned, head, row_sql)  # noqa: E731
+            statement = _sqlite_insert(columns, constants, names, id_at)
+            make_sink = lambda raw, owned: _SqliteSink(raw, owned, *statement)  # noqa: E731
         else:
-            make_sink = lambda raw, owned: _CopySink(raw, owned, names, tuple(constants.values()))  # noqa: E731
+            make_sink = lambda raw, owned: _CopySink(raw, owned, names, tuple(constants.values()), id_at)  # noqa: E731
         if connection is None:
             self._worker = _Worker(db.engine, make_sink, commit_every)
         else:
@@ -212,6 +241,18 @@ class _Worker:
                     sink.close(commit=commit)
                 except BaseException as failure:
                     self._failure = self._failure or failure
+
+
+def _sqlite_insert(columns: Sequence[str], constants: dict, names: str, id_at: int | None) -> tuple[str, str, str]:
+    """(statement head, one row's placeholders, statement tail). With an ID number the rows go in as VALUES
+    and a SELECT over them (VALUES names its columns column1, column2 …) derives the ID number's columns."""
+    literals = [_literal(value) for value in constants.values()]
+    if id_at is None:
+        return f"INSERT INTO {TABLE} ({names}) VALUES ", f"({', '.join([*literals, *'?' * len(columns)])})", ""
+    values = [f"column{position + 1}" for position in range(len(columns))]
+    values[id_at:id_at + 1] = [expression.format(values[id_at]) for expression in _FROM_ID_NUMBER_SQL]
+    return (f"INSERT INTO {TABLE} ({names}) SELECT {', '.join([*literals, *values])} FROM (VALUES ",
+            f"({', '.join('?' * len(columns))})", ")")
 
 
 def _literal(value: int | str) -> str:

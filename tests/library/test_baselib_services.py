@@ -1,5 +1,5 @@
 """The ID-number column parser every import uses, and the library's services called directly."""
-from datetime import datetime
+from datetime import date, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -10,12 +10,12 @@ from factories import make_id_number
 from portal import sheets
 from portal.audit.services import Actor
 from portal.extensions import db
-from portal.idcard import check_digit, validate, validate_many
+from portal.idcard import check_digit, mask, validate, validate_many
 from portal.library import diff, importer
 from portal.library.access import LibraryError
 from portal.library.columns import columns_for
 from portal.library.models import BatchStatus, LibraryBatch, LibraryRecord
-from portal.library.writer import RecordWriter
+from portal.library.writer import RecordWriter, from_id_number
 from portal.sheet_values import CellError, id_number
 from portal.vocab import Category
 
@@ -105,7 +105,24 @@ def _pending_batch() -> LibraryBatch:
 
 def _record_columns(name: str | None) -> list[list]:
     """One row in importer.ROW_COLUMNS order, as the importer hands it to the writer."""
-    return [[bytes(16)], [b"sealed"], ["3201**********0011"], [name], ["M"], ["2015-01-01"], ["320102"], [None], [2]]
+    return [[bytes(16)], [b"sealed"], ["320102201501010011"], [name], [None], [2]]
+
+
+def test_the_writer_stores_what_the_id_number_gives_and_never_the_number(app, world):
+    """SQLite derives the columns in its INSERT, COPY in Python: both must store what idcard says."""
+    batch = _pending_batch()
+    numbers = [body + check_digit(body) for body in ("32010220150101001", "11010520120229002", "45030520091231004")]
+    writer = RecordWriter(importer.ROW_COLUMNS, {"batch_id": batch.id, "category": "orphan"})
+    writer.write([[bytes([n]) * 16 for n in range(3)], [b"sealed"] * 3, numbers, ["甲", "乙", "丙"], [None] * 3,
+                  [2, 3, 4]])
+    writer.finish()
+    stored = db.session.execute(select(LibraryRecord.id_masked, LibraryRecord.gender, LibraryRecord.birth_date,
+                                       LibraryRecord.region_prefix).order_by(LibraryRecord.row_number)).all()
+    assert [tuple(row[1:]) for row in stored] == [
+        ("M", date(2015, 1, 1), "320102"), ("F", date(2012, 2, 29), "110105"), ("F", date(2009, 12, 31), "450305")]
+    assert [row.id_masked for row in stored] == [mask(number) for number in numbers]
+    assert [from_id_number(number) for number in numbers] == [
+        (masked, gender, born.isoformat(), prefix) for masked, gender, born, prefix in stored]
 
 
 def test_the_writer_thread_hands_a_database_refusal_back_to_the_importer(app, world):

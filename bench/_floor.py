@@ -1,0 +1,26 @@
+"""How long the database alone takes to write what an import wrote: the floor under the import's time.
+
+The rows are read back from the benchmark's SQLite file, deleted and inserted again with one executemany,
+inside a transaction that is rolled back, so the file is left as it was. Whatever an import does besides
+(reading, checking, digests, encryption), it cannot take less than the bare read plus this."""
+import sqlite3
+import time
+
+
+def rewrite_seconds(database: str, table: str, where: str, parameters: tuple = ()) -> float:
+    """Seconds to insert again the rows of `table` matching `where` (their indexes kept up as usual)."""
+    connection = sqlite3.connect(database, isolation_level=None)
+    try:
+        connection.execute("PRAGMA synchronous = NORMAL")  # as the portal's connections set it
+        connection.execute("BEGIN")
+        columns = [row[1] for row in connection.execute(f"PRAGMA table_info({table})") if row[1] != "id"]
+        rows = connection.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE {where}", parameters).fetchall()
+        connection.execute(f"DELETE FROM {table} WHERE {where}", parameters)
+        started = time.perf_counter()
+        connection.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                               rows)
+        seconds = time.perf_counter() - started
+        connection.execute("ROLLBACK")
+        return seconds
+    finally:
+        connection.close()
