@@ -1,13 +1,15 @@
 """Bulk writing of base-library records: the hot path of a million-row import.
 
 Rows arrive column by column (a list per column, in the order of `columns`), with values already as the
-database stores them: bytes, str, int, None. One column may be the checked 18-digit `id_number` itself: it is
-never stored, the writer stores what it gives instead (FROM_ID_NUMBER: the masked number, gender, birth date
-as "YYYY-MM-DD" text, the first-issue region). On SQLite the INSERT derives them, so the importing thread
-does not; COPY (PostgreSQL) gets them from from_id_number() on the writer's thread. The writer has a connection of its own and commits every
-`commit_every` rows, so that on SQLite other users' writes (a login records an audit entry) get the
-lock between chunks instead of waiting for the whole file. The rows belong to a pending batch, which
-nothing reads, so partial commits are invisible; a refused file's rows are deleted with its batch.
+database stores them (bytes, str, int, None), except one: the checked 18-digit `id_number`. It is never
+stored; the writer stores what it gives instead (FROM_ID_NUMBER: the masked number, gender, birth date as
+"YYYY-MM-DD" text, the first-issue region). On SQLite the INSERT derives them, so the importing thread does
+not; COPY (PostgreSQL) gets them from from_id_number() on the writer's thread.
+
+The writer has a connection of its own and commits every `commit_every` rows, so that on SQLite other
+users' writes (a login records an audit entry) get the lock between chunks instead of waiting for the whole
+file. The rows belong to a pending batch, which nothing reads, so partial commits are invisible; a refused
+file's rows are deleted with its batch.
 
 With a connection of its own the writer works on a thread of its own: SQLite and psycopg let go of the
 GIL while they insert, so the database stores one batch while the importer reads and checks the next."""
@@ -43,8 +45,6 @@ def from_id_number(number: str) -> tuple[str, str, str, str]:
 
 def stored_columns(columns: Sequence[str]) -> list[str]:
     """The table's columns a writer of `columns` fills (the ID number's place taken by what it gives)."""
-    if ID_NUMBER not in columns:
-        return list(columns)
     at = columns.index(ID_NUMBER)
     return [*columns[:at], *FROM_ID_NUMBER, *columns[at + 1:]]
 
@@ -99,16 +99,15 @@ class _SqliteSink:
 class _CopySink:
     """COPY … FROM STDIN on a raw psycopg connection; the server builds the indexes in its own process."""
 
-    def __init__(self, raw, owned: bool, names: str, constants: tuple, id_at: int | None):
+    def __init__(self, raw, owned: bool, names: str, constants: tuple, id_at: int):
         self._raw, self._owned = raw, owned
         self._sql = f"COPY {TABLE} ({names}) FROM STDIN"
         self._constants = constants
         self._id_at = id_at
 
     def insert(self, columns: list[list]) -> None:
-        if self._id_at is not None:
-            at = self._id_at
-            columns = [*columns[:at], *zip(*map(from_id_number, columns[at])), *columns[at + 1:]]
+        at = self._id_at
+        columns = [*columns[:at], *zip(*map(from_id_number, columns[at])), *columns[at + 1:]]
         cursor = self._raw.driver_connection.cursor()
         try:
             with cursor.copy(self._sql) as copy:
@@ -142,7 +141,7 @@ class RecordWriter:
         self.written = 0
         self._sqlite = db.engine.dialect.name == "sqlite"
         names = ", ".join([*constants, *stored_columns(columns)])
-        id_at = columns.index(ID_NUMBER) if ID_NUMBER in columns else None
+        id_at = columns.index(ID_NUMBER)
         if self._sqlite:
             statement = _sqlite_insert(columns, constants, names, id_at)
             make_sink = lambda raw, owned: _SqliteSink(raw, owned, *statement)  # noqa: E731
@@ -243,12 +242,10 @@ class _Worker:
                     self._failure = self._failure or failure
 
 
-def _sqlite_insert(columns: Sequence[str], constants: dict, names: str, id_at: int | None) -> tuple[str, str, str]:
-    """(statement head, one row's placeholders, statement tail). With an ID number the rows go in as VALUES
-    and a SELECT over them (VALUES names its columns column1, column2 …) derives the ID number's columns."""
+def _sqlite_insert(columns: Sequence[str], constants: dict, names: str, id_at: int) -> tuple[str, str, str]:
+    """(statement head, one row's placeholders, statement tail): the rows go in as VALUES, and a SELECT over
+    them (VALUES names its columns column1, column2 …) adds the constants and derives the ID number's columns."""
     literals = [_literal(value) for value in constants.values()]
-    if id_at is None:
-        return f"INSERT INTO {TABLE} ({names}) VALUES ", f"({', '.join([*literals, *'?' * len(columns)])})", ""
     values = [f"column{position + 1}" for position in range(len(columns))]
     values[id_at:id_at + 1] = [expression.format(values[id_at]) for expression in _FROM_ID_NUMBER_SQL]
     return (f"INSERT INTO {TABLE} ({names}) SELECT {', '.join([*literals, *values])} FROM (VALUES ",
