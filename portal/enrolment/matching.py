@@ -13,6 +13,7 @@ from sqlalchemy import (Select, and_, bindparam, case, delete, false, func, inse
                         update)
 from sqlalchemy.orm import aliased
 
+from portal.bulk import SET_BASED
 from portal.enrolment.common import same_name
 from portal.enrolment.models import (EnrolmentStudent, EnrolmentUpload, HardshipCategory, HardshipStudent,
                                      MatchingHit, MatchingRun, MatchingStatus, MatchingStudent, UploadStatus)
@@ -132,7 +133,8 @@ def _count_changes(run_id: int, term: str, ids: list[int] | None) -> tuple[int, 
 
 
 def _deactivate_gone(run_id: int, term: str, ids: list[int] | None) -> None:
-    db.session.execute(update(HardshipStudent).where(_gone(run_id, term, ids)).values(active=False))
+    db.session.execute(update(HardshipStudent).where(_gone(run_id, term, ids)).values(active=False),
+                       execution_options=SET_BASED)
 
 
 def _out_of_province(region_prefix):
@@ -159,7 +161,8 @@ def _update_found(run_id: int, term: str, now: datetime) -> None:
                 out_of_province=_out_of_province(student.region_prefix),
                 name_mismatch=found.library_name.is_not(None), library_name=found.library_name, matched_at=now,
                 # a pending manual addition the match now confirms needs no review any more
-                review_status=case((row.review_status == ReviewStatus.PENDING.value, None), else_=row.review_status))
+                review_status=case((row.review_status == ReviewStatus.PENDING.value, None), else_=row.review_status)),
+        execution_options=SET_BASED,
     )
 
 
@@ -197,14 +200,16 @@ def _write_categories(run_id: int, term: str) -> None:
                       .where(MatchingStudent.run_id == run_id))
     still_held = (select(hit.id).join(row, hit_student)
                   .where(hit.run_id == run_id, row.id == detail.student_id, hit.category == detail.category).exists())
-    db.session.execute(delete(detail).where(detail.student_id.in_(found_students), ~still_held))
+    db.session.execute(delete(detail).where(detail.student_id.in_(found_students), ~still_held),
+                       execution_options=SET_BASED)
     fresh = per_category.subquery()
     differs = or_(detail.library_record_id.is_distinct_from(fresh.c.library_record_id),
                   *(getattr(detail, column).is_distinct_from(fresh.c[column]) for column in DETAIL_COLUMNS))
     db.session.execute(
         update(detail)
         .where(detail.student_id == fresh.c.student_id, detail.category == fresh.c.category, differs)
-        .values(library_record_id=fresh.c.library_record_id, **{column: fresh.c[column] for column in DETAIL_COLUMNS})
+        .values(library_record_id=fresh.c.library_record_id, **{column: fresh.c[column] for column in DETAIL_COLUMNS}),
+        execution_options=SET_BASED,
     )
     present = select(detail.id).where(detail.student_id == row.id, detail.category == hit.category).exists()
     db.session.execute(insert(detail).from_select(
@@ -253,8 +258,8 @@ def mark_duplicates(term: str, ids: list[int] | None) -> set[int]:
         becomes = and_(scope, row.duplicate.is_(False), row.active.is_(True), elsewhere)
         ends = and_(scope, row.duplicate.is_(True), or_(row.active.is_(False), ~elsewhere))
         touched |= set(db.session.scalars(select(row.school_id).distinct().where(or_(becomes, ends))))
-        db.session.execute(update(row).where(becomes).values(duplicate=True))
-        db.session.execute(update(row).where(ends).values(duplicate=False))
+        db.session.execute(update(row).where(becomes).values(duplicate=True), execution_options=SET_BASED)
+        db.session.execute(update(row).where(ends).values(duplicate=False), execution_options=SET_BASED)
     return touched
 
 

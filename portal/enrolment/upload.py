@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, delete, select, update
 
 from portal import sheets
 from portal.audit.services import Actor, Target, record
-from portal.bulk import insert_plain
+from portal.bulk import SET_BASED, insert_plain
 from portal.enrolment import matching
 from portal.enrolment.checkpoint import defer_checkpoint
 from portal.enrolment.common import EnrolmentError, ensure_term_open
@@ -174,7 +174,8 @@ def _make_current(actor: Actor, upload_ids: list[int], school_ids: list[int], te
     superseded = select(EnrolmentUpload.id).where(EnrolmentUpload.term == term.code,
                                                   EnrolmentUpload.school_id.in_(school_ids),
                                                   EnrolmentUpload.status == UploadStatus.SUPERSEDED)
-    db.session.execute(delete(EnrolmentStudent).where(EnrolmentStudent.upload_id.in_(superseded)))
+    db.session.execute(delete(EnrolmentStudent).where(EnrolmentStudent.upload_id.in_(superseded)),
+                       execution_options=SET_BASED)
     refresh_progress(set(school_ids) | result.touched_schools, term.code)
     return run
 
@@ -182,7 +183,8 @@ def _make_current(actor: Actor, upload_ids: list[int], school_ids: list[int], te
 def _discard_pending(school_id: int, term: str) -> None:
     pending = select(EnrolmentUpload.id).where(EnrolmentUpload.school_id == school_id, EnrolmentUpload.term == term,
                                                EnrolmentUpload.status == UploadStatus.PENDING)
-    db.session.execute(delete(EnrolmentStudent).where(EnrolmentStudent.upload_id.in_(pending)))
+    db.session.execute(delete(EnrolmentStudent).where(EnrolmentStudent.upload_id.in_(pending)),
+                       execution_options=SET_BASED)
     db.session.execute(update(EnrolmentUpload).where(EnrolmentUpload.id.in_(pending))
                        .values(status=UploadStatus.DISCARDED))
 

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import Select, and_, case, func, insert, literal, or_, select, update
 
+from portal.bulk import SET_BASED
 from portal.enrolment.models import EnrolmentUpload, HardshipStudent, UploadStatus
 from portal.extensions import db
 from portal.org.models import School
@@ -104,14 +105,15 @@ def refresh_progress(school_ids: Iterable[int] | Select | None, term: str) -> No
         county_code=school.with_only_columns(School.county_code).scalar_subquery(),
         school_active=school.with_only_columns(School.active).scalar_subquery(),
         updated_at=now,
-    ))
+    ), execution_options=SET_BASED)
     for source in FIGURE_SOURCES:
-        db.session.execute(update(SchoolProgress).where(target).values(**source.defaults))
+        db.session.execute(update(SchoolProgress).where(target).values(**source.defaults), execution_options=SET_BASED)
         figures = source.figures(ids, term).subquery()
         db.session.execute(
             update(SchoolProgress)
             .where(SchoolProgress.term == term, SchoolProgress.school_id == figures.c.school_id)
-            .values({name: figures.c[name] for name in source.defaults})
+            .values({name: figures.c[name] for name in source.defaults}),
+            execution_options=SET_BASED,
         )
 
 
