@@ -4,7 +4,8 @@ Rows arrive column by column (a list per column, in the order of `columns`), wit
 database stores them (bytes, str, int, None), except one: the checked 18-digit `id_number`. It is never
 stored; the writer stores what it gives instead (FROM_ID_NUMBER: the masked number, gender, birth date as
 "YYYY-MM-DD" text, the first-issue region). On SQLite the INSERT derives them, so the importing thread does
-not; COPY (PostgreSQL) gets them from from_id_number() on the writer's thread.
+not; for COPY (PostgreSQL) write() makes them with from_id_numbers(), on the caller's thread, because there the
+writer's thread is the busier one (it hands COPY every row in Python).
 
 The writer has a connection of its own and commits every `commit_every` rows, so that on SQLite other
 users' writes (a login records an audit entry) get the lock between chunks instead of waiting for the whole
@@ -17,13 +18,15 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Sequence
+from operator import itemgetter
 
 from portal.extensions import db
 
 TABLE = "library_record"
 ID_NUMBER = "id_number"
 FROM_ID_NUMBER = ("id_masked", "gender", "birth_date", "region_prefix")
-# The same four as SQLite expressions of the number ({0}); tests check that both forms agree.
+_GENDER_OF_DIGIT = {str(digit): "M" if digit % 2 else "F" for digit in range(10)}  # 17th digit odd: male
+# The same four as SQLite expressions of the number ({0}); a test checks that both forms agree.
 _FROM_ID_NUMBER_SQL = (
     "substr({0}, 1, 4) || '**********' || substr({0}, 15)",
     "CASE WHEN substr({0}, 17, 1) IN ('1', '3', '5', '7', '9') THEN 'M' ELSE 'F' END",  # 17th digit odd: male
@@ -37,10 +40,12 @@ _IMPORT_CACHE_KIB = 64 * 1024
 _ROWS_PER_STATEMENT = 2_000
 
 
-def from_id_number(number: str) -> tuple[str, str, str, str]:
-    """FROM_ID_NUMBER of a checked 18-digit ID number."""
-    return (number[:4] + "*" * 10 + number[14:], "M" if number[16] in "13579" else "F",
-            f"{number[6:10]}-{number[10:12]}-{number[12:14]}", number[:6])
+def from_id_numbers(numbers: list[str]) -> list[list[str]]:
+    """The FROM_ID_NUMBER columns of a batch of checked 18-digit ID numbers."""
+    return [[number[:4] + "**********" + number[14:] for number in numbers],
+            list(map(_GENDER_OF_DIGIT.__getitem__, map(itemgetter(16), numbers))),
+            [f"{number[6:10]}-{number[10:12]}-{number[12:14]}" for number in numbers],
+            list(map(itemgetter(slice(0, 6)), numbers))]
 
 
 def stored_columns(columns: Sequence[str]) -> list[str]:
@@ -99,15 +104,12 @@ class _SqliteSink:
 class _CopySink:
     """COPY … FROM STDIN on a raw psycopg connection; the server builds the indexes in its own process."""
 
-    def __init__(self, raw, owned: bool, names: str, constants: tuple, id_at: int):
+    def __init__(self, raw, owned: bool, names: str, constants: tuple):
         self._raw, self._owned = raw, owned
         self._sql = f"COPY {TABLE} ({names}) FROM STDIN"
         self._constants = constants
-        self._id_at = id_at
 
     def insert(self, columns: list[list]) -> None:
-        at = self._id_at
-        columns = [*columns[:at], *zip(*map(from_id_number, columns[at])), *columns[at + 1:]]
         cursor = self._raw.driver_connection.cursor()
         try:
             with cursor.copy(self._sql) as copy:
@@ -141,12 +143,12 @@ class RecordWriter:
         self.written = 0
         self._sqlite = db.engine.dialect.name == "sqlite"
         names = ", ".join([*constants, *stored_columns(columns)])
-        id_at = columns.index(ID_NUMBER)
+        self._id_at = columns.index(ID_NUMBER)
         if self._sqlite:
-            statement = _sqlite_insert(columns, constants, names, id_at)
+            statement = _sqlite_insert(columns, constants, names, self._id_at)
             make_sink = lambda raw, owned: _SqliteSink(raw, owned, *statement)  # noqa: E731
         else:
-            make_sink = lambda raw, owned: _CopySink(raw, owned, names, tuple(constants.values()), id_at)  # noqa: E731
+            make_sink = lambda raw, owned: _CopySink(raw, owned, names, tuple(constants.values()))  # noqa: E731
         if connection is None:
             self._worker = _Worker(db.engine, make_sink, commit_every)
         else:
@@ -162,6 +164,9 @@ class RecordWriter:
     def write(self, columns: list[list]) -> None:
         """Rows given column by column: one list per column of `columns`, all of the same length."""
         count = len(columns[0]) if columns else 0
+        if count and not self._sqlite:
+            at = self._id_at
+            columns = [*columns[:at], *from_id_numbers(columns[at]), *columns[at + 1:]]
         if count:
             self._worker.insert(columns)
             self.written += count
