@@ -151,3 +151,32 @@ def test_a_school_uploads_its_enrolment_previews_and_confirms(browser, portal_ur
         lambda b: "学生乙" in b.find_element(By.TAG_NAME, "main").text)
     assert "孤儿" in browser.find_element(By.TAG_NAME, "main").text
     assert_clean(browser, portal_url)
+
+
+def test_a_library_file_goes_up_with_its_progress_and_comes_back_as_a_preview(browser, portal_url, world, tmp_path):
+    """The boosted upload form shows that the server is working and holds its button until the preview arrives."""
+    user = make_user(Role.PROVINCE, region=world.province)
+    db.session.commit()
+    people = tmp_path / "建档立卡.csv"
+    people.write_text("姓名,身份证件号,户籍地区划代码,脱贫状态\n" + "".join(
+        f"学生{serial},{make_id_number(serial=serial)},320102,已脱贫\n" for serial in range(1, 4)), encoding="utf-8")
+
+    sign_in(browser, portal_url, user)
+    browser.get(portal_url + "/library/import/poverty")
+    busy = browser.find_element(By.CSS_SELECTOR, "form[data-upload-progress] .busy")
+    assert not busy.is_displayed()
+    browser.find_element(By.CSS_SELECTOR, "input[type=file][name=file]").send_keys(str(people))
+    browser.execute_script("""
+        document.addEventListener('htmx:beforeRequest', function () {
+          setTimeout(function () {  // after the page's own handler has run
+            var form = document.querySelector('form[data-upload-progress]');
+            window.portalTestSeen = {busy: !form.querySelector('.busy').hidden,
+                                     held: form.querySelector('button').disabled};
+          }, 0);
+        });""")
+    browser.find_element(By.XPATH, "//button[text()='上传并预览']").click()
+    WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda b: "确认导入" in b.find_element(By.TAG_NAME, "main").text)
+    assert browser.execute_script("return window.portalTestSeen") == {"busy": True, "held": True}
+    assert "读取数据 3 行；有效 3 行" in browser.find_element(By.ID, "import-preview").text
+    assert_clean(browser, portal_url)

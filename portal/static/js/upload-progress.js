@@ -1,5 +1,6 @@
 /* Upload feedback for forms marked data-upload-progress: a progress bar fed by htmx's
-   htmx:xhr:progress events while the file travels, and a "处理中…" note until the answer comes. */
+   htmx:xhr:progress events while the file travels, a "处理中…" note until the answer comes, and the
+   form's buttons disabled meanwhile, so that a second click cannot send the file again. */
 (function () {
   if (window.portalUploadProgress) { return; }
   window.portalUploadProgress = true;
@@ -7,14 +8,22 @@
   function partsOf(event) {
     var target = event.target;
     var form = target && target.closest ? target.closest("[data-upload-progress]") : null;
-    return form ? { bar: form.querySelector("progress"), busy: form.querySelector(".busy") } : null;
+    return form ? {
+      bar: form.querySelector("progress"),
+      busy: form.querySelector(".busy"),
+      buttons: form.querySelectorAll("button")
+    } : null;
+  }
+
+  function waiting(parts, on) {
+    if (parts.bar) { parts.bar.value = 0; parts.bar.hidden = !on; }
+    if (parts.busy) { parts.busy.hidden = !on; }
+    parts.buttons.forEach(function (button) { button.disabled = on; });
   }
 
   document.addEventListener("htmx:beforeRequest", function (event) {
     var parts = partsOf(event);
-    if (!parts) { return; }
-    if (parts.bar) { parts.bar.value = 0; parts.bar.hidden = false; }
-    if (parts.busy) { parts.busy.hidden = false; }
+    if (parts) { waiting(parts, true); }
   });
 
   document.addEventListener("htmx:xhr:progress", function (event) {
@@ -26,8 +35,6 @@
 
   document.addEventListener("htmx:afterRequest", function (event) {
     var parts = partsOf(event);
-    if (!parts) { return; }
-    if (parts.bar) { parts.bar.hidden = true; }
-    if (parts.busy) { parts.busy.hidden = true; }
+    if (parts) { waiting(parts, false); }
   });
 })();
