@@ -9,7 +9,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import chain, islice
+from itertools import chain, compress, islice
 from operator import itemgetter
 
 from portal.sheet_files import EMPTY, EXTENSIONS, NOT_A_SHEET, SheetError, open_rows
@@ -166,11 +166,10 @@ class Sheet:
 
     def _check(self, chunk: list[list], numbers: range) -> list[tuple]:
         """Check raw rows column by column: map(), comprehensions and zip() keep this close to C speed."""
-        if _all_data(chunk):
-            data = chunk
-        else:
-            data = [row for row in chunk if _is_data(row)]
-            numbers = [number for number, row in zip(numbers, chunk) if _is_data(row)]
+        data = chunk
+        if not _all_data(chunk):
+            keep = list(map(_is_data, chunk))
+            data, numbers = list(compress(chunk, keep)), list(compress(numbers, keep))
         self.rows_read += len(data)
         if self.rows_read > self._max_rows:  # open_sheet counted already; this guards odd CSV quoting
             raise _too_many_rows(self._max_rows)
