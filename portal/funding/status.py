@@ -22,10 +22,16 @@ def library_condition(period: Period) -> ColumnElement[bool]:
 
 def funded_condition(school_id_column, period: Period) -> ColumnElement[bool]:
     """EXISTS a record of that school and period for the HardshipStudent row's ID digest."""
+    return funded_in(school_id_column, period.term.code, period.code)
+
+
+def funded_in(school_id_column, term_code: str, period_code) -> ColumnElement[bool]:
+    """funded_condition() for a period given as a code or an SQL expression (a month for 中职 schools, the term
+    for the others). The term is always named: the records' index leads with (school, term, digest)."""
     return exists().where(
         FundingRecord.school_id == school_id_column,
-        FundingRecord.term == period.term.code,
-        FundingRecord.period == period.code,
+        FundingRecord.term == term_code,
+        FundingRecord.period == period_code,
         FundingRecord.id_hash == HardshipStudent.id_hash,
     )
 

@@ -3,13 +3,12 @@ submission's status and due date. A figure source of portal.progress.services (o
 number of schools), so each write's refresh_progress() keeps them right; and the page's own counts."""
 from datetime import date
 
-from sqlalchemy import Date, String, and_, case, cast, exists, func, literal, null, or_, select
+from sqlalchemy import Date, String, and_, case, cast, func, literal, null, or_, select
 
 from portal.deadlines import services as deadlines
 from portal.enrolment.models import HardshipStudent
 from portal.extensions import db
-from portal.funding.models import FundingRecord
-from portal.funding.status import library_condition, unfunded_condition, unfunded_students_query
+from portal.funding.status import funded_in, library_condition, unfunded_condition, unfunded_students_query
 from portal.org.models import School
 from portal.reasons.models import UnfundedReason
 from portal.review.models import PeriodSubmission
@@ -58,8 +57,7 @@ def reason_figures(school_ids, term_code: str):
     monthly = School.stages == deadlines.MONTHLY_STAGES
     period_code = case((monthly, literal(month.code, String)), else_=literal(term.code, String))
     student = HardshipStudent
-    funded = exists().where(FundingRecord.school_id == student.school_id, FundingRecord.period == period_code,
-                            FundingRecord.id_hash == student.id_hash)
+    funded = funded_in(student.school_id, term.code, period_code)
     per_school = (
         select(student.school_id, func.count(student.id).label("unfunded"),
                func.count(UnfundedReason.id).label("with_reason"))
