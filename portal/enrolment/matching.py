@@ -44,12 +44,12 @@ def match(run: MatchingRun, school_ids: list[int] | None = None) -> MatchResult:
     ids = sorted(set(school_ids)) if school_ids is not None else None
     _collect_hits(run.id, term, ids)
     _fold_hits(run.id)
+    _forgive_respellings(run.id)
     run.new, run.changed, run.gone = _count_changes(run.id, term, ids)
     _deactivate_gone(run.id, term, ids)
     _update_found(run.id, term, now)
     _insert_found(run.id, term, now)
     _write_categories(run.id, term)
-    _clear_false_name_mismatches(run.id, term)
     touched = mark_duplicates(term, ids)
     stamp = update(EnrolmentUpload).where(EnrolmentUpload.term == term, EnrolmentUpload.status == UploadStatus.CURRENT)
     db.session.execute(stamp.where(EnrolmentUpload.school_id.in_(ids)) if ids is not None else stamp,
@@ -216,20 +216,19 @@ def _write_categories(run_id: int, term: str) -> None:
         ["student_id", "category", "library_record_id", *DETAIL_COLUMNS], per_category.where(~present)))
 
 
-def _clear_false_name_mismatches(run_id: int, term: str) -> None:
-    """SQL compares names byte for byte; spaces and full-width forms are forgiven here, on the few that differ."""
-    row = HardshipStudent
+def _forgive_respellings(run_id: int) -> None:
+    """SQL compares names byte for byte; a library name that differs from the file's only in spaces or full-width
+    forms is the same name, so the run forgets it before anything is written (and a re-match of an unchanged
+    province rewrites nothing). Only the few found students whose names differ are looked at."""
+    found, student = MatchingStudent, EnrolmentStudent
     differing = db.session.execute(
-        select(row.id, row.name, row.library_name).join(MatchingStudent, _same_student(term))
-        .where(MatchingStudent.run_id == run_id, row.name_mismatch.is_(True))
+        select(found.id, student.name, found.library_name).join(student, student.id == found.enrolment_student_id)
+        .where(found.run_id == run_id, found.library_name.is_not(None))
     ).all()
-    forgiven = [{"row_id": row_id} for row_id, name, library_name in differing if same_name(name, library_name)]
+    forgiven = [{"found_id": found_id} for found_id, name, library_name in differing if same_name(name, library_name)]
     if forgiven:
-        db.session.execute(
-            update(row.__table__).where(row.__table__.c.id == bindparam("row_id"))
-            .values(name_mismatch=False, library_name=None),
-            forgiven,
-        )
+        table = found.__table__
+        db.session.execute(update(table).where(table.c.id == bindparam("found_id")).values(library_name=None), forgiven)
 
 
 def mark_duplicates(term: str, ids: list[int] | None) -> set[int]:

@@ -81,6 +81,19 @@ def test_name_mismatch_forgives_spaces_and_full_width_forms(app, world):
     assert not found["ALI买买提"].name_mismatch
 
 
+def test_a_rematch_of_an_unchanged_province_rewrites_no_student(app, world):
+    make_library_person(make_id_number(serial=1), "李 华", Category.POVERTY)  # forgiven: spaces only
+    make_library_person(make_id_number(serial=2), "王小明", Category.POVERTY)  # a real mismatch
+    db.session.commit()
+    upload_rows(world.xuanwu_school, [student_row(1, "李华"), student_row(2, "王晓明")])
+    before = {name: student.matched_at for name, student in library(world.xuanwu_school.id).items()}
+    rematch.rematch_province(Actor.command_line(), current_term())
+    db.session.expire_all()
+    found = library(world.xuanwu_school.id)
+    assert {name: student.matched_at for name, student in found.items()} == before
+    assert not found["李华"].name_mismatch and found["王晓明"].library_name == "王小明"
+
+
 def test_out_of_province_ids_are_flagged_and_the_place_is_named(app, world, client, login_as):
     anhui = make_id_number(region="340104", serial=1)
     make_library_person(anhui, "外省生", Category.OUT_OF_PROVINCE)
