@@ -33,7 +33,6 @@ HEADER_SCAN_ROWS = 20
 _HEADER_NOISE = re.compile(r"[\s*:]")
 _HEADER_HINT = re.compile(r"\(.*?\)|\[.*?\]|【.*?】")
 _TOTAL_WORDS = ("合计", "总计", "小计")
-_FORMULA_LEADS = frozenset("=+-@\t\r")
 _CHECK_CHUNK = 2048  # rows checked together: small enough that their cells stay in the CPU cache
 _FAILED = object()  # stands in for a refused cell; its reason is queued separately
 

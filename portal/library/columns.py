@@ -14,8 +14,8 @@ def bounded_text(limit: int):
         return found
 
     def bulk(cells) -> list | None:
-        found = text.bulk(cells)
-        if found is None or None in found or max(map(len, found), default=0) > limit:
+        found = text.bulk(cells)  # blank cells come back as None: the reader decides whether the column allows them
+        if found is None or max((len(value) for value in found if value), default=0) > limit:
             return None
         return found
 
