@@ -1,15 +1,16 @@
-"""What changed between a batch and the one it replaces, by ID digest, in set-based SQL.
+"""What changed between a batch and the one it replaces, by ID digest, in set-based SQL: worked out once when
+the batch is counted and stored (LibraryChange), so every page of it is an indexed read.
 
 added: in the batch, not in the previous one; removed: the other way round; changed: in both, with a
 different name, hukou or category detail (e.g. 脱贫状态 已脱贫 → 返贫)."""
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, delete, exists, func, insert, literal, null, or_, select
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
 from portal.library.columns import STORED_DETAILS, detail_label, detail_text
-from portal.library.models import LibraryBatch, LibraryRecord
+from portal.library.models import LibraryBatch, LibraryChange, LibraryRecord
 from portal.paging import Page
 
 COMPARED = ("name", "hukou_code", *STORED_DETAILS)
@@ -57,46 +58,48 @@ def _same_person(old, batch_id: int, new):
 
 
 def store_counts(batch: LibraryBatch) -> None:
-    """Count added / removed / changed against batch.previous_id in one pass over the batch."""
+    """Work out the batch's changes against batch.previous_id once, in two passes of set-based SQL, and count them.
+    A first batch of its category stores none: every record is new, and its pages list the batch itself."""
+    db.session.execute(delete(LibraryChange).where(LibraryChange.batch_id == batch.id))
     if batch.previous_id is None:
         batch.added, batch.removed, batch.changed = batch.records, 0, 0
         return
     new, old = aliased(LibraryRecord), aliased(LibraryRecord)
-    total, added, changed = db.session.execute(
-        select(func.count(new.id),
-               func.coalesce(func.sum(case((old.id.is_(None), 1), else_=0)), 0),
-               func.coalesce(func.sum(case((and_(old.id.is_not(None), _differs(new, old)), 1), else_=0)), 0))
+    columns = ["batch_id", "kind", "record_id", "before_id", "row_number"]
+    added_or_changed = (
+        select(literal(batch.id), case((old.id.is_(None), "added"), else_="changed"), new.id, old.id, new.row_number)
         .select_from(new).outerjoin(old, _same_person(old, batch.previous_id, new))
-        .where(new.batch_id == batch.id)
-    ).one()
-    previous_total = db.session.scalar(select(LibraryBatch.records).where(LibraryBatch.id == batch.previous_id))
-    batch.added, batch.changed = int(added), int(changed)
-    batch.removed = (previous_total or 0) - (int(total) - int(added))
+        .where(new.batch_id == batch.id, or_(old.id.is_(None), _differs(new, old))))
+    removed = (
+        select(literal(batch.id), literal("removed"), old.id, null(), old.row_number)
+        .where(old.batch_id == batch.previous_id, ~exists().where(_same_person(new, batch.id, old))))
+    db.session.execute(insert(LibraryChange).from_select(columns, added_or_changed))
+    db.session.execute(insert(LibraryChange).from_select(columns, removed))
+    counts = dict(db.session.execute(select(LibraryChange.kind, func.count()).where(LibraryChange.batch_id == batch.id)
+                                     .group_by(LibraryChange.kind)).all())
+    batch.added, batch.removed, batch.changed = (counts.get(kind, 0) for kind in KINDS)
 
 
-def _query(batch: LibraryBatch, kind: str):
-    new, old = aliased(LibraryRecord), aliased(LibraryRecord)
-    if kind == "added":
-        query = select(new).where(new.batch_id == batch.id)
-        if batch.previous_id is not None:
-            query = query.where(~exists().where(_same_person(old, batch.previous_id, new)))
-        return query.order_by(new.row_number), new
-    if batch.previous_id is None:
-        return None, None
-    if kind == "removed":
-        return (select(old).where(old.batch_id == batch.previous_id,
-                                  ~exists().where(_same_person(new, batch.id, old)))
-                .order_by(old.row_number)), old
-    return (select(new, old).join(old, _same_person(old, batch.previous_id, new))
-            .where(new.batch_id == batch.id, _differs(new, old)).order_by(new.row_number)), new
+def forget(batch_ids) -> None:
+    """The stored changes of batches whose records are being deleted (a refused, cancelled or stale preview)."""
+    db.session.execute(delete(LibraryChange).where(LibraryChange.batch_id.in_(batch_ids)))
 
 
 def changes(batch: LibraryBatch, kind: str, page: int = 1, per_page: int = 50) -> Page:
     """One page of the batch's added, removed or changed people, in the order of the file."""
-    query, _ = _query(batch, kind)
+    total = {"added": batch.added, "removed": batch.removed, "changed": batch.changed}[kind]
+    record, before = aliased(LibraryRecord), aliased(LibraryRecord)
+    if batch.previous_id is None:  # a first batch: everyone is added, nothing else
+        query = (select(record, null()).where(record.batch_id == batch.id).order_by(record.row_number)
+                 if kind == "added" else None)
+    else:
+        query = (select(record, before).select_from(LibraryChange)
+                 .join(record, record.id == LibraryChange.record_id)
+                 .outerjoin(before, before.id == LibraryChange.before_id)
+                 .where(LibraryChange.batch_id == batch.id, LibraryChange.kind == kind)
+                 .order_by(LibraryChange.row_number, LibraryChange.id))
     if query is None:
         return Page([], 1, per_page, 0)
-    total = {"added": batch.added, "removed": batch.removed, "changed": batch.changed}[kind]
     rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
     return Page([Change(*row) for row in rows], page, per_page, total)
 

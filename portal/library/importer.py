@@ -137,6 +137,7 @@ def refresh_statistics() -> None:
 def cancel(actor: Actor, batch_id: int) -> LibraryBatch:
     """Drop a pending batch: its records are deleted, the batch stays in the history as cancelled."""
     batch = _own_pending(actor, batch_id)
+    diff.forget([batch.id])
     db.session.execute(delete(LibraryRecord).where(LibraryRecord.batch_id == batch.id))
     batch.status = BatchStatus.DISCARDED
     record(actor, AuditAction.CANCEL_LIBRARY_IMPORT, Target("library_batch", str(batch.id), batch.category_label),
@@ -255,6 +256,7 @@ def _remove(batch: LibraryBatch) -> None:
     """Delete a pending batch and whatever of its records was committed: as if the file never came."""
     batch_id = batch.id
     db.session.rollback()
+    diff.forget([batch_id])
     db.session.execute(delete(LibraryRecord).where(LibraryRecord.batch_id == batch_id))
     db.session.execute(delete(LibraryBatch).where(LibraryBatch.id == batch_id))
     db.session.commit()
@@ -269,6 +271,7 @@ def _discard_stale(actor: Actor, category: Category) -> None:
         ((LibraryBatch.category == category.value) & mine) | (LibraryBatch.created_at < datetime.now() - STALE_AFTER))
     ids = list(db.session.scalars(stale))
     if ids:
+        diff.forget(ids)
         db.session.execute(delete(LibraryRecord).where(LibraryRecord.batch_id.in_(ids)))
         db.session.execute(update(LibraryBatch).where(LibraryBatch.id.in_(ids)).values(status=BatchStatus.DISCARDED))
         db.session.commit()

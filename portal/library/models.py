@@ -110,3 +110,20 @@ class LibraryRecord(db.Model):
     def hukou_place(self) -> str:
         """户籍地 as the file gave it, else where the ID number was first issued."""
         return place_name(self.hukou_code or self.region_prefix)
+
+
+class LibraryChange(db.Model):
+    """One person a batch added, removed or changed against the batch it replaces, worked out once when the batch
+    is counted (portal.library.diff), so that its pages read a few indexed rows instead of comparing two batches of
+    a million on every view. record_id is the person's record in the batch (for 'removed': in the previous one);
+    before_id the previous record of a changed person. Rows go with their batch; a first batch has none (all added)."""
+
+    __tablename__ = "library_change"
+    __table_args__ = (Index("ix_library_change_batch_kind_row", "batch_id", "kind", "row_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("library_batch.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8))  # added / removed / changed
+    record_id: Mapped[int] = mapped_column(Integer)
+    before_id: Mapped[int | None] = mapped_column(Integer)
+    row_number: Mapped[int] = mapped_column(Integer)  # of record_id in its file: pages list changes in file order

@@ -3,6 +3,7 @@ from datetime import date, datetime
 from types import SimpleNamespace
 
 import pytest
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, select
 
 from baselib_files import LI, WANG, ZHANG, poverty_file, xlsx
@@ -14,7 +15,7 @@ from portal.idcard import check_digit, mask, validate, validate_many
 from portal.library import diff, importer
 from portal.library.access import LibraryError
 from portal.library.columns import columns_for
-from portal.library.models import BatchStatus, LibraryBatch, LibraryRecord
+from portal.library.models import BatchStatus, LibraryBatch, LibraryChange, LibraryRecord
 from portal.library.writer import RecordWriter, from_id_numbers
 from portal.sheet_values import CellError, id_number
 from portal.vocab import Category
@@ -82,6 +83,31 @@ def test_preview_and_confirm_called_directly(app, world):
     assert diff.changes(second.batch, "removed").total == 0 and second.batch.added == 1
     with pytest.raises(LibraryError):
         importer.confirm(Actor(user=SimpleNamespace(id=999, role="province", department=None)), second.batch.id)
+
+
+def test_changes_are_stored_once_and_batches_from_before_get_them_on_upgrade(app, world):
+    """A batch's pages read its stored changes; the migration that brought them works them out the same way."""
+    actor = Actor.command_line()
+    first = importer.preview(actor, Category.POVERTY, poverty_file(("张三", ZHANG, "", "已脱贫"),
+                                                                    ("王五", WANG, "", "已脱贫")), "a.xlsx")
+    importer.confirm(actor, first.batch.id)
+    second = importer.preview(actor, Category.POVERTY, poverty_file(("张三", ZHANG, "", "返贫"),
+                                                                     ("李四", LI, "", "未脱贫")), "b.xlsx")
+    importer.confirm(actor, second.batch.id)
+
+    def listed() -> dict:
+        batch = db.session.get(LibraryBatch, second.batch.id)
+        return {kind: [(change.record.name, change.before and change.before.poverty_status)
+                       for change in diff.changes(batch, kind).items] for kind in diff.KINDS}
+
+    expected = {"added": [("李四", None)], "removed": [("王五", None)], "changed": [("张三", "lifted")]}
+    assert listed() == expected
+    assert db.session.scalar(select(func.count()).select_from(LibraryChange)) == 3
+    db.session.commit()
+    downgrade(revision="0003")
+    upgrade()
+    db.session.expire_all()
+    assert listed() == expected
 
 
 def test_a_race_between_two_confirmations_keeps_one_current_batch(app, world):
