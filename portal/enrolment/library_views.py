@@ -10,6 +10,7 @@ from portal.extensions import db
 from portal.funding import students as funding
 from portal.places import place_name
 from portal.progress.services import progress_of
+from portal.review.services import reviewing_role
 from portal.terms import current_term
 from portal.vocab import (Category, DibaoType, DisabilityGrade, DisabilityType, HardshipLevel, LibraryFlag,
                           PovertyStatus, Role, Stage)
@@ -100,6 +101,6 @@ def add_student():
         except EnrolmentError as refusal:
             return render("enrolment/add.html", status=refused_status(), school=school, term=term,
                           addition=addition, error=refusal.message, **VOCABULARIES)
-        flash(f"已新增 {student.name}，待{'县级' if school.county_code else '上级'}资助部门审核")
+        flash(f"已新增 {student.name}，待{reviewing_role(school).label}资助部门审核")
         return redirect(url_for("enrolment.student_page", student_id=student.id), 303)
     return render("enrolment/add.html", school=school, term=term, addition=addition, error=None, **VOCABULARIES)

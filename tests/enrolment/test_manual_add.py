@@ -1,4 +1,5 @@
 """新增: the school adds a student the match missed; the county approves or rejects it with a reason, in place."""
+import pytest
 from sqlalchemy import select
 
 from factories import make_id_number, page_text
@@ -94,6 +95,13 @@ def test_reviewers_are_the_school_authority_only(client, login_as, world):
     client.post("/logout")
     login_as("city")  # 南京市 reviews the schools directly under it
     assert "漏比对" in page_text(client.get("/enrolment/review"))
+
+
+@pytest.mark.parametrize("school, reviewer", [("xuanwu_school", "县级"), ("nanjing_city_school", "市级")])
+def test_the_school_is_told_who_reviews_its_addition(client, login_as, world, school, reviewer):
+    login_as("school", school=getattr(world, school))
+    response = add(client)
+    assert f"已新增 漏比对，待{reviewer}资助部门审核" in page_text(client.get(response.headers["Location"]))
 
 
 def test_a_student_added_by_hand_is_flagged_while_another_school_enrols_them(client, login_as, world):
