@@ -164,7 +164,7 @@ def seed_library(count: int | None = None) -> dict[str, int]:
             part = members[start:start + 10_000]
             numbers = [person.id_number for person in part]
             writer.write([
-                writer.blobs([digests[number] for number in numbers]), writer.blobs(ciphers[start:start + len(part)]),
+                [digests[number] for number in numbers], ciphers[start:start + len(part)],
                 numbers, [person.name for person in part], [person.hukou_code for person in part],
                 list(range(start + 2, start + 2 + len(part))),
                 *([person.details[category.value].get(key) for person in part] for key in detail_keys)])

@@ -210,7 +210,7 @@ def _write_checked(sheet: sheets.Sheet, writer: RecordWriter, stored_at: list[in
             continue
         rows, hashes = _in_digest_order(rows, hashes)
         ids = list(map(itemgetter(1), rows))
-        writer.write(_record_rows(writer, rows, ids, hashes, keep.encrypt_many(ids), stored_at, cert_at))
+        writer.write(_record_rows(rows, ids, hashes, keep.encrypt_many(ids), stored_at, cert_at))
 
 
 def _without_duplicates(sheet, rows: list[tuple], hashes: list[bytes], seen: dict[bytes, int]):
@@ -237,14 +237,14 @@ def _in_digest_order(rows: list[tuple], hashes: list[bytes]) -> tuple[list[tuple
     return [rows[i] for i in order], [hashes[i] for i in order]
 
 
-def _record_rows(writer: RecordWriter, rows, ids, hashes, ciphers, stored_at, cert_at) -> list[list]:
+def _record_rows(rows, ids, hashes, ciphers, stored_at, cert_at) -> list[list]:
     """The batch's columns in the writer's order (ROW_COLUMNS, then the stored details)."""
-    columns = [writer.blobs(hashes), writer.blobs(ciphers), ids, list(map(itemgetter(0), rows)),
+    columns = [hashes, ciphers, ids, list(map(itemgetter(0), rows)),
                list(map(itemgetter(2), rows)), list(map(itemgetter(-1), rows))]
     columns += [list(map(itemgetter(position), rows)) for position in stored_at]
     if cert_at is not None:
         certs = list(map(itemgetter(cert_at), rows))
-        sealed = iter(writer.blobs(protector().encrypt_many([value for value in certs if value])))
+        sealed = iter(protector().encrypt_many([value for value in certs if value]))
         columns.append([next(sealed) if value else None for value in certs])
     return columns
 

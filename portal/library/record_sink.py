@@ -1,0 +1,213 @@
+"""Storing base-library records in bulk, and the writing process that does it beside an import.
+
+Standard library only (psycopg when the database is PostgreSQL), and nothing of the portal: the importer
+starts this file as a process of its own (`python -I record_sink.py`), which then costs about 12 MB and
+30 ms to start instead of the whole application. portal.library.writer is the importer's side of it.
+
+Rows arrive column by column (a list per column, in the order of the writer's columns), with values as the
+database stores them (bytes, str, int, None), except one: the checked 18-digit `id_number`. It is never
+stored; the sink stores what it gives instead (FROM_ID_NUMBER: the masked number, gender, birth date as
+"YYYY-MM-DD" text, the first-issue region). On SQLite the INSERT derives them; for COPY (PostgreSQL) they are
+made with from_id_numbers() before the rows go in.
+
+Frames between the two processes are a length and a marshal dump: the importer sends the settings, then
+one frame per batch of columns, then FINISH or ABORT; the process answers once, when it is done, with
+("ok", rows written) or ("error", the driver's exception name, its message). A closed pipe counts as ABORT."""
+import marshal
+import queue
+import sqlite3
+import struct
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from operator import itemgetter
+
+TABLE = "library_record"
+ID_NUMBER = "id_number"
+FROM_ID_NUMBER = ("id_masked", "gender", "birth_date", "region_prefix")
+BLOB_COLUMNS = frozenset({"id_hash", "id_cipher", "disability_cert_cipher"})
+FINISH, ABORT = "finish", "abort"
+_GENDER_OF_DIGIT = {str(digit): "M" if digit % 2 else "F" for digit in range(10)}  # 17th digit odd: male
+# The same four as SQLite expressions of the number ({0}); a test checks that both forms agree.
+_FROM_ID_NUMBER_SQL = (
+    "substr({0}, 1, 4) || '**********' || substr({0}, 15)",
+    "CASE WHEN substr({0}, 17, 1) IN ('1', '3', '5', '7', '9') THEN 'M' ELSE 'F' END",  # 17th digit odd: male
+    "substr({0}, 7, 4) || '-' || substr({0}, 11, 2) || '-' || substr({0}, 13, 2)",
+    "substr({0}, 1, 6)",
+)
+# A larger page cache keeps the hot part of the id_hash index in memory while it grows (batches arrive in
+# digest order, so 64 MB does as well as 256 MB did and keeps a million-row import's peak well under 1 GB).
+IMPORT_CACHE_KIB = 64 * 1024
+_ROWS_PER_STATEMENT = 2_000
+_LENGTH = struct.Struct("<Q")
+
+
+def from_id_numbers(numbers: list[str]) -> list[list[str]]:
+    """The FROM_ID_NUMBER columns of a batch of checked 18-digit ID numbers."""
+    return [[number[:4] + "**********" + number[14:] for number in numbers],
+            list(map(_GENDER_OF_DIGIT.__getitem__, map(itemgetter(16), numbers))),
+            [f"{number[6:10]}-{number[10:12]}-{number[12:14]}" for number in numbers],
+            list(map(itemgetter(slice(0, 6)), numbers))]
+
+
+def stored_columns(columns: Sequence[str]) -> list[str]:
+    """The table's columns a writer of `columns` fills (the ID number's place taken by what it gives)."""
+    at = columns.index(ID_NUMBER)
+    return [*columns[:at], *FROM_ID_NUMBER, *columns[at + 1:]]
+
+
+class SqliteSink:
+    """Multi-row INSERT statements on a sqlite3 connection (no per-value SQLAlchemy processing)."""
+
+    def __init__(self, connection: sqlite3.Connection, columns: Sequence[str], constants: dict):
+        self._cursor = connection.cursor()
+        self._head, self._row_sql, self._tail = _sqlite_insert(columns, constants)
+        self._blobs = [position for position, name in enumerate(columns) if name in BLOB_COLUMNS]
+        self._statements: dict[int, str] = {}
+        # Older SQLite builds allow only 999 parameters per statement.
+        self._max_parameters = connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+
+    def insert(self, columns: list[list]) -> None:
+        columns = list(columns)
+        for position in self._blobs:  # sqlite3 binds a bytearray directly but looks bytes up among its adapters
+            columns[position] = [value if value is None else bytearray(value) for value in columns[position]]
+        width, count = len(columns), len(columns[0])
+        per_statement = max(1, min(_ROWS_PER_STATEMENT, self._max_parameters // width))
+        for start in range(0, count, per_statement):
+            rows = min(per_statement, count - start)
+            sql = self._statements.get(rows)
+            if sql is None:
+                sql = self._statements[rows] = self._head + ", ".join([self._row_sql] * rows) + self._tail
+            # The statement's parameters row after row, laid out by slice assignment: no tuple per row.
+            parameters = [None] * (rows * width)
+            for position, column in enumerate(columns):
+                parameters[position::width] = column[start:start + rows]
+            self._cursor.execute(sql, parameters)
+
+
+class CopySink:
+    """COPY … FROM STDIN on a psycopg connection; the server builds the indexes in its own process."""
+
+    def __init__(self, connection, columns: Sequence[str], constants: dict):
+        self._connection = connection
+        self._id_at = columns.index(ID_NUMBER)
+        self._sql = f"COPY {TABLE} ({', '.join([*constants, *stored_columns(columns)])}) FROM STDIN"
+        self._constants = tuple(constants.values())
+
+    def insert(self, columns: list[list]) -> None:
+        at = self._id_at
+        columns = [*columns[:at], *from_id_numbers(columns[at]), *columns[at + 1:]]
+        with self._connection.cursor() as cursor, cursor.copy(self._sql) as copy:
+            constants = self._constants
+            for row in zip(*columns):
+                copy.write_row(constants + row)
+
+
+def sink_for(dialect: str, connection, columns: Sequence[str], constants: dict):
+    """The sink for a driver connection of this dialect ("sqlite" or "postgresql")."""
+    return (SqliteSink if dialect == "sqlite" else CopySink)(connection, columns, constants)
+
+
+def _sqlite_insert(columns: Sequence[str], constants: dict) -> tuple[str, str, str]:
+    """(statement head, one row's placeholders, statement tail): the rows go in as VALUES, and a SELECT over
+    them (VALUES names its columns column1, column2 …) adds the constants and derives the ID number's columns."""
+    id_at = columns.index(ID_NUMBER)
+    names = ", ".join([*constants, *stored_columns(columns)])
+    literals = [_literal(value) for value in constants.values()]
+    values = [f"column{position + 1}" for position in range(len(columns))]
+    values[id_at:id_at + 1] = [expression.format(values[id_at]) for expression in _FROM_ID_NUMBER_SQL]
+    return (f"INSERT INTO {TABLE} ({names}) SELECT {', '.join([*literals, *values])} FROM (VALUES ",
+            f"({', '.join('?' * len(columns))})", ")")
+
+
+def _literal(value: int | str) -> str:
+    """Constants are the batch id and a category code: an int, or a plain lowercase word."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str) and value.replace("_", "").isalpha() and value.isascii():
+        return f"'{value}'"
+    raise ValueError(f"not a safe SQL literal: {value!r}")
+
+
+# ---------------------------------------------------------------- the two ends of the pipe
+
+
+def send(stream, value) -> None:
+    """One frame: marshal writes bytes, str, int, None and lists of them at C speed."""
+    frame = marshal.dumps(value)
+    stream.write(_LENGTH.pack(len(frame)))
+    stream.write(frame)
+    stream.flush()
+
+
+def receive(stream):
+    """The next frame, or ABORT when the other side has gone."""
+    head = stream.read(_LENGTH.size)
+    if len(head) < _LENGTH.size:
+        return ABORT
+    frame = stream.read(_LENGTH.unpack(head)[0])
+    return marshal.loads(frame)
+
+
+def _connect(settings: dict):
+    if settings["dialect"] == "sqlite":
+        connection = sqlite3.connect(settings["database"], timeout=10)
+        for pragma in ("busy_timeout = 10000", "foreign_keys = ON", "synchronous = NORMAL",
+                       f"cache_size = -{IMPORT_CACHE_KIB}"):
+            connection.execute(f"PRAGMA {pragma}")
+        return connection
+    import psycopg
+
+    return psycopg.connect(settings["database"])
+
+
+def _read_ahead(incoming, size: int = 3) -> Callable[[], object]:
+    """Frames read on a thread of their own while the database stores the previous one (reading the pipe and
+    inserting both let go of the GIL), so that the importer does not wait for the sink to come back for more."""
+    frames: queue.Queue = queue.Queue(maxsize=size)
+
+    def read() -> None:
+        while (frame := receive(incoming)) not in (FINISH, ABORT):
+            frames.put(frame)
+        frames.put(frame)
+
+    threading.Thread(target=read, name="frames", daemon=True).start()
+    return frames.get
+
+
+def serve(incoming, outgoing) -> int:
+    """The writing process: settings, then batches until FINISH (commit) or ABORT (roll back)."""
+    connection = None
+    written = 0
+    try:
+        settings = receive(incoming)
+        connection = _connect(settings)
+        sink = sink_for(settings["dialect"], connection, settings["columns"], settings["constants"])
+        uncommitted = 0
+        next_frame = _read_ahead(incoming)
+        while (job := next_frame()) not in (FINISH, ABORT):
+            sink.insert(job)
+            written += len(job[0])
+            uncommitted += len(job[0])
+            if uncommitted >= settings["commit_every"]:  # other users' writes get SQLite's lock between chunks
+                connection.commit()
+                uncommitted = 0
+        if job == FINISH:
+            connection.commit()
+        else:
+            connection.rollback()
+    except Exception as failure:  # noqa: BLE001  (every failure goes back to the importer, which raises it)
+        send(outgoing, ["error", type(failure).__name__, str(failure)])
+        return 1
+    finally:
+        if connection is not None:
+            connection.close()
+    send(outgoing, ["ok", written])
+    return 0
+
+
+if __name__ == "__main__":
+    import gc
+
+    gc.disable()  # millions of short-lived values, no cycles
+    sys.exit(serve(sys.stdin.buffer, sys.stdout.buffer))
