@@ -130,14 +130,15 @@ class Sheet:
         first_row = self._first_row
         try:
             while True:
-                batch = []
+                batch, read = [], 0
                 with collector_paused():
-                    chunk = list(islice(rows, size))
-                    for start in range(0, len(chunk), _CHECK_CHUNK):
-                        piece = chunk[start:start + _CHECK_CHUNK]
+                    # Read and check a few thousand rows at a time: their cells are still in the CPU cache
+                    # when checked, and the memory of one piece's rows serves the next.
+                    while read < size and (piece := list(islice(rows, min(_CHECK_CHUNK, size - read)))):
                         batch += self._check(piece, range(first_row, first_row + len(piece)))
                         first_row += len(piece)
-                if not chunk:
+                        read += len(piece)
+                if not read:
                     return
                 if batch:
                     yield batch

@@ -4,6 +4,7 @@ A preview streams the file in batches: the one reader checks the cells, duplicat
 refused, digests and ciphertexts are made per batch and the rows go to the database in bulk. One refused
 row anywhere and the pending batch is removed again: the user sees the errors and nothing is kept.
 Confirming is two UPDATEs: the pending batch becomes current and the category's previous one superseded."""
+from array import array
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from operator import itemgetter
@@ -88,7 +89,7 @@ def refused_rows(actor: Actor, category: Category, source, filename: str, *, max
     """The refused rows of a file as an xlsx with a reason column (the file is read again, nothing is written)."""
     require_category(actor, category)
     sheet = _open(category, source, filename, max_bytes)
-    seen: dict[bytes, int] = {}
+    seen = _SeenNumbers()
     digest_many = protector().digest_many
     try:
         for rows in sheet.batches(READ_BATCH):
@@ -202,7 +203,7 @@ def _stream(sheet: sheets.Sheet, batch: LibraryBatch, category: Category) -> int
 def _write_checked(sheet: sheets.Sheet, writer: RecordWriter, stored_at: list[int], cert_at: int | None) -> None:
     """Digest, refuse duplicates, encrypt and hand each batch to the writer (which stores it meanwhile)."""
     keep = protector()
-    seen: dict[bytes, int] = {}  # digest → first row number
+    seen = _SeenNumbers()
     for rows in sheet.batches(READ_BATCH):
         hashes = keep.digest_many(map(itemgetter(1), rows))
         rows, hashes = _without_duplicates(sheet, rows, hashes, seen)
@@ -213,16 +214,45 @@ def _write_checked(sheet: sheets.Sheet, writer: RecordWriter, stored_at: list[in
         writer.write(_record_rows(rows, ids, hashes, keep.encrypt_many(ids), stored_at, cert_at))
 
 
-def _without_duplicates(sheet, rows: list[tuple], hashes: list[bytes], seen: dict[bytes, int]):
+class _SeenNumbers:
+    """The ID digests of the rows so far, to refuse a repeat with the row that had it first.
+
+    While nothing repeats (the usual file), a set takes each batch in one pass and the batches' row numbers
+    are kept aside; the first repeat turns them into digest → first row, which then names every repeat."""
+
+    def __init__(self):
+        self._digests: set[bytes] = set()
+        self._batches: list[tuple[list[bytes], array]] = []
+        self._first_rows: dict[bytes, int] | None = None
+
+    def take(self, hashes: list[bytes], numbers: list[int]) -> bool:
+        """True when no digest of the batch was seen before or repeats within it: the batch is now seen."""
+        if self._first_rows is None:
+            before = len(self._digests)
+            self._digests.update(hashes)
+            if len(self._digests) - before == len(hashes):
+                self._batches.append((hashes, array("q", numbers)))
+                return True
+            self._first_rows = {}
+            for digests, rows in self._batches:
+                self._first_rows.update(zip(digests, rows))
+            self._digests, self._batches = set(), []
+        return False
+
+    def first_row(self, digest: bytes, number: int) -> int | None:
+        """The row that had `digest` before row `number`, or None: then `number` is its first row."""
+        first = self._first_rows.setdefault(digest, number)
+        return None if first == number else first
+
+
+def _without_duplicates(sheet, rows: list[tuple], hashes: list[bytes], seen: _SeenNumbers):
     """Refuse a row whose ID number an earlier row of the file already had ("与第 N 行重复")."""
-    if len(set(hashes)) == len(hashes) and seen.keys().isdisjoint(hashes):
-        seen.update(zip(hashes, map(itemgetter(-1), rows)))
+    if seen.take(hashes, list(map(itemgetter(-1), rows))):
         return rows, hashes
     kept_rows, kept_hashes = [], []
     for row, digest in zip(rows, hashes):
-        first = seen.get(digest)
+        first = seen.first_row(digest, row[-1])
         if first is None:
-            seen[digest] = row[-1]
             kept_rows.append(row)
             kept_hashes.append(digest)
         else:

@@ -37,17 +37,17 @@ class RecordWriter:
     def __init__(self, columns: Sequence[str], constants: dict[str, int | str], commit_every: int = 100_000,
                  connection=None):
         self.written = 0
-        dialect = db.engine.dialect.name
+        self._dialect, self._names = db.engine.dialect.name, list(columns)
         if connection is None:
-            self._out = _Process(dialect, _database(db.engine.url), list(columns), constants, commit_every)
+            self._out = _Process(self._dialect, _database(db.engine.url), self._names, constants, commit_every)
         else:
-            self._out = _Inline(record_sink.sink_for(dialect, connection.connection.driver_connection, columns,
-                                                     constants))
+            driver = connection.connection.driver_connection
+            self._out = _Inline(record_sink.sink_for(self._dialect, driver, self._names, constants))
 
     def write(self, columns: list[list]) -> None:
         """Rows given column by column: one list per column of `columns`, all of the same length."""
         if columns and columns[0]:
-            self._out.insert(columns)
+            self._out.insert(record_sink.bindable(self._dialect, self._names, columns))
             self.written += len(columns[0])
 
     def finish(self) -> None:

@@ -60,6 +60,17 @@ def test_duplicate_id_within_one_file_names_the_first_row(client, library_before
     assert_nothing_written(library_before)
 
 
+def test_a_repeat_batches_later_names_the_first_row_and_so_does_every_other(client, library_before, monkeypatch):
+    """The importer remembers earlier batches' numbers compactly until a repeat turns up; then it names rows."""
+    monkeypatch.setattr("portal.library.importer.READ_BATCH", 3)
+    good = [(f"学生{n}", make_id_number("320102", "20100101", n), "", "已脱贫") for n in range(1, 9)]
+    rows = [*good, ("重复甲", good[1][1], "", "返贫"), ("重复乙", good[6][1], "", "返贫"), ("重复丙", good[1][1], "", "返贫")]
+    text = refused_text(upload(client, "poverty", poverty_file(*rows)))
+    assert "有错误的行 3 行" in text
+    assert "10 身份证件号 与第 3 行重复 11 身份证件号 与第 8 行重复 12 身份证件号 与第 3 行重复" in text
+    assert_nothing_written(library_before)
+
+
 def test_bad_rows_after_many_good_ones_leave_nothing_behind(client, library_before):
     good = [(f"学生{n}", make_id_number("320102", "20100101", n), "", "已脱贫") for n in range(1, 400)]
     response = upload(client, "poverty", poverty_file(*good, ("坏行", "12345", "", "已脱贫")))
