@@ -188,34 +188,36 @@ def _read_ahead(incoming, size: int = 3) -> Callable[[], object]:
 def serve(incoming, outgoing) -> int:
     """The writing process: settings, then batches until FINISH (commit) or ABORT (roll back)."""
     connection = None
-    written = 0
     try:
         settings = receive(incoming)
         connection = _connect(settings)
-        sink = sink_for(settings["dialect"], connection, settings["columns"], settings["constants"])
-        uncommitted = 0
-        next_frame = _read_ahead(incoming)
-        while (job := next_frame()) not in (FINISH, ABORT):
-            sink.insert(job)
-            written += len(job[0])
-            uncommitted += len(job[0])
-            if uncommitted >= settings["commit_every"]:  # other users' writes get SQLite's lock between chunks
-                connection.commit()
-                uncommitted = 0
-        if job == FINISH:
-            connection.commit()
-            if settings["dialect"] == "sqlite":  # copy the import into the database file; never waits for readers
-                connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        else:
-            connection.rollback()
+        written, finished = _store(connection, settings, _read_ahead(incoming))
     except Exception as failure:  # noqa: BLE001  (every failure goes back to the importer, which raises it)
+        if connection is not None:
+            connection.close()  # what was not committed is rolled back
         send(outgoing, ["error", type(failure).__name__, str(failure)])
         return 1
-    finally:
-        if connection is not None:
-            connection.close()
     send(outgoing, ["ok", written])
+    outgoing.close()  # the importer goes on; what follows is housekeeping
+    if finished and settings["dialect"] == "sqlite":
+        connection.execute("PRAGMA wal_checkpoint(PASSIVE)")  # the import into the database file, once
+    connection.close()
     return 0
+
+
+def _store(connection, settings: dict, next_frame: Callable[[], object]) -> tuple[int, bool]:
+    """Insert batches until FINISH or ABORT: (rows written, whether they were committed)."""
+    sink = sink_for(settings["dialect"], connection, settings["columns"], settings["constants"])
+    written = uncommitted = 0
+    while (job := next_frame()) not in (FINISH, ABORT):
+        sink.insert(job)
+        written += len(job[0])
+        uncommitted += len(job[0])
+        if uncommitted >= settings["commit_every"]:  # other users' writes get SQLite's lock between chunks
+            connection.commit()
+            uncommitted = 0
+    connection.commit() if job == FINISH else connection.rollback()
+    return written, job == FINISH
 
 
 if __name__ == "__main__":

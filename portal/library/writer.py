@@ -14,6 +14,7 @@ instead, synchronously, and committing is left to its owner: the demo seed write
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 
 from portal.extensions import db
@@ -127,12 +128,15 @@ class _Process:
             pass
         answer = record_sink.receive(self._process.stdout)
         self._process.stdout.close()
-        self._process.wait()
+        if answer[:1] == ["ok"]:  # the process checkpoints SQLite after answering: a thread waits for its end
+            threading.Thread(target=self._process.wait, name="library-writer-exit", daemon=True).start()
+        else:
+            self._process.wait()
         return answer
 
     def _raise_unless_ok(self) -> None:
         answer = self._answer
         if answer[:1] == ["error"]:
             raise RecordWriteError(answer[1], answer[2])
-        if answer[:1] != ["ok"] or self._process.returncode:
+        if answer[:1] != ["ok"]:
             raise RecordWriteError("ProcessError", f"写入进程意外结束（退出码 {self._process.returncode}）")
