@@ -2,8 +2,8 @@
 
 Figures: library_import_ratio (import ÷ bare calamine read of the same file, in the same run),
 library_import_peak_mb (peak RSS of the importing process, run as a child so that C and Rust memory
-count, together with the writing process it starts), library_import_rows_per_s. The import is preview + confirm through the service, on a fresh
-SQLite database under bench/data/.
+count, together with the writing process it starts), library_import_rows_per_s. The import is preview +
+confirm through the service, on a fresh SQLite database under bench/data/.
 
 Two files, generated once (raw XML with shared strings, as Excel writes them) and cached in bench/data/:
 the main one looks like a department's export (the columns the portal reads and a few it ignores: 序号,

@@ -10,9 +10,10 @@ stored; the sink stores what it gives instead (FROM_ID_NUMBER: the masked number
 "YYYY-MM-DD" text, the first-issue region). On SQLite the INSERT derives them; for COPY (PostgreSQL) they are
 made with from_id_numbers() before the rows go in.
 
-Frames between the two processes are a length and a pickle (protocol 5 carries bytearray natively): the importer sends the settings, then
-one frame per batch of columns, then FINISH or ABORT; the process answers once, when it is done, with
-("ok", rows written) or ("error", the driver's exception name, its message). A closed pipe counts as ABORT."""
+Frames between the two processes are a length and a pickle (protocol 5 carries bytearray as it is): the
+importer sends the settings, then one frame per batch of columns, then FINISH or ABORT; the process answers
+once, with ["ok", rows written] as soon as they are committed (on SQLite it then checkpoints before it ends),
+or ["error", the driver's exception name, its message]. A closed pipe counts as ABORT."""
 import pickle
 import queue
 import sqlite3
