@@ -6,7 +6,8 @@ HardshipStudent rows are keyed by (school, term, ID digest) and updated in place
 what the school verified survives a re-upload or a re-match."""
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, func
+from sqlalchemy import (Boolean, ColumnElement, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
+                        UniqueConstraint, and_, func, or_)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -124,6 +125,13 @@ class HardshipStudent(db.Model):
     school: Mapped[School] = relationship()
     details: Mapped[list["HardshipCategory"]] = relationship(
         back_populates="student", cascade="all, delete-orphan", order_by="HardshipCategory.category")
+
+    @classmethod
+    def counted(cls) -> ColumnElement[bool]:
+        """The students a school's library counts: active, and found by matching or added by hand and approved
+        (a pending addition is not yet in the library). Funding, reasons and progress all count these."""
+        return and_(cls.active.is_(True), or_(cls.source == HardshipSource.MATCHED.value,
+                                              cls.review_status == ReviewStatus.APPROVED.value))
 
     @property
     def category_labels(self) -> str:

@@ -1,23 +1,16 @@
 """Funding status of library students, computed and never stored: a student is funded in a period when a
 FundingRecord of the school and period carries their ID digest, and unfunded otherwise. These conditions
 are what every other area (reasons, progress, dashboards) builds on."""
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, select
 
 from portal.enrolment.models import HardshipStudent
 from portal.funding.models import FundingRecord
 from portal.terms import Period
-from portal.vocab import HardshipSource, ReviewStatus
 
 
 def library_condition(period: Period) -> ColumnElement[bool]:
-    """HardshipStudent rows that are the school's library for the period: the term's active students,
-    found by matching or added by hand and approved (a pending addition is not yet in the library)."""
-    return and_(
-        HardshipStudent.term == period.term.code,
-        HardshipStudent.active.is_(True),
-        or_(HardshipStudent.source == HardshipSource.MATCHED.value,
-            HardshipStudent.review_status == ReviewStatus.APPROVED.value),
-    )
+    """HardshipStudent rows that are the school's library for the period: the term's counted students."""
+    return and_(HardshipStudent.term == period.term.code, HardshipStudent.counted())
 
 
 def funded_condition(school_id_column, period: Period) -> ColumnElement[bool]:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, case, func, insert, literal, or_, select, update
+from sqlalchemy import Select, and_, case, func, insert, literal, select, update
 
 from portal.bulk import SET_BASED
 from portal.enrolment.models import EnrolmentUpload, HardshipStudent, UploadStatus
@@ -25,15 +25,6 @@ from portal.vocab import Category, HardshipSource, ReviewStatus
 class FigureSource:
     figures: Callable[[Select, str], Select]  # (school ids, term code) → select(school_id, figure columns…)
     defaults: dict[str, object]  # SchoolProgress column → value for a school the select does not return
-
-
-def counted_in_library():
-    """A library student that counts: found by matching, or added by hand and approved by the county."""
-    return and_(
-        HardshipStudent.active.is_(True),
-        or_(HardshipStudent.source == HardshipSource.MATCHED.value,
-            HardshipStudent.review_status == ReviewStatus.APPROVED.value),
-    )
 
 
 def _count(condition):
@@ -57,7 +48,7 @@ CATEGORY_FIGURES = {  # SchoolProgress column → category code
 
 def library_figures(school_ids: Select, term: str) -> Select:
     student = HardshipStudent
-    counted = counted_in_library()
+    counted = student.counted()
     manual = student.source == HardshipSource.MANUAL.value
     columns = [_count(counted).label("hardship")]
     columns += [_count(and_(counted, student.categories.contains(category.value))).label(column)
