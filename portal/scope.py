@@ -51,6 +51,22 @@ class Scope:
             abort(404)
         return school
 
+    # -- reviewing -------------------------------------------------------------------------
+    def reviewed_schools(self) -> ColumnElement[bool]:
+        """A WHERE clause on School: the schools this user reviews (reviewing_role() in SQL), whose
+        submissions it approves or returns and whose hand-added students it accepts."""
+        if self.role is Role.COUNTY:
+            return School.county_code == self.region_code
+        if self.role is Role.CITY:
+            return and_(School.city_code == self.region_code, School.county_code.is_(None))
+        if self.role is Role.PROVINCE:
+            return School.city_code.is_(None)
+        return false()
+
+    def reviews(self, school: School) -> bool:
+        """Whether this user reviews a school in scope (reviewed_schools() for one school)."""
+        return self.role is reviewing_role(school)
+
     # -- regions ---------------------------------------------------------------------------
     def region_condition(self) -> ColumnElement[bool]:
         if self.role is Role.PROVINCE:
@@ -123,6 +139,15 @@ class Scope:
     @property
     def reads_audit(self) -> bool:
         return self.role in (Role.PROVINCE, Role.CITY, Role.COUNTY)
+
+
+def reviewing_role(school: School) -> Role:
+    """Who reviews a school: its county; a school directly under a city or under the province, that tier."""
+    if school.county_code:
+        return Role.COUNTY
+    if school.city_code:
+        return Role.CITY
+    return Role.PROVINCE
 
 
 def scope_of(user: User) -> Scope:

@@ -10,7 +10,7 @@ from portal.extensions import db
 from portal.funding import students as funding
 from portal.places import place_name
 from portal.progress.services import progress_of
-from portal.review.services import reviewing_role
+from portal.scope import reviewing_role
 from portal.terms import current_term
 from portal.vocab import (Category, DibaoType, DisabilityGrade, DisabilityType, HardshipLevel, LibraryFlag,
                           PovertyStatus, Role, Stage)

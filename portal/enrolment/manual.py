@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import abort, current_app
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, select
 
 from portal import idcard
 from portal.audit.services import Actor, Target, record
@@ -20,7 +20,7 @@ from portal.protect import protector
 from portal.scope import Scope
 from portal.terms import Term
 from portal.vocab import (AuditAction, Category, DibaoType, DisabilityGrade, DisabilityType, Gender, HardshipSource,
-                          PovertyStatus, ReviewStatus, Role, Stage)
+                          PovertyStatus, ReviewStatus, Stage)
 
 DETAILS = {  # the detail a category carries, and its vocabulary
     Category.POVERTY: (("poverty_status", PovertyStatus),),
@@ -120,20 +120,9 @@ def _checked(addition: Addition) -> tuple[str, list[Category]]:
 
 
 # -- review by the school's authority ---------------------------------------------------------------
-def reviewed_schools(scope: Scope):
-    """The schools whose additions this user reviews: those hanging directly from the user's region."""
-    if scope.role is Role.COUNTY:
-        return School.county_code == scope.region_code
-    if scope.role is Role.CITY:
-        return and_(School.city_code == scope.region_code, School.county_code.is_(None))
-    if scope.role is Role.PROVINCE:
-        return School.city_code.is_(None)
-    return School.id.is_(None)
-
-
 def additions(scope: Scope, status: str = ReviewStatus.PENDING.value) -> Select:
     query = (select(HardshipStudent).join(School, School.id == HardshipStudent.school_id)
-             .where(reviewed_schools(scope), scope.school_condition(),
+             .where(scope.reviewed_schools(), scope.school_condition(),
                     HardshipStudent.source == HardshipSource.MANUAL.value, HardshipStudent.active.is_(True)))
     if status in {member.value for member in ReviewStatus}:
         query = query.where(HardshipStudent.review_status == status)

@@ -41,7 +41,8 @@ def _kind_rows(scope, kind: SubmissionKind, term: Term, month: Period):
                func.coalesce(PeriodSubmission.status, SubmissionStatus.NOT_STARTED.value).label("status"),
                PeriodSubmission.id.label("submission_id"), PeriodSubmission.submitted_at.label("submitted_at"),
                PeriodSubmission.reviewed_at.label("reviewed_at"),
-               PeriodSubmission.reopened_until.label("reopened_until"), due.label("due"))
+               PeriodSubmission.reopened_until.label("reopened_until"), due.label("due"),
+               case((scope.reviewed_schools(), True), else_=False).label("reviewable"))
         .outerjoin(PeriodSubmission, joined)
         .where(scope.school_condition(), School.active.is_(True))
     )

@@ -14,8 +14,9 @@ from portal.deadlines import services as deadlines
 from portal.extensions import db
 from portal.org.models import School
 from portal.review.models import PeriodSubmission
+from portal.scope import reviewing_role
 from portal.terms import Period, parse_period
-from portal.vocab import AuditAction, Role, SubmissionKind, SubmissionStatus
+from portal.vocab import AuditAction, SubmissionKind, SubmissionStatus
 
 OPEN = (SubmissionStatus.NOT_STARTED.value, SubmissionStatus.IN_PROGRESS.value, SubmissionStatus.RETURNED.value)
 DONE = (SubmissionStatus.SUBMITTED.value, SubmissionStatus.APPROVED.value)
@@ -141,19 +142,6 @@ def submit(actor: Actor, school: School, kind: SubmissionKind | str, period: Per
 
 
 # -- the authority's side ------------------------------------------------------------------------------
-def reviewing_role(school: School) -> Role:
-    """Who reviews a school: its county; a school directly under a city or the province, that tier."""
-    if school.county_code:
-        return Role.COUNTY
-    if school.city_code:
-        return Role.CITY
-    return Role.PROVINCE
-
-
-def may_review(scope, school: School) -> bool:
-    return scope.role is reviewing_role(school)
-
-
 def submission_in_scope(scope, submission_id: int) -> PeriodSubmission:
     """The submission if its school is in scope, else 404 (as for any object outside the scope)."""
     sub = db.session.scalar(select(PeriodSubmission).where(
@@ -166,7 +154,7 @@ def submission_in_scope(scope, submission_id: int) -> PeriodSubmission:
 def _reviewable(scope, submission_id: int) -> tuple[PeriodSubmission, School]:
     sub = submission_in_scope(scope, submission_id)
     school = scope.school(sub.school_id)
-    if not may_review(scope, school):
+    if not scope.reviews(school):
         raise ReviewError(f"该学校由{reviewing_role(school).label}资助部门审核，您只能查看")
     return sub, school
 

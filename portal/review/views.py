@@ -10,6 +10,7 @@ from portal.funding import records as funding_records
 from portal.reasons import options
 from portal.reasons import services as reasons
 from portal.review import listing, services
+from portal.scope import reviewing_role
 from portal.terms import TermError, current_term, parse_period, parse_term, recent_terms
 from portal.vocab import Role, SubmissionKind, SubmissionStatus
 from portal.web import acting, page_number, render, roles_required, scope, wants_fragment
@@ -59,8 +60,8 @@ def _submission_context(school_id: int, kind: str, period_code: str, error=None)
     sub = services.current_submission(school, kind, period)
     due = deadlines.submission_due_date(school, kind, period)
     context = dict(school=school, kind=kind, kind_label=SubmissionKind.label_of(kind), period=period, sub=sub,
-                   due=due, overdue=services.overdue(sub.status, due), may_review=services.may_review(scope(), school),
-                   reviewer=services.reviewing_role(school), today=deadlines.today(), error=error,
+                   due=due, overdue=services.overdue(sub.status, due), may_review=scope().reviews(school),
+                   reviewer=reviewing_role(school), today=deadlines.today(), error=error,
                    people={user.id: user.display_name for user in db.session.scalars(select(User).where(User.id.in_(
                        [i for i in (sub.submitted_by_id, sub.reviewed_by_id, sub.reopened_by_id) if i])))})
     if kind == SubmissionKind.REASONS.value:
@@ -128,8 +129,8 @@ def send_back(school_id: int, kind: str, period_code: str):
 @roles_required(*AUTHORITIES)
 def reopen(school_id: int, kind: str, period_code: str):
     def step(school, period):
-        if not services.may_review(scope(), school):
-            raise services.ReviewError(f"该学校由{services.reviewing_role(school).label}资助部门负责，您只能查看")
+        if not scope().reviews(school):
+            raise services.ReviewError(f"该学校由{reviewing_role(school).label}资助部门负责，您只能查看")
         sub = services.ensure_submission(school, kind, period)
         services.reopen(acting(), scope(), sub.id, request.form.get("days", ""))
     return _decide(school_id, kind, period_code, step, "已重新开放")

@@ -1,5 +1,6 @@
 """Submit → review: the school submits once every unfunded student has a reason; its county approves or
 returns it with a comment; upper tiers see the same statuses, read-only."""
+import re
 from datetime import date
 
 import pytest
@@ -37,6 +38,13 @@ def submission():
 def audit_actions():
     return list(db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("submission_%"))
                                    .order_by(AuditEntry.id)))
+
+
+def list_action(client, school) -> str:
+    """The link of the school's row in the review list: 审核 for its reviewer, 查看 for everyone else."""
+    rows = client.get("/review/").get_data(as_text=True).split("<tr>")
+    row = next(row for row in rows if school.code in row)
+    return re.search(r'hx-swap="outerHTML">([^<]+)</a>', row).group(1)
 
 
 def submitted(client, login_as, world, pupils):
@@ -109,6 +117,7 @@ def test_county_list_puts_submissions_waiting_for_review_first(client, login_as,
     login_as("county")
     text = page_text(client.get("/review/"))
     assert text.index("玄武区第一小学") < text.index("玄武区第二小学")
+    assert list_action(client, world.xuanwu_school) == "审核"
     assert "已提交" in text and "秦淮区第一小学" not in text
 
 
@@ -173,6 +182,7 @@ def test_city_and_province_see_statuses_read_only(client, login_as, world, pupil
         text = page_text(client.get(url))
         assert "已提交" in text and "您只能查看" in text and "审核通过" not in text
         assert "玄武区第一小学" in page_text(client.get("/review/"))
+        assert list_action(client, world.xuanwu_school) == "查看"
         response = client.post(f"{url}/approve", headers=HX)
         assert "县级资助部门审核，您只能查看" in page_text(response)
         assert submission().status == "submitted"
@@ -196,6 +206,7 @@ def test_a_city_reviews_its_own_direct_school(client, login_as, world, deadline_
     assert client.post("/reasons/2026-10/submit").status_code == 303
     client.post("/logout")
     login_as("city")
+    assert list_action(client, world.nanjing_city_school) == "审核"
     response = client.post(f"/review/{world.nanjing_city_school.id}/reasons/2026-10/approve", headers=HX)
     assert "已审核通过" in page_text(response) and submission().status == "approved"
     assert db.session.scalar(select(func.count()).select_from(PeriodSubmission)) == 1
