@@ -1,5 +1,6 @@
 """The deadline calendar: seeding it, reading a school's due dates for a period, and the province's edits."""
 import calendar as month_calendar
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -81,6 +82,10 @@ def due_date(stages: list[str], task: DeadlineTask, period: Period) -> date | No
     """The earliest due date of the task among the stages (a nine-year school answers to both)."""
     rules = db.session.scalars(select(Deadline).where(
         Deadline.stage.in_(stages), Deadline.task == task.value, Deadline.cycle == cycle_of(period).value)).all()
+    return _earliest(rules, period)
+
+
+def _earliest(rules: list[Deadline], period: Period) -> date | None:
     return min((rule_date(rule, period) for rule in rules), default=None)
 
 
@@ -105,13 +110,19 @@ class DueItem:
 
 
 def next_due(school: School, day: date | None = None, limit: int = 4) -> list[DueItem]:
-    """What the school has due next, soonest first: this term's and next term's dates still ahead."""
+    """What the school has due next, soonest first: this term's and next term's dates still ahead. The
+    calendar rows of the school's stages are read once (a 中职 school has up to 12 months × 4 tasks)."""
     day = day or today()
     term = current_term(day)
+    rules: dict[tuple[str, str], list[Deadline]] = defaultdict(list)  # (task, cycle) → the school's stages' rows
+    for rule in db.session.scalars(select(Deadline).where(
+            Deadline.stage.in_([stage.value for stage in school.stage_list]),
+            Deadline.task.in_([task.value for task in SCHOOL_TASKS]))):
+        rules[rule.task, rule.cycle].append(rule)
     items = []
     for period in school_periods(school, term) + school_periods(school, term.following()):
         for task in SCHOOL_TASKS:
-            due = school_due_date(school, task, period)
+            due = _earliest(rules[task.value, cycle_of(period).value], period)
             if due is not None and due >= day:
                 items.append(DueItem(task, period, due, (due - day).days))
     items.sort(key=lambda item: (item.due, SCHOOL_TASKS.index(item.task)))

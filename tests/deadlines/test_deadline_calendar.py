@@ -2,7 +2,7 @@
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from factories import page_text
 from portal.audit.models import AuditEntry
@@ -114,6 +114,30 @@ def test_school_home_shows_what_is_due_next_with_days_left(client, login_as, dea
     assert "近期截止事项" in text
     assert "资助名单录入 2026秋 2026年12月20日 还剩 10 天" in text
     assert "未资助情况上报 2026秋 2027年01月15日 还剩 36 天" in text
+
+
+def test_a_vocational_school_sees_its_monthly_dates_read_in_one_query(app, world, deadline_calendar):
+    school = world.nanjing_city_school  # 中职: every month of the term is a period of its own
+    assert services.reports_monthly(school)  # (loads the school before statements are counted)
+    statements = []
+
+    def count(_connection, _cursor, statement, *_):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        items = services.next_due(school, date(2026, 10, 3))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    expected = sorted(
+        ((due, services.SCHOOL_TASKS.index(task), task, period.code)
+         for period in services.school_periods(school, parse_period("2026-autumn").term)
+         for task in services.SCHOOL_TASKS
+         if (due := services.school_due_date(school, task, period)) and due >= date(2026, 10, 3)))[:4]
+    assert [(item.due, item.task, item.period.code) for item in items] == [(due, task, code)
+                                                                          for due, _, task, code in expected]
+    assert all(item.period.is_month for item in items)
+    assert len(statements) == 1
 
 
 def test_school_home_says_what_still_blocks_submission(client, login_as, world, deadline_calendar, today_is):
