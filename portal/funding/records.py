@@ -83,23 +83,24 @@ class Overview:
     def unfunded(self) -> int:
         return self.library - self.funded
 
+    @property
+    def blockers(self) -> list[str]:
+        """What stops the school submitting the period's funded list for review."""
+        problems = []
+        if not self.records:
+            problems.append("本期尚未录入资助名单")
+        if self.incomplete:
+            problems.append(f"有 {self.incomplete} 条资助记录信息不完整（缺银行卡号、资助标准、发放时间或资助金额）")
+        return problems
+
 
 def overview(school: School, period: Period) -> Overview:
     """One school's period at a glance (its own page may count its own rows; dashboards read progress)."""
-    found = Overview(period)
+    found = _record_totals(school, period)
     found.library, found.funded = db.session.execute(
         select(func.count(HardshipStudent.id), func.coalesce(func.sum(case(
             (funded_condition(HardshipStudent.school_id, period), 1), else_=0)), 0))
         .where(HardshipStudent.school_id == school.id, library_condition(period))).one()
-    missing = {"银行卡号": FundingRecord.card_masked, "资助标准": FundingRecord.standard,
-               "发放时间": FundingRecord.paid_on, "资助金额": FundingRecord.amount}
-    totals = db.session.execute(
-        select(func.count(FundingRecord.id), func.coalesce(func.sum(FundingRecord.amount), 0),
-               func.coalesce(func.sum(case((FundingRecord.incomplete.is_(True), 1), else_=0)), 0),
-               *[func.coalesce(func.sum(case((column.is_(None), 1), else_=0)), 0) for column in missing.values()])
-        .where(period_records(school.id, period))).one()
-    found.records, found.amount, found.incomplete = totals[0], Decimal(totals[1]), totals[2]
-    found.missing = dict(zip(missing, totals[3:]))
     rows = db.session.execute(
         select(FundingProject, func.count(FundingRecord.id), func.count(func.distinct(FundingRecord.id_hash)),
                func.coalesce(func.sum(FundingRecord.amount), 0))
@@ -114,15 +115,24 @@ def overview(school: School, period: Period) -> Overview:
     return found
 
 
+def _record_totals(school: School, period: Period) -> Overview:
+    """The period's records counted: how many, their amount, how many are incomplete and what they lack."""
+    found = Overview(period)
+    missing = {"银行卡号": FundingRecord.card_masked, "资助标准": FundingRecord.standard,
+               "发放时间": FundingRecord.paid_on, "资助金额": FundingRecord.amount}
+    totals = db.session.execute(
+        select(func.count(FundingRecord.id), func.coalesce(func.sum(FundingRecord.amount), 0),
+               func.coalesce(func.sum(case((FundingRecord.incomplete.is_(True), 1), else_=0)), 0),
+               *[func.coalesce(func.sum(case((column.is_(None), 1), else_=0)), 0) for column in missing.values()])
+        .where(period_records(school.id, period))).one()
+    found.records, found.amount, found.incomplete = totals[0], Decimal(totals[1]), totals[2]
+    found.missing = dict(zip(missing, totals[3:]))
+    return found
+
+
 def blockers(school: School, period: Period) -> list[str]:
-    """What stops the school submitting the period's funded list for review."""
-    found = overview(school, period)
-    problems = []
-    if not found.records:
-        problems.append("本期尚未录入资助名单")
-    if found.incomplete:
-        problems.append(f"有 {found.incomplete} 条资助记录信息不完整（缺银行卡号、资助标准、发放时间或资助金额）")
-    return problems
+    """Overview.blockers, from the record totals alone (what submitting needs)."""
+    return _record_totals(school, period).blockers
 
 
 def submit(actor: Actor, school: School, period: Period) -> None:

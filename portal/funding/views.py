@@ -118,7 +118,7 @@ def index():
 def school_page(school_id: int):
     school, period = school_and_period(school_id)
     summary = records.overview(school, period)
-    return render("funding/school.html", overview=summary, blockers=records.blockers(school, period),
+    return render("funding/school.html", overview=summary, blockers=summary.blockers,
                   **_school_context(school, period))
 
 
