@@ -51,6 +51,13 @@ class Scope:
             abort(404)
         return school
 
+    def owned(self, model, object_id: int):
+        """A row of a school-owned table (any model with id and school_id) if its school is in scope, else 404."""
+        found = db.session.scalar(select(model).where(model.id == object_id, self.owns(model.school_id)))
+        if found is None:
+            abort(404)
+        return found
+
     # -- reviewing -------------------------------------------------------------------------
     def reviewed_schools(self) -> ColumnElement[bool]:
         """A WHERE clause on School: the schools this user reviews (reviewing_role() in SQL), whose

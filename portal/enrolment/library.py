@@ -3,7 +3,6 @@ full ID on request, and the xlsx export. Every write refreshes the school's prog
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import abort
 from sqlalchemy import Select, select
 
 from portal import sheets
@@ -15,7 +14,6 @@ from portal.extensions import db
 from portal.org.models import School
 from portal.progress.services import refresh_progress
 from portal.protect import protector
-from portal.scope import Scope
 from portal.terms import Term
 from portal.vocab import AuditAction, Category, HardshipLevel, HardshipSource, LibraryFlag, ReviewStatus, Stage
 
@@ -86,14 +84,6 @@ def class_names(school_id: int, term: str) -> list[str]:
         .where(HardshipStudent.school_id == school_id, HardshipStudent.term == term,
                HardshipStudent.active.is_(True), HardshipStudent.class_name.is_not(None))
         .order_by(HardshipStudent.class_name)))
-
-
-def student_in_scope(scope: Scope, student_id: int) -> HardshipStudent:
-    student = db.session.scalar(select(HardshipStudent).where(HardshipStudent.id == student_id,
-                                                              scope.owns(HardshipStudent.school_id)))
-    if student is None:
-        abort(404)
-    return student
 
 
 def duplicate_schools(student: HardshipStudent) -> list[School]:

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from portal.enrolment import library, manual
 from portal.enrolment.common import EnrolmentError
+from portal.enrolment.models import HardshipStudent
 from portal.enrolment.views import ALL_TIERS, bp, current_upload, refused_status, selected_term
 from portal.extensions import db
 from portal.funding import students as funding
@@ -59,13 +60,13 @@ def _student_page(student, status: int = 200, **context):
 @bp.get("/students/<int:student_id>")
 @roles_required(*ALL_TIERS)
 def student_page(student_id: int):
-    return _student_page(library.student_in_scope(scope(), student_id))
+    return _student_page(scope().owned(HardshipStudent, student_id))
 
 
 @bp.post("/students/<int:student_id>/reveal")
 @roles_required(*ALL_TIERS)
 def reveal_id(student_id: int):
-    student = library.student_in_scope(scope(), student_id)
+    student = scope().owned(HardshipStudent, student_id)
     number = library.reveal_id(acting(), student)
     if wants_fragment():
         return render("enrolment/_id_number.html", student=student, revealed=number)
@@ -75,7 +76,7 @@ def reveal_id(student_id: int):
 @bp.post("/students/<int:student_id>/verify")
 @roles_required(Role.SCHOOL)
 def verify_student(student_id: int):
-    student = library.student_in_scope(scope(), student_id)
+    student = scope().owned(HardshipStudent, student_id)
     answers = {name: {"1": True, "0": False}.get(request.form.get(name, "")) for name in ("in_school", "needs_aid")}
     try:
         library.verify(acting(), student, answers["in_school"], answers["needs_aid"], request.form.get("level"))

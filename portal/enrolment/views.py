@@ -129,11 +129,7 @@ def refused_rows():
 
 
 def _own_pending(upload_id: int) -> EnrolmentUpload:
-    found = db.session.scalar(select(EnrolmentUpload).where(EnrolmentUpload.id == upload_id,
-                                                            scope().owns(EnrolmentUpload.school_id)))
-    if found is None:
-        abort(404)
-    return found
+    return scope().owned(EnrolmentUpload, upload_id)
 
 
 @bp.post("/upload/<int:upload_id>/confirm")

@@ -7,6 +7,7 @@ from portal import sheets, uploads
 from portal.extensions import db
 from portal.funding import catalogue, importer, records
 from portal.funding.errors import FundingError
+from portal.funding.models import FundingRecord
 from portal.funding.views import ALL_TIERS, _school_context, bp, school_and_period
 from portal.vocab import FundingImportMode, Role
 from portal.web import acting, download, render, roles_required, scope
@@ -95,7 +96,7 @@ def add_record(school_id: int):
 @bp.post("/records/<int:record_id>/delete")
 @roles_required(Role.SCHOOL)
 def delete_record(record_id: int):
-    found = records.record_in_scope(scope(), record_id)
+    found = scope().owned(FundingRecord, record_id)
     school_id, period = found.school_id, found.period
     try:
         records.delete_record(acting(), found)

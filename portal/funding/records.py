@@ -4,7 +4,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from flask import abort
 from sqlalchemy import case, delete, func, select
 
 from portal import sheets
@@ -24,7 +23,6 @@ from portal.org.models import School
 from portal.progress.services import refresh_progress
 from portal.protect import protector
 from portal.review import services as review
-from portal.scope import Scope
 from portal.sheet_values import CellError
 from portal.terms import Period, TermError, current_term, parse_period
 from portal.vocab import AuditAction, FundingImportMode, SubmissionKind
@@ -151,14 +149,6 @@ def records_query(school: School, period: Period, incomplete_only: bool = False,
     if search:
         query = query.where(FundingRecord.name.contains(search, autoescape=True))
     return query.order_by(FundingRecord.row_number, FundingRecord.id)
-
-
-def record_in_scope(scope: Scope, record_id: int) -> FundingRecord:
-    found = db.session.scalar(select(FundingRecord).where(FundingRecord.id == record_id,
-                                                          scope.owns(FundingRecord.school_id)))
-    if found is None:
-        abort(404)
-    return found
 
 
 EXPORT_HEADER = ["身份证件号", "姓名", "资助项目", "项目类别", "资助标准", "资助金额", "发放时间", "银行卡号", "信息不完整"]

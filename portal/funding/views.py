@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.deadlines import services as deadlines
-from portal.enrolment.library import student_in_scope
+from portal.enrolment.models import HardshipStudent
 from portal.extensions import db
 from portal.funding import catalogue, records, students
 from portal.funding.errors import FundingError
@@ -157,7 +157,7 @@ def student_list(school_id: int):
 @bp.get("/students/<int:student_id>")
 @roles_required(*ALL_TIERS)
 def student_history(student_id: int):
-    student = student_in_scope(scope(), student_id)  # the enrolment library's one scoped look-up
+    student = scope().owned(HardshipStudent, student_id)
     return render("funding/student.html", "funding/_history.html", student=student,
                   history=students.history(scope(), student))
 

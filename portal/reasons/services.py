@@ -132,11 +132,7 @@ def _has_library(school: School, period: Period) -> bool:
 def _student(scope, student_id: int) -> HardshipStudent:
     if scope.role is not Role.SCHOOL:
         abort(404)
-    student = db.session.scalar(select(HardshipStudent).where(
-        HardshipStudent.id == student_id, scope.owns(HardshipStudent.school_id)))
-    if student is None:
-        abort(404)
-    return student
+    return scope.owned(HardshipStudent, student_id)
 
 
 def _option_and_note(code: str, note: str | None):

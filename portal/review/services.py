@@ -5,7 +5,6 @@ approves, returns with a comment, or reopens a late period for some days. Every 
 Status changes are conditional UPDATEs on (status, version), so two people acting at once cannot both win."""
 from datetime import date, datetime, time, timedelta
 
-from flask import abort
 from sqlalchemy import select, update
 
 from portal.audit.services import Actor, Target, record
@@ -142,17 +141,8 @@ def submit(actor: Actor, school: School, kind: SubmissionKind | str, period: Per
 
 
 # -- the authority's side ------------------------------------------------------------------------------
-def submission_in_scope(scope, submission_id: int) -> PeriodSubmission:
-    """The submission if its school is in scope, else 404 (as for any object outside the scope)."""
-    sub = db.session.scalar(select(PeriodSubmission).where(
-        PeriodSubmission.id == submission_id, scope.owns(PeriodSubmission.school_id)))
-    if sub is None:
-        abort(404)
-    return sub
-
-
 def _reviewable(scope, submission_id: int) -> tuple[PeriodSubmission, School]:
-    sub = submission_in_scope(scope, submission_id)
+    sub = scope.owned(PeriodSubmission, submission_id)
     school = scope.school(sub.school_id)
     if not scope.reviews(school):
         raise ReviewError(f"该学校由{reviewing_role(school).label}资助部门审核，您只能查看")
