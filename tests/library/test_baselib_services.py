@@ -164,6 +164,18 @@ def test_the_writing_process_hands_a_database_refusal_back_to_the_importer(app, 
     writer.abort()  # after a failure, aborting is quiet
 
 
+def test_a_writing_process_that_dies_is_reported_not_waited_for(app, world):
+    batch = _pending_batch()
+    writer = RecordWriter(importer.ROW_COLUMNS, {"batch_id": batch.id, "category": "orphan"})
+    writer.write(_record_columns("张三"))
+    writer._out._process.kill()  # as the kernel would when memory runs out
+    with pytest.raises(RecordWriteError, match="写入进程意外结束"):
+        for _ in range(100):  # the pipe may take a few batches before it notices
+            writer.write(_record_columns("张三"))
+        writer.finish()
+    assert db.session.scalar(select(func.count()).select_from(LibraryRecord)) == 0
+
+
 def test_an_aborted_writer_keeps_nothing_and_a_finished_one_everything(app, world):
     batch = _pending_batch()
     aborted = RecordWriter(importer.ROW_COLUMNS, {"batch_id": batch.id, "category": "orphan"})
