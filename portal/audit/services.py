@@ -90,6 +90,17 @@ def record(actor: Actor, action: AuditAction, target: Target, detail: str | None
     )
 
 
+def reveal(actor: Actor, cipher: bytes, target: Target, detail: str | None = None) -> str:
+    """A full ID number decrypted on an explicit request: the reveal is committed to the audit log before
+    the number is returned to be shown."""
+    from portal.protect import protector
+
+    number = protector().decrypt(cipher)
+    record(actor, AuditAction.REVEAL_ID, target, detail)
+    db.session.commit()
+    return number
+
+
 @dataclass
 class AuditFilter:
     action: str | None = None

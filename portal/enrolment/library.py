@@ -7,13 +7,13 @@ from sqlalchemy import Select, select
 
 from portal import sheets
 from portal.audit.services import Actor, Target, record
+from portal.audit.services import reveal as reveal_number
 from portal.enrolment import matching
 from portal.enrolment.common import ensure_term_open
 from portal.enrolment.models import HardshipCategory, HardshipStudent
 from portal.extensions import db
 from portal.org.models import School
 from portal.progress.services import refresh_progress
-from portal.protect import protector
 from portal.terms import Term
 from portal.vocab import AuditAction, Category, HardshipLevel, HardshipSource, LibraryFlag, ReviewStatus, Stage
 
@@ -121,10 +121,7 @@ def _yes_no(value: bool | None) -> str:
 
 def reveal_id(actor: Actor, student: HardshipStudent) -> str:
     """The full ID number, on an explicit request; every reveal is in the audit log."""
-    number = protector().decrypt(student.id_cipher)
-    record(actor, AuditAction.REVEAL_ID, _target(student))
-    db.session.commit()
-    return number
+    return reveal_number(actor, student.id_cipher, _target(student))
 
 
 def library_xlsx(actor: Actor, school: School, term: Term) -> bytes:

@@ -8,14 +8,15 @@ from flask import current_app
 from sqlalchemy import Select, and_, case, distinct, func, select
 
 from portal import idcard
-from portal.audit.services import Actor, Target, record
+from portal.audit.services import Actor, Target
+from portal.audit.services import reveal as reveal_number
 from portal.extensions import db
 from portal.library.access import LibraryError, batch_condition
 from portal.library.models import BatchStatus, LibraryBatch, LibraryRecord
 from portal.org.models import Region
 from portal.places import place_name
 from portal.protect import protector
-from portal.vocab import AuditAction, Category
+from portal.vocab import Category
 
 SCHOOL_AGE = (3, 22)  # years old, inclusive: from preschool to a first degree
 
@@ -226,8 +227,6 @@ def reveal(actor: Actor, record_id: int) -> tuple[LibraryRecord, str]:
     found = db.session.get(LibraryRecord, record_id)
     if found is None:
         raise LibraryError("记录不存在")
-    number = protector().decrypt(found.id_cipher)
-    record(actor, AuditAction.REVEAL_ID, Target("library_record", str(found.id), f"{found.name} {found.id_masked}"),
-           f"基础信息库（{Category.label_of(found.category)}）")
-    db.session.commit()
-    return found, number
+    return found, reveal_number(actor, found.id_cipher, Target("library_record", str(found.id),
+                                                                f"{found.name} {found.id_masked}"),
+                                f"基础信息库（{Category.label_of(found.category)}）")
