@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from portal import sheets
 from portal.audit.services import Actor, Target, record
@@ -196,7 +196,7 @@ class _Reader:
         self.actor, self.sheet, self.term, self.school = actor, sheet, term, school
         self.codes = {school.code: school.id} if school else dict(
             db.session.execute(select(School.code, School.id).where(School.active.is_(True))).all())
-        self.uploads: dict[int, EnrolmentUpload] = {}
+        self.uploads: dict[int, int] = {}  # school id → its pending EnrolmentUpload's id
         self.counts: Counter[int] = Counter()
         self.seen: dict[tuple[int, bytes], int] = {}
         self.other_school_rows = 0
@@ -204,16 +204,16 @@ class _Reader:
         self.protector = protector()
         self.text_dates = db.engine.dialect.name == "sqlite"  # SQLAlchemy stores a Date as "YYYY-MM-DD" there
 
-    def upload_for(self, school_id: int, filename: str) -> int:
-        upload = self.uploads.get(school_id)
-        if upload is None:
-            upload = EnrolmentUpload(school_id=school_id, term=self.term.code, status=UploadStatus.PENDING,
-                                     filename=filename, uploaded_by_id=self.actor.user_id,
-                                     uploaded_by_name=self.actor.name)
-            db.session.add(upload)
-            db.session.flush()
-            self.uploads[school_id] = upload
-        return upload.id
+    def add_uploads(self, school_ids: set[int], filename: str) -> None:
+        """A pending EnrolmentUpload for each school of a batch that has none yet, in one INSERT (a province's
+        file names a few thousand schools)."""
+        new = sorted(school_ids - self.uploads.keys())
+        if new:
+            self.uploads.update(db.session.execute(
+                insert(EnrolmentUpload).returning(EnrolmentUpload.school_id, EnrolmentUpload.id),
+                [{"school_id": school_id, "term": self.term.code, "status": UploadStatus.PENDING, "filename": filename,
+                  "uploaded_by_id": self.actor.user_id, "uploaded_by_name": self.actor.name} for school_id in new]
+            ).all())
 
     def schools_of(self, batch: list[tuple]) -> tuple[list[tuple], list[int]]:
         """The rows that belong to a known school, and that school's id per row."""
@@ -252,7 +252,8 @@ class _Reader:
         if self.sheet.errors_total or not unique:
             return  # the file will be refused: checking goes on, writing stops
         ciphers = self.protector.encrypt_many([row[ID] for row, _, _ in unique])
-        uploads = {school_id: self.upload_for(school_id, filename) for school_id in set(school_ids)}
+        self.add_uploads(set(school_ids), filename)
+        uploads = self.uploads
         term, text_dates, values = self.term.code, self.text_dates, []
         for (row, school_id, digest), cipher in zip(unique, ciphers):
             number = row[ID]
@@ -273,14 +274,14 @@ class _Reader:
             raise EnrolmentError(f"文件属于其他学校：学校标识码与本校（{self.school.code}）不符，请上传本校的学籍文件")
         preview.students = sum(self.counts.values())
         preview.schools = len(self.counts)
-        preview.upload_ids = [upload.id for upload in self.uploads.values()]
+        preview.upload_ids = list(self.uploads.values())
         if self.uploads:
             db.session.execute(
                 update(EnrolmentUpload.__table__).where(EnrolmentUpload.__table__.c.id == bindparam("upload"))
                 .values(students=bindparam("students"), rows_read=bindparam("read")),
-                [{"upload": upload.id, "students": self.counts[school_id],  # a school's file: all rows it had
+                [{"upload": upload_id, "students": self.counts[school_id],  # a school's file: all rows it had
                   "read": preview.rows_read if self.school else self.counts[school_id]}
-                 for school_id, upload in self.uploads.items()])
+                 for school_id, upload_id in self.uploads.items()])
 
 
 STUDENT_COLUMNS = ("upload_id", "school_id", "term", "student_no", "name", "gender", "id_hash", "id_cipher",
