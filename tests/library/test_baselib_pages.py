@@ -77,6 +77,17 @@ def test_search_by_id_number_or_name_shows_masked_ids(client, login_as):
     assert "校验码不正确" in page_text(client.get(f"/library/search?q={ZHANG[:-1]}{'0' if ZHANG[-1] != '0' else '1'}"))
 
 
+def test_a_common_name_shows_the_first_matches_and_counts_them_all(client, login_as, monkeypatch):
+    login_as("province")
+    people = [["王芳", make_id_number("320102", "20100101", n)] for n in range(1, 6)]
+    import_confirmed(client, "orphan", xlsx([["姓名", "身份证件号"], *people]))
+    monkeypatch.setattr(services, "SEARCH_LIMIT", 3)
+    text = page_text(client.get("/library/search?q=王芳"))
+    assert "找到 5 条记录（仅显示前 3 条，请用身份证件号精确查询）" in text
+    monkeypatch.setattr(services, "SEARCH_LIMIT", 5)
+    assert "找到 5 条记录。" in page_text(client.get("/library/search?q=王芳"))
+
+
 def test_reveal_shows_the_full_number_and_records_it(client, login_as):
     login_as("province")
     import_confirmed(client, "poverty", POVERTY)
