@@ -149,12 +149,13 @@ def send(stream, value) -> None:
 
 
 def receive(stream):
-    """The next frame, or ABORT when the other side has gone."""
+    """The next frame, or ABORT when the other side has gone (also in the middle of a frame)."""
     head = stream.read(_LENGTH.size)
     if len(head) < _LENGTH.size:
         return ABORT
-    frame = stream.read(_LENGTH.unpack(head)[0])
-    return pickle.loads(frame)
+    size = _LENGTH.unpack(head)[0]
+    frame = stream.read(size)
+    return pickle.loads(frame) if len(frame) == size else ABORT
 
 
 def _connect(settings: dict):
@@ -217,7 +218,10 @@ def _store(connection, settings: dict, next_frame: Callable[[], object]) -> tupl
         if uncommitted >= settings["commit_every"]:  # other users' writes get SQLite's lock between chunks
             connection.commit()
             uncommitted = 0
-    connection.commit() if job == FINISH else connection.rollback()
+    if job == FINISH:
+        connection.commit()
+    else:
+        connection.rollback()
     return written, job == FINISH
 
 
