@@ -179,9 +179,12 @@ def _read_ahead(incoming, size: int = 3) -> Callable[[], object]:
     frames: queue.Queue = queue.Queue(maxsize=size)
 
     def read() -> None:
-        while (frame := receive(incoming)) not in (FINISH, ABORT):
-            frames.put(frame)
-        frames.put(frame)
+        frame = ABORT
+        try:
+            while (frame := receive(incoming)) not in (FINISH, ABORT):
+                frames.put(frame)
+        finally:  # whatever ends the reading, the inserting side is told, and rolls back unless FINISH came
+            frames.put(frame if frame in (FINISH, ABORT) else ABORT)
 
     threading.Thread(target=read, name="frames", daemon=True).start()
     return frames.get
