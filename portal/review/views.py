@@ -49,7 +49,8 @@ def review_list():
                   kinds=SubmissionKind, period_label=lambda code: parse_period(code).label, **filters)
 
 
-def _submission_context(school_id: int, kind: str, period_code: str, error=None) -> dict:
+def _school_and_period(school_id: int, period_code: str):
+    """The school in scope and a period it reports (a month for 中职, else a term), or 404."""
     school = scope().school(school_id)
     try:
         period = parse_period(period_code)
@@ -57,6 +58,11 @@ def _submission_context(school_id: int, kind: str, period_code: str, error=None)
         abort(404)
     if period.is_month != deadlines.reports_monthly(school):
         abort(404)
+    return school, period
+
+
+def _submission_context(school_id: int, kind: str, period_code: str, error=None) -> dict:
+    school, period = _school_and_period(school_id, period_code)
     sub = services.current_submission(school, kind, period)
     due = deadlines.submission_due_date(school, kind, period)
     context = dict(school=school, kind=kind, kind_label=SubmissionKind.label_of(kind), period=period, sub=sub,
@@ -82,9 +88,9 @@ def submission(school_id: int, kind: str, period_code: str):
 
 
 def _decide(school_id: int, kind: str, period_code: str, step, done_message: str):
-    context = _submission_context(school_id, kind, period_code)
+    """Run a reviewer's step, then show the submission as it now stands (or the refusal beside it)."""
     try:
-        step(context["school"], context["period"])
+        step(*_school_and_period(school_id, period_code))
     except services.ReviewError as refusal:
         db.session.rollback()
         context = _submission_context(school_id, kind, period_code, error=str(refusal))
