@@ -73,9 +73,13 @@ def school_page():
 @bp.get("/<period_code>/summary")
 @roles_required(Role.SCHOOL)
 def summary(period_code: str):
+    """The status card, fetched again after every change of a reason: for htmx only what the card shows."""
     school = _my_school()
     period = _school_period(school, period_code)
-    return render("reasons/page.html", "reasons/_summary.html", **_context(school, period))
+    if wants_fragment():
+        return render("reasons/_summary.html", school=school, period=period, state=services.standing(school, period),
+                      today=deadlines.today())
+    return render("reasons/page.html", **_context(school, period))
 
 
 def _changed(response):
