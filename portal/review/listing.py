@@ -3,12 +3,13 @@ first. Schools that have not started have no submission row, so the list starts 
 One SQL statement per page whatever the number of schools; due dates are a CASE over the few stage sets."""
 from datetime import date
 
-from sqlalchemy import Date, Integer, String, and_, case, func, literal, select, union_all
+from sqlalchemy import Date, Integer, String, and_, case, cast, func, literal, null, select, union_all
 
 from portal.deadlines import services as deadlines
 from portal.extensions import db
 from portal.org.models import School
 from portal.paging import Page
+from portal.progress.models import SchoolProgress
 from portal.reasons.figures import NO_DATE
 from portal.review.models import PeriodSubmission
 from portal.review.services import DONE
@@ -34,6 +35,12 @@ def _kind_rows(scope, kind: SubmissionKind, term: Term, month: Period):
     due = case(*whens, else_=NO_DATE) if whens else NO_DATE
     joined = and_(PeriodSubmission.school_id == School.id, PeriodSubmission.kind == kind.value,
                   PeriodSubmission.period == period_code)
+    # 应助未助 from the school's progress row, when that row counts this period (for 中职: the month in progress
+    # at the school's last change; a month nothing has touched yet shows no figure rather than another month's).
+    counted = and_(SchoolProgress.school_id == School.id, SchoolProgress.term == term.code,
+                   SchoolProgress.reasons_period == period_code)
+    without_reason = (SchoolProgress.unfunded_without_reason if kind is SubmissionKind.REASONS
+                      else cast(null(), Integer))
     return (
         select(School.id.label("school_id"), School.code.label("school_code"), School.name.label("school_name"),
                School.stages.label("stages"), literal(kind.value, String).label("kind"),
@@ -42,8 +49,10 @@ def _kind_rows(scope, kind: SubmissionKind, term: Term, month: Period):
                PeriodSubmission.id.label("submission_id"), PeriodSubmission.submitted_at.label("submitted_at"),
                PeriodSubmission.reviewed_at.label("reviewed_at"),
                PeriodSubmission.reopened_until.label("reopened_until"), due.label("due"),
-               case((scope.reviewed_schools(), True), else_=False).label("reviewable"))
+               case((scope.reviewed_schools(), True), else_=False).label("reviewable"),
+               without_reason.label("without_reason"))
         .outerjoin(PeriodSubmission, joined)
+        .outerjoin(SchoolProgress, counted)
         .where(scope.school_condition(), School.active.is_(True))
     )
 

@@ -121,6 +121,27 @@ def test_county_list_puts_submissions_waiting_for_review_first(client, login_as,
     assert "已提交" in text and "秦淮区第一小学" not in text
 
 
+def without_reason_cells(client, school) -> dict[str, str]:
+    """Kind → the 未填原因 cell of the school's rows in the review list (both kinds shown)."""
+    cells = [[re.sub(r"<[^>]+>", "", cell).strip() for cell in row.split("</td>")]
+             for row in client.get("/review/?kind=all").get_data(as_text=True).split("<tr>") if school.code in row]
+    return {row[1]: row[4] for row in cells}
+
+
+def test_the_list_counts_each_schools_unfunded_students_still_without_a_reason(client, login_as, world, pupils):
+    login_as("school")
+    give_reason(client, pupils[0])
+    client.post("/logout")
+    login_as("county")
+    assert without_reason_cells(client, world.xuanwu_school) == {"未资助原因": "1", "资助名单": ""}
+    client.post("/logout")
+    login_as("school")
+    give_reason(client, pupils[1])
+    client.post("/logout")
+    login_as("county")
+    assert without_reason_cells(client, world.xuanwu_school) == {"未资助原因": "0", "资助名单": ""}
+
+
 def test_county_approves_in_place(client, login_as, world, pupils):
     submitted(client, login_as, world, pupils)
     login_as("county")
