@@ -84,8 +84,10 @@ def _register_commands(app: Flask) -> None:
     for command in (import_enrolment_command, rematch_command, export_library_command):
         app.cli.add_command(command)
     from portal.library.cli import import_library_command
+    from portal.progress.cli import refresh_progress_command
 
     app.cli.add_command(import_library_command)
+    app.cli.add_command(refresh_progress_command)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -250,3 +250,28 @@ def test_a_funding_submission_opens_with_its_figures(client, login_as, world, pu
     login_as("county")
     text = page_text(client.get(f"/review/{world.xuanwu_school.id}/funding/{PERIOD}"))
     assert "资助名单" in text and "未填报" in text and "测试助学金" in text
+
+
+def test_refresh_progress_brings_a_vocational_schools_figures_into_the_new_month(app, client, login_as, world,
+                                                                                 deadline_calendar, today_is):
+    from portal.progress.services import refresh_progress
+
+    school = world.nanjing_city_school  # 中职: reports per month
+    today_is(date(2026, 10, 5))
+    make_unfunded_student(school, "孙六")
+    refresh_progress([school.id], "2026-autumn")
+    db.session.commit()
+    today_is(date(2026, 11, 3))  # a new month, and nothing has touched the school since
+
+    def cell() -> str:
+        rows = client.get("/review/?kind=reasons&month=2026-11").get_data(as_text=True).split("<tr>")
+        row = next(row for row in rows if school.code in row)
+        return re.sub(r"<[^>]+>", "", row.split("</td>")[4]).strip()
+
+    login_as("city")
+    assert cell() == ""  # October's figure is not shown as November's
+    result = app.test_cli_runner().invoke(args=["refresh-progress", "--monthly-only"])
+    assert result.exit_code == 0 and "已重新计算 2026秋 1 所学校的进度统计" in result.output
+    assert cell() == "1"
+    refused = app.test_cli_runner().invoke(args=["refresh-progress", "--term", "明年"])
+    assert refused.exit_code != 0 and "无法识别的学期" in refused.output
