@@ -141,11 +141,16 @@ def submit(actor: Actor, school: School, kind: SubmissionKind | str, period: Per
 
 
 # -- the authority's side ------------------------------------------------------------------------------
+def require_reviewer(scope, school: School) -> None:
+    """Refuse (in Chinese) anyone but the school's reviewer: others in scope may only look."""
+    if not scope.reviews(school):
+        raise ReviewError(f"该学校由{reviewing_role(school).label}资助部门审核，您只能查看")
+
+
 def _reviewable(scope, submission_id: int) -> tuple[PeriodSubmission, School]:
     sub = scope.owned(PeriodSubmission, submission_id)
     school = scope.school(sub.school_id)
-    if not scope.reviews(school):
-        raise ReviewError(f"该学校由{reviewing_role(school).label}资助部门审核，您只能查看")
+    require_reviewer(scope, school)
     return sub, school
 
 

@@ -135,8 +135,7 @@ def send_back(school_id: int, kind: str, period_code: str):
 @roles_required(*AUTHORITIES)
 def reopen(school_id: int, kind: str, period_code: str):
     def step(school, period):
-        if not scope().reviews(school):
-            raise services.ReviewError(f"该学校由{reviewing_role(school).label}资助部门负责，您只能查看")
+        services.require_reviewer(scope(), school)  # before a submission row is made for the school
         sub = services.ensure_submission(school, kind, period)
         services.reopen(acting(), scope(), sub.id, request.form.get("days", ""))
     return _decide(school_id, kind, period_code, step, "已重新开放")
