@@ -128,14 +128,10 @@ def refused_rows():
     return download(content, "学籍导入错误行.xlsx")
 
 
-def _own_pending(upload_id: int) -> EnrolmentUpload:
-    return scope().owned(EnrolmentUpload, upload_id)
-
-
 @bp.post("/upload/<int:upload_id>/confirm")
 @roles_required(Role.SCHOOL)
 def confirm_upload(upload_id: int):
-    pending = _own_pending(upload_id)
+    pending = scope().owned(EnrolmentUpload, upload_id)
     try:
         run = upload.confirm_upload(acting(), current_user.school, pending.id)
     except EnrolmentError as refusal:
@@ -147,7 +143,7 @@ def confirm_upload(upload_id: int):
 @bp.post("/upload/<int:upload_id>/discard")
 @roles_required(Role.SCHOOL)
 def discard_upload(upload_id: int):
-    upload.discard_upload(current_user.school, _own_pending(upload_id).id)
+    upload.discard_upload(current_user.school, scope().owned(EnrolmentUpload, upload_id).id)
     flash("已取消本次上传，原有学籍数据未变")
     return redirect(url_for("enrolment.upload_page"), 303)
 
