@@ -52,7 +52,7 @@ def test_a_junior_school_file_in_a_primary_school_is_warned_in_red_and_needs_the
     preview = post_file(client, xlsx_file([junior_row(n) for n in range(1, 21)]))
     html, text = preview.get_data(as_text=True), page_text(preview)
     assert "可导入学生 20 人" in text
-    assert "该文件的学段或年级与本校登记的学段（小学）不符，可能不是本校的学籍文件： 学段“初中” 20 人" in text
+    assert "该文件的学段或年级与本校登记的学段（小学）不符，可能不是本校的学籍文件：学段“初中” 20 人。" in text
     assert "确认后将移出 3 名特殊困难学生" in text and "学生1（三年级（1）班）、学生2（三年级（1）班）、学生3" in text
     assert 'class="error-box risks" role="alert"' in html
     assert 'name="acknowledged" value="1" required' in html and ACKNOWLEDGE in text
