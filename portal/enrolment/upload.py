@@ -34,9 +34,10 @@ COLUMNS = (
         Gender.labels(), {"男性": Gender.MALE.label, "女性": Gender.FEMALE.label})),
     sheets.Column("id_number", ID_NUMBER_LABEL, ID_NUMBER_SYNONYMS, parse=id_number),
     # 学段 and 入学年月 are often missing from 学籍 exports: the stage is then read from the grade (grades.py)
-    sheets.Column("stage", "学段", required=False, optional_value=True, parse=sheets.choice(
-        Stage.labels(), {synonym: stage.label for stage in Stage for synonym in stage.synonyms})),
-    sheets.Column("grade", "年级", ("所在年级",), optional_value=True),
+    sheets.Column("stage", "学段", ("学段名称", "所属学段", "教育阶段"), required=False, optional_value=True,
+                  parse=sheets.choice(Stage.labels(), {synonym: stage.label for stage in Stage
+                                                       for synonym in stage.synonyms})),
+    sheets.Column("grade", "年级", ("所在年级", "年级名称"), optional_value=True),
     sheets.Column("class_name", "班级", ("班级名称", "所在班级"), optional_value=True),
     sheets.Column("entry_month", "入学年月", ("入学时间", "入学日期", "入学年份"), required=False,
                   optional_value=True, parse=sheets.year_month),
