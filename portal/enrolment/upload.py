@@ -15,8 +15,8 @@ from portal.enrolment import matching
 from portal.enrolment.checkpoint import defer_checkpoint
 from portal.enrolment.common import EnrolmentError, ensure_term_open
 from portal.enrolment.grades import StageRule
-from portal.enrolment.upload_risks import UploadRisks, upload_risks
 from portal.enrolment.models import EnrolmentStudent, EnrolmentUpload, MatchingRun, UploadStatus
+from portal.enrolment.upload_risks import UploadRisks, upload_risks
 from portal.extensions import db
 from portal.idcard import check_digit, gender as id_gender, mask
 from portal.org.models import School
