@@ -114,6 +114,7 @@ def code(digits: int) -> Callable[[object], str]:
 
     parse.__name__ = f"code{digits}"
     parse.bulk = bulk
+    parse.as_text = True  # import templates format the column as text (leading zeros, long numbers)
     return parse
 
 
@@ -272,3 +273,4 @@ def id_number(value: object) -> str:
 
 # Clean columns are checked whole; one unusual cell anywhere sends the column to the per-cell path.
 id_number.bulk = validate_many
+id_number.as_text = True  # import templates format the column as text: Excel keeps 15 significant digits

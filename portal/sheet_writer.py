@@ -46,6 +46,64 @@ def write_xlsx(headers: Iterable[str], rows: Iterable[Iterable], *, sheet_title:
     return stream_xlsx(headers, rows, sheet_title=sheet_title)
 
 
+def template_xlsx(columns: Iterable, example: Iterable, *, sheet_title: str = "数据",
+                  hints: dict[str, str] | None = None, notes: Iterable[str] = ()) -> bytes:
+    """The template of an import (its sheets.Column list): the columns on an empty data sheet (ID and code columns
+    formatted as text), and a guide sheet the reader never reads: how to fill it in, each column's requirement
+    (hints: more words per column key) and an example row."""
+    columns, hints = tuple(columns), hints or {}
+    text_columns = [index for index, column in enumerate(columns) if column.as_text]
+    lines = [f"在第一个工作表“{sheet_title}”中填写：第 1 行是表头，从第 2 行起每行一条。"
+             "系统只读取第一个工作表，本说明页不会导入。"]
+    if text_columns:
+        named = "、".join(columns[index].label for index in text_columns)
+        lines.append(f"{named}列已设为文本格式，可直接输入或粘贴完整号码。请勿改为“常规”或“数值”格式："
+                     "否则 Excel 会把18位身份证件号显示为 3.2E+17 并丢掉末尾几位，这样的号码无法导入。")
+    lines += [*notes, "也可上传其他系统导出的文件：表头可在标题行之下，列的顺序不限，列名可用下表中的别名。"]
+    guide = [["填写说明"], *([f"{number}. {line}"] for number, line in enumerate(lines, 1)), [],
+             ["列名", "填写要求", "说明"]]
+    for column in columns:
+        also = f"也可写作：{'、'.join(column.synonyms[:5])}" if column.synonyms else ""
+        words = "；".join(part for part in (hints.get(column.key), also) if part)
+        guide.append([column.label, column.requirement, words])
+    guide += [[], ["示例（仅供参考，不会导入）"], [column.label for column in columns], list(example)]
+    return _template_book([column.label for column in columns], text_columns, guide, sheet_title=sheet_title)
+
+
+def _template_book(headers: list[str], text_columns: Iterable[int], guide: list[list], *, sheet_title: str,
+                   guide_title: str = "填写说明") -> bytes:
+    """An import template: the data sheet first and holding only the header (the reader reads the first sheet, so
+    nothing on it is an example that would be imported), its columns of long digit strings formatted as text ("@")
+    so that Excel keeps all 18 digits of an ID number; the guide (notes, an example row) on a second sheet."""
+    book = Workbook()
+    data = book.active
+    data.title = _sheet_name(sheet_title)
+    bold = Font(bold=True)
+    for number, header in enumerate(headers, 1):
+        letter = get_column_letter(number)
+        data.column_dimensions[letter].width = min(40, max(12, len(header.encode("gbk", "replace")) + 4))
+        data.cell(row=1, column=number, value=header).font = bold
+    for index in text_columns:
+        letter = get_column_letter(index + 1)
+        data.column_dimensions[letter].number_format = "@"  # the column's style: what Excel gives a typed cell
+        data.column_dimensions[letter].width = 24
+    data.freeze_panes = "A2"
+    notes = book.create_sheet(_sheet_name(guide_title))
+    notes.column_dimensions["A"].width = 20
+    notes.column_dimensions["B"].width = 24
+    notes.column_dimensions["C"].width = 60
+    for row in guide:
+        notes.append([_export_value(notes, value) for value in row])
+    notes["A1"].font = bold
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _sheet_name(title: str) -> str:
+    return re.sub(r"[\[\]:*?/\\]", "", title)[:31] or "数据"
+
+
 def refused_rows_xlsx(header: list[str], errors: list) -> bytes:
     """The refused rows (sheets.RowError) as the user wrote them, plus 行号 and 错误原因: fix them and upload this file again."""
     by_row: dict[int, tuple[list, list[str]]] = {}

@@ -14,10 +14,10 @@ from operator import itemgetter
 
 from portal.sheet_files import EMPTY, EXTENSIONS, NOT_A_SHEET, SheetError, open_rows
 from portal.sheet_values import CellError, choice, code, date_value, decimal_amount, integer, text, year_month
-from portal.sheet_writer import refused_rows_xlsx, stream_xlsx, write_xlsx
+from portal.sheet_writer import refused_rows_xlsx, stream_xlsx, template_xlsx, write_xlsx
 
 __all__ = ["Column", "Sheet", "SheetError", "SheetResult", "RowError", "CellError", "open_sheet", "read_sheet",
-           "refused_rows_xlsx", "write_xlsx", "stream_xlsx", "collector_paused",
+           "refused_rows_xlsx", "write_xlsx", "stream_xlsx", "template_xlsx", "collector_paused",
            "text", "code", "choice", "integer", "decimal_amount", "date_value", "year_month"]
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,16 @@ class Column:
     parse: Callable[[object], object] = text  # trimmed non-blank cell → value, or raises CellError("中文原因")
     optional_value: bool = False  # a blank cell becomes None instead of "不能为空"
 
+    @property
+    def as_text(self) -> bool:
+        """A column of long digit strings (ID, code, card numbers): a template formats it as text for Excel."""
+        return getattr(self.parse, "as_text", False)
+
+    @property
+    def requirement(self) -> str:
+        if not self.required:
+            return "可选（可以没有此列）"
+        return "必须有此列，可留空" if self.optional_value else "必填"
 
 
 @dataclass
@@ -147,6 +157,12 @@ class Sheet:
         except Exception:
             log.exception("reading rows of %r failed", self.sheet_name)
             raise SheetError(f"读取第 {first_row} 行附近时出错，请检查文件后重新上传") from None
+
+    def header_map(self) -> list[tuple[str, Column | None]]:
+        """Each named column of the file's header row and the declared column it is read as (None: ignored),
+        so a preview can show the user how their headers were understood."""
+        read_as = {self._index[column.key]: column for column in self.columns if column.key in self._index}
+        return [(name, read_as.get(position)) for position, name in enumerate(self.header) if name.strip()]
 
     def refuse(self, record: tuple, column: str, reason: str) -> None:
         """Refuse a row that passed the cell checks (e.g. a duplicate ID) so it lands in the refused file."""

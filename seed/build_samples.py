@@ -16,18 +16,23 @@ def _cells(student: dict) -> list:
             student["grade"], student["class_name"], student["entry_month"], student["hukou_code"]]
 
 
-def _save(rows: list[list], filename: str, title: str | None = None) -> str:
+# As the 学籍 system exports it: no 学段 or 入学年月 (read from the grade), columns the portal does not read.
+EXPORT_HEADER = ["序号", "姓名", "性别", "身份证件类型", "身份证件号", "全国学籍号", "年级", "班级", "户口所在地代码"]
+
+
+def _save(rows: list[list], filename: str, title: str | None = None, header: list[str] = HEADER) -> str:
     book = Workbook()
     sheet = book.active
     sheet.title = "学生名册"
     if title:
         sheet.append([title])
-        sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADER))
-    sheet.append(HEADER)
+        sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
+    sheet.append(header)
     for row in rows:
         sheet.append(row)
-    for column in "ADG":
-        sheet.column_dimensions[column].width = 24
+    for position, name in enumerate(header):
+        if name in ("学籍号", "全国学籍号", "身份证件号", "班级"):
+            sheet.column_dimensions[chr(ord("A") + position)].width = 24
     path = os.path.join(FOLDER, filename)
     book.save(path)
     return path
@@ -35,6 +40,12 @@ def _save(rows: list[list], filename: str, title: str | None = None) -> str:
 
 def clean_rows() -> list[list]:
     return [_cells(student) for student in demo_school_students()]
+
+
+def export_rows() -> list[list]:
+    return [[position, student["name"], student["gender"], "居民身份证", student["id_number"], student["student_no"],
+             student["grade"], student["class_name"], student["hukou_code"]]
+            for position, student in enumerate(demo_school_students(), 1)]
 
 
 def faulty_rows() -> list[list]:
@@ -54,7 +65,8 @@ def faulty_rows() -> list[list]:
 def build() -> list[str]:
     os.makedirs(FOLDER, exist_ok=True)
     return [_save(clean_rows(), f"学籍_{SCHOOL}_正确示例.xlsx"),
-            _save(faulty_rows(), f"学籍_{SCHOOL}_含错误示例.xlsx", f"{SCHOOL}2026年秋季学期学生名册")]
+            _save(faulty_rows(), f"学籍_{SCHOOL}_含错误示例.xlsx", f"{SCHOOL}2026年秋季学期学生名册"),
+            _save(export_rows(), f"学籍_{SCHOOL}_学籍系统导出示例.xlsx", f"{SCHOOL}在校生名单", EXPORT_HEADER)]
 
 
 if __name__ == "__main__":

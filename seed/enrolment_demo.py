@@ -153,6 +153,20 @@ def _demo_school_rows(term: Term) -> list[tuple]:
              student["class_name"]) for student in demo_school_students(term)]
 
 
+def _enrol(school: School, term: Term, addition: manual.Addition) -> None:
+    """A student the school adds by hand is in its 学籍: only the base library missed them."""
+    upload = db.session.scalar(select(EnrolmentUpload).where(
+        EnrolmentUpload.school_id == school.id, EnrolmentUpload.term == term.code,
+        EnrolmentUpload.status == UploadStatus.CURRENT))
+    number, keep = addition.id_number, protector()
+    masked, born = idcard.mask(number), idcard.birth_date(number)
+    insert_students([(upload.id, school.id, term.code, masked_student_no("G" + number, number, masked), addition.name,
+                      "M" if int(number[16]) % 2 else "F", keep.digest(number), keep.encrypt(number), masked,
+                      number[:6], born.isoformat() if db.engine.dialect.name == "sqlite" else born, addition.stage,
+                      addition.grade, addition.class_name, f"{term.year}-09", None, upload.students + 2)])
+    upload.students += 1
+
+
 def _write(term: Term, uploads: list[dict], rows: list[tuple[int, list[tuple]]]) -> None:
     """Uploads, then every student in a few executemany batches; generated ID numbers digested and encrypted."""
     db.session.execute(insert(EnrolmentUpload.__table__), uploads)
@@ -206,6 +220,7 @@ def _library_upkeep(term: Term) -> None:
                 stage=stage_of(school.stages), grade=GRADE_NAMES[3], class_name="三年级（2）班",
                 categories=[Category.DIBAO.value], details={"dibao_type": DibaoType.URBAN.value},
                 note="民政部门新认定的城市低保家庭，基础信息库尚未更新")
+            _enrol(school, term, addition)
             student = manual.add_student(actor, school, term, addition)
             if serial == 2 and extra == 1:
                 manual.review_addition(actor, student, False, "请补充民政部门出具的低保证明")

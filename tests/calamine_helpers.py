@@ -4,6 +4,6 @@ import io
 from python_calamine import CalamineWorkbook
 
 
-def read_xlsx(content: bytes) -> list[list]:
+def read_xlsx(content: bytes, sheet: int = 0) -> list[list]:
     workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
-    return workbook.get_sheet_by_index(0).to_python()
+    return workbook.get_sheet_by_index(sheet).to_python()

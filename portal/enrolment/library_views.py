@@ -52,9 +52,11 @@ def export_library(school_id: int):
 
 def _student_page(student, status: int = 200, **context):
     context.setdefault("history", funding.history(scope(), student))  # funding across periods (portal.funding)
+    not_enrolled = student.is_manual and manual.enrolment_of(student.school_id, student.term, student.id_hash) is None
     return render("enrolment/student.html", status=status, student=student, place=place_name(
         student.hukou_code or student.region_prefix), from_hukou=bool(student.hukou_code), error=None,
-        revealed=None, duplicate_schools=library.duplicate_schools(student), **{**VOCABULARIES, **context})
+        revealed=None, duplicate_schools=library.duplicate_schools(student), not_enrolled=not_enrolled,
+        **{**VOCABULARIES, **context})
 
 
 @bp.get("/students/<int:student_id>")
@@ -99,9 +101,13 @@ def add_student():
     if request.method == "POST":
         try:
             student = manual.add_student(acting(), school, term, addition)
+        except manual.NotEnrolled as warning:  # the form again, with the warning and the box that confirms
+            return render("enrolment/add.html", status=refused_status(), school=school, term=term,
+                          addition=addition, error=None, not_enrolled=warning.message, **VOCABULARIES)
         except EnrolmentError as refusal:
             return render("enrolment/add.html", status=refused_status(), school=school, term=term,
-                          addition=addition, error=refusal.message, **VOCABULARIES)
+                          addition=addition, error=refusal.message, not_enrolled=None, **VOCABULARIES)
         flash(f"已新增 {student.name}，待{reviewing_role(school).label}资助部门审核")
         return redirect(url_for("enrolment.student_page", student_id=student.id), 303)
-    return render("enrolment/add.html", school=school, term=term, addition=addition, error=None, **VOCABULARIES)
+    return render("enrolment/add.html", school=school, term=term, addition=addition, error=None, not_enrolled=None,
+                  **VOCABULARIES)

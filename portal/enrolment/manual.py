@@ -11,7 +11,8 @@ from portal import idcard
 from portal.audit.services import Actor, Target, record
 from portal.enrolment import matching
 from portal.enrolment.common import EnrolmentError, ensure_term_open
-from portal.enrolment.models import HardshipCategory, HardshipStudent
+from portal.enrolment.models import (EnrolmentStudent, EnrolmentUpload, HardshipCategory, HardshipStudent,
+                                     UploadStatus)
 from portal.enrolment.upload import masked_student_no
 from portal.extensions import db
 from portal.org.models import School
@@ -42,6 +43,7 @@ class Addition:
     categories: list[str] = field(default_factory=list)
     details: dict[str, str] = field(default_factory=dict)  # poverty_status, dibao_type, disability_type, …
     note: str = ""
+    not_enrolled_confirmed: bool = False  # the school was told the ID is not in its 学籍 and adds the student still
 
     @classmethod
     def from_form(cls, form) -> "Addition":
@@ -51,8 +53,12 @@ class Addition:
             student_no=form.get("student_no", "").strip(), stage=form.get("stage", ""),
             grade=form.get("grade", "").strip(), class_name=form.get("class_name", "").strip(),
             categories=form.getlist("categories"), details={name: form.get(name, "") for name in detail_names},
-            note=form.get("note", "").strip(),
+            note=form.get("note", "").strip(), not_enrolled_confirmed=form.get("not_enrolled_confirmed") == "1",
         )
+
+
+class NotEnrolled(EnrolmentError):
+    """The ID is not in the school's current 学籍 for the term, and the school has not confirmed the addition."""
 
 
 def add_student(actor: Actor, school: School, term: Term, addition: Addition) -> HardshipStudent:
@@ -63,6 +69,9 @@ def add_student(actor: Actor, school: School, term: Term, addition: Addition) ->
         HardshipStudent.school_id == school.id, HardshipStudent.term == term.code, HardshipStudent.id_hash == digest))
     if student is not None and student.active and student.review_status != ReviewStatus.REJECTED.value:
         raise EnrolmentError(f"该学生（{student.name}）已在本校{term.label}就学信息库中，无需新增")
+    enrolled = enrolment_of(school.id, term.code, digest)
+    if enrolled is None and not addition.not_enrolled_confirmed:
+        raise NotEnrolled(_not_enrolled_text(school, term, idcard.mask(number)))
     if student is None:
         student = HardshipStudent(school_id=school.id, term=term.code, id_hash=digest)
         db.session.add(student)
@@ -75,7 +84,9 @@ def add_student(actor: Actor, school: School, term: Term, addition: Addition) ->
     student.grade, student.class_name = addition.grade or None, addition.class_name or None
     student.source, student.active = HardshipSource.MANUAL.value, True
     student.categories = ",".join(category.value for category in categories)
-    student.out_of_province = number[:2] != current_app.config["PROVINCE_CODE"]
+    # 户籍地 as the school's 学籍 gives it; without one the ID's prefix decides 外省户籍, as matching does
+    student.hukou_code = enrolled.hukou_code if enrolled is not None else None
+    student.out_of_province = (student.hukou_code or number)[:2] != current_app.config["PROVINCE_CODE"]
     student.name_mismatch, student.library_name = False, None
     student.note, student.review_status = addition.note, ReviewStatus.PENDING.value
     student.review_comment = student.reviewed_at = student.reviewed_by_id = None
@@ -89,11 +100,30 @@ def add_student(actor: Actor, school: School, term: Term, addition: Addition) ->
     ]
     db.session.flush()
     touched = matching.mark_duplicates(term.code, [school.id])
+    unenrolled = "" if enrolled is not None else "；本校学籍中无此证件号，学校确认仍新增"
     record(actor, AuditAction.ADD_STUDENT, Target.of_school(school),
-           f"{term.label}：{student.name}（{student.id_masked}），{student.category_labels}")
+           f"{term.label}：{student.name}（{student.id_masked}），{student.category_labels}{unenrolled}")
     refresh_progress({school.id} | touched, term.code)
     db.session.commit()
     return student
+
+
+def enrolment_of(school_id: int, term: str, digest: bytes) -> EnrolmentStudent | None:
+    """The student's row in the school's current 学籍 for the term, if the school's file holds the ID."""
+    return db.session.scalar(
+        select(EnrolmentStudent).join(EnrolmentUpload, EnrolmentUpload.id == EnrolmentStudent.upload_id)
+        .where(EnrolmentUpload.school_id == school_id, EnrolmentUpload.term == term,
+               EnrolmentUpload.status == UploadStatus.CURRENT, EnrolmentStudent.id_hash == digest).limit(1))
+
+
+def _not_enrolled_text(school: School, term: Term, masked: str) -> str:
+    has_snapshot = db.session.scalar(select(EnrolmentUpload.id).where(
+        EnrolmentUpload.school_id == school.id, EnrolmentUpload.term == term.code,
+        EnrolmentUpload.status == UploadStatus.CURRENT).limit(1)) is not None
+    found = (f"本校{term.label}已上传的学籍中没有身份证件号 {masked}。请先核对证件号是否填错"
+             if has_snapshot else f"本校尚未上传{term.label}学籍，无法核对身份证件号 {masked} 是否在籍")
+    return (f"{found}；如该生确在本校就读（如刚转入、学籍尚未更新），请勾选“该生确在本校就读，仍要新增”后再提交，"
+            f"审核部门会看到该生不在本校学籍中。")
 
 
 def _checked(addition: Addition) -> tuple[str, list[Category]]:

@@ -137,20 +137,24 @@ def _deactivate_gone(run_id: int, term: str, ids: list[int] | None) -> None:
                        execution_options=SET_BASED)
 
 
-def _out_of_province(region_prefix):
-    return func.substr(region_prefix, 1, 2) != current_app.config["PROVINCE_CODE"]
+def _out_of_province(hukou, region_prefix):
+    """外省户籍 by the 户籍地 when it is known (the school's file, else the base library): the ID's prefix is where
+    the number was first issued, not today's hukou, so it decides only when no 户籍地 is given."""
+    return func.substr(func.coalesce(hukou, region_prefix), 1, 2) != current_app.config["PROVINCE_CODE"]
 
 
 def _update_found(run_id: int, term: str, now: datetime) -> None:
     """Students already in the library (found before, deactivated, or added by hand) take the new match."""
     found, student, row = MatchingStudent, EnrolmentStudent, HardshipStudent
     hukou = func.coalesce(student.hukou_code, found.hukou_code)
+    out_of_province = _out_of_province(hukou, student.region_prefix)
     # Only rows with something new are written: a re-match of an unchanged province rewrites nothing.
     differs = or_(row.active.is_(False), row.source != HardshipSource.MATCHED.value,
                   row.categories != found.categories, row.name != student.name,
                   *(getattr(row, column).is_distinct_from(getattr(student, column))
                     for column in ("student_no", "stage", "grade", "class_name", "region_prefix")),
-                  row.hukou_code.is_distinct_from(hukou), row.library_name.is_distinct_from(found.library_name))
+                  row.hukou_code.is_distinct_from(hukou), row.library_name.is_distinct_from(found.library_name),
+                  row.out_of_province.is_distinct_from(out_of_province))
     db.session.execute(
         update(row)
         .where(_same_student(term), found.run_id == run_id, student.id == found.enrolment_student_id, differs)
@@ -158,7 +162,7 @@ def _update_found(run_id: int, term: str, now: datetime) -> None:
                 region_prefix=student.region_prefix, student_no=student.student_no, stage=student.stage,
                 grade=student.grade, class_name=student.class_name,
                 hukou_code=hukou, source=HardshipSource.MATCHED.value, categories=found.categories, active=True,
-                out_of_province=_out_of_province(student.region_prefix),
+                out_of_province=out_of_province,
                 name_mismatch=found.library_name.is_not(None), library_name=found.library_name, matched_at=now,
                 # a pending manual addition the match now confirms needs no review any more
                 review_status=case((row.review_status == ReviewStatus.PENDING.value, None), else_=row.review_status)),
@@ -169,14 +173,15 @@ def _update_found(run_id: int, term: str, now: datetime) -> None:
 def _insert_found(run_id: int, term: str, now: datetime) -> None:
     found, student = MatchingStudent, EnrolmentStudent
     known = select(HardshipStudent.id).where(_same_student(term)).exists()
+    hukou = func.coalesce(student.hukou_code, found.hukou_code)
     columns = {
         "school_id": found.school_id, "term": literal(term), "id_hash": found.id_hash,
         "id_cipher": student.id_cipher, "id_masked": student.id_masked, "name": student.name,
         "gender": student.gender, "birth_date": student.birth_date, "region_prefix": student.region_prefix,
-        "hukou_code": func.coalesce(student.hukou_code, found.hukou_code), "student_no": student.student_no,
+        "hukou_code": hukou, "student_no": student.student_no,
         "stage": student.stage, "grade": student.grade, "class_name": student.class_name,
         "source": literal(HardshipSource.MATCHED.value), "categories": found.categories, "active": true(),
-        "out_of_province": _out_of_province(student.region_prefix), "duplicate": false(),
+        "out_of_province": _out_of_province(hukou, student.region_prefix), "duplicate": false(),
         "name_mismatch": found.library_name.is_not(None), "library_name": found.library_name,
         "matched_at": literal(now), "created_at": literal(now),
     }

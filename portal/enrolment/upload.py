@@ -14,14 +14,16 @@ from portal.bulk import SET_BASED, insert_plain
 from portal.enrolment import matching
 from portal.enrolment.checkpoint import defer_checkpoint
 from portal.enrolment.common import EnrolmentError, ensure_term_open
+from portal.enrolment.grades import StageRule
 from portal.enrolment.models import EnrolmentStudent, EnrolmentUpload, MatchingRun, UploadStatus
+from portal.enrolment.upload_risks import UploadRisks, upload_risks
 from portal.extensions import db
 from portal.idcard import check_digit, gender as id_gender, mask
 from portal.org.models import School
 from portal.progress.services import refresh_progress
 from portal.protect import protector
 from portal.sheet_values import ID_NUMBER_LABEL, ID_NUMBER_SYNONYMS, id_number
-from portal.terms import Term
+from portal.terms import Term, parse_term
 from portal.vocab import AuditAction, Gender, Stage
 
 SCHOOL_CODE = "学校标识码"
@@ -31,12 +33,14 @@ COLUMNS = (
     sheets.Column("gender", "性别", optional_value=True, parse=sheets.choice(
         Gender.labels(), {"男性": Gender.MALE.label, "女性": Gender.FEMALE.label})),
     sheets.Column("id_number", ID_NUMBER_LABEL, ID_NUMBER_SYNONYMS, parse=id_number),
-    sheets.Column("stage", "学段", optional_value=True, parse=sheets.choice(
-        Stage.labels(), {synonym: stage.label for stage in Stage for synonym in stage.synonyms})),
-    sheets.Column("grade", "年级", ("所在年级",), optional_value=True),
+    # 学段 and 入学年月 are often missing from 学籍 exports: the stage is then read from the grade (grades.py)
+    sheets.Column("stage", "学段", ("学段名称", "所属学段", "教育阶段"), required=False, optional_value=True,
+                  parse=sheets.choice(Stage.labels(), {synonym: stage.label for stage in Stage
+                                                       for synonym in stage.synonyms})),
+    sheets.Column("grade", "年级", ("所在年级", "年级名称"), optional_value=True),
     sheets.Column("class_name", "班级", ("班级名称", "所在班级"), optional_value=True),
-    sheets.Column("entry_month", "入学年月", ("入学时间", "入学日期", "入学年份"), optional_value=True,
-                  parse=sheets.year_month),
+    sheets.Column("entry_month", "入学年月", ("入学时间", "入学日期", "入学年份"), required=False,
+                  optional_value=True, parse=sheets.year_month),
     sheets.Column("hukou_code", "户籍地", ("户籍地代码", "户籍所在地代码", "户口所在地代码"), required=False,
                   optional_value=True, parse=sheets.code(6)),
     sheets.Column("school_code", SCHOOL_CODE, ("学校代码",), required=False, optional_value=True,
@@ -44,7 +48,7 @@ COLUMNS = (
 )
 (STUDENT_NO, NAME, GENDER, ID, STAGE, GRADE, CLASS, ENTRY, HUKOU, SCHOOL) = range(len(COLUMNS))
 GENDER_CODES = {member.label: member.value for member in Gender}
-STAGE_CODES = {member.label: member.value for member in Stage}
+STAGES = {member.label: member for member in Stage}
 BATCH_ROWS = 10_000
 SCHOOL_MAX_ROWS = 100_000  # one school's file: a large university has ~50,000 students
 _EXAMPLE_ID = "32010220150901001" + check_digit("32010220150901001")
@@ -66,14 +70,38 @@ class UploadPreview:
     errors_total: int = 0
     rows_refused: int = 0
     upload_ids: list[int] = field(default_factory=list)
+    columns: list[tuple[str, str]] = field(default_factory=list)  # (the file's header, the field read from it or "")
+    absent: list[tuple[str, str]] = field(default_factory=list)  # (a field the file leaves out, what is done instead)
+    risks: UploadRisks | None = None  # a school's clean file: what confirming it would do that needs a look first
 
     @property
     def ok(self) -> bool:
         return self.students > 0 and self.errors_total == 0
 
 
+class UnacknowledgedRisks(EnrolmentError):
+    """Confirmation of an upload whose preview warned in red, without the school's acknowledgement."""
+
+
+ABSENT = {  # what a school's file may leave out, and what is done instead
+    "stage": "按年级判断（年级无法判断时取本校唯一的学段）",
+    "entry_month": "留空",
+    "hukou_code": "外省户籍按身份证件号前六位（签发地）判断",
+}
+TEMPLATE_HINTS = {
+    "student_no": "全国学籍号",
+    "gender": "男 或 女；不填时按身份证件号判断",
+    "stage": "不填（或没有此列）时按年级判断：一年级至六年级为小学，七年级至九年级、初一至初三为初中，"
+             "高一至高三按本校登记的学段为普通高中或中职；年级无法判断时取本校唯一的学段",
+    "grade": "如 三年级、七年级、初一、高一、中班",
+    "entry_month": "如 2024-09",
+    "hukou_code": "户籍所在地的6位区划代码。填写后按户籍地判断是否外省户籍；不填时按身份证件号前六位判断",
+    "school_code": "一个文件含多所学校时必填（省级批量导入）",
+}
+
+
 def template_xlsx() -> bytes:
-    return sheets.write_xlsx([column.label for column in COLUMNS], [TEMPLATE_EXAMPLE], sheet_title="学籍")
+    return sheets.template_xlsx(COLUMNS, TEMPLATE_EXAMPLE, sheet_title="学籍", hints=TEMPLATE_HINTS)
 
 
 def preview_upload(actor: Actor, school: School, term: Term, source, filename: str) -> UploadPreview:
@@ -87,6 +115,7 @@ def preview_upload(actor: Actor, school: School, term: Term, source, filename: s
             db.session.rollback()  # nothing written: not even the pending rows read before the first error
             preview.upload_ids = []
             return preview
+        preview.risks = upload_risks(school, preview.upload_ids[0], term.code)
         db.session.commit()
         return preview
     except BaseException:
@@ -94,17 +123,23 @@ def preview_upload(actor: Actor, school: School, term: Term, source, filename: s
         raise
 
 
-def confirm_upload(actor: Actor, school: School, upload_id: int) -> MatchingRun:
-    """Make a pending upload the school's snapshot: swap, match, refresh progress — one transaction."""
-    upload = db.session.get(EnrolmentUpload, upload_id)
-    if upload is None or upload.school_id != school.id or upload.status != UploadStatus.PENDING:
+def confirm_upload(actor: Actor, school: School, upload_id: int, acknowledged: bool = False) -> MatchingRun:
+    """Make a pending upload the school's snapshot: swap, match, refresh progress — one transaction. When the
+    preview warned (a file that does not fit the school, hardship students removed) only with acknowledged."""
+    upload = _pending(school, upload_id)
+    if upload is None:
         raise EnrolmentError("该文件已确认、已作废或已过期，请重新上传")
     term = ensure_term_open(upload.term)
+    risks = upload_risks(school, upload.id, term.code)
+    if risks.any and not acknowledged:
+        raise UnacknowledgedRisks("未导入：预览中有红色提示（见下方），请逐条核对，确认无误后勾选“我已核对以上提示，"
+                                  "仍要导入”再点“确认导入并比对”；如果传错了文件，请取消本次上传")
     try:
         defer_checkpoint()
         run = _make_current(actor, [upload.id], [school.id], term)
+        acknowledged_text = f"；学校已确认提示：{risks.summary()}" if risks.any else ""
         record(actor, AuditAction.UPLOAD_ENROLMENT, Target.of_school(school),
-               f"{term.label}：{upload.filename}，学生 {upload.students} 人；{outcome_text(run)}")
+               f"{term.label}：{upload.filename}，学生 {upload.students} 人；{outcome_text(run)}{acknowledged_text}")
         db.session.commit()
         return run
     except BaseException:
@@ -112,11 +147,28 @@ def confirm_upload(actor: Actor, school: School, upload_id: int) -> MatchingRun:
         raise
 
 
+def pending_preview(school: School, upload_id: int) -> UploadPreview | None:
+    """The preview of an upload still waiting for confirmation, as far as the database keeps it (not the file's
+    headers): shown again when its confirmation is refused."""
+    upload = _pending(school, upload_id)
+    if upload is None:
+        return None
+    return UploadPreview(parse_term(upload.term), upload.filename, rows_read=upload.rows_read, students=upload.students,
+                         schools=1, upload_ids=[upload.id], risks=upload_risks(school, upload.id, upload.term))
+
+
 def discard_upload(school: School, upload_id: int) -> None:
-    upload = db.session.get(EnrolmentUpload, upload_id)
-    if upload is not None and upload.school_id == school.id and upload.status == UploadStatus.PENDING:
+    upload = _pending(school, upload_id)
+    if upload is not None:
         _discard_pending(school.id, upload.term)
         db.session.commit()
+
+
+def _pending(school: School, upload_id: int) -> EnrolmentUpload | None:
+    upload = db.session.get(EnrolmentUpload, upload_id)
+    if upload is None or upload.school_id != school.id or upload.status != UploadStatus.PENDING:
+        return None
+    return upload
 
 
 def import_file(actor: Actor, source, filename: str, term: Term, school: School | None = None
@@ -196,6 +248,9 @@ class _Reader:
         self.actor, self.sheet, self.term, self.school = actor, sheet, term, school
         self.codes = {school.code: school.id} if school else dict(
             db.session.execute(select(School.code, School.id).where(School.active.is_(True))).all())
+        self.stages = {school.id: school.stages} if school else dict(
+            db.session.execute(select(School.id, School.stages).where(School.active.is_(True))).all())
+        self.rules: dict[int, StageRule] = {}
         self.uploads: dict[int, int] = {}  # school id → its pending EnrolmentUpload's id
         self.counts: Counter[int] = Counter()
         self.seen: dict[tuple[int, bytes], int] = {}
@@ -247,15 +302,19 @@ class _Reader:
             first = self.seen.setdefault((school_id, digest), row[-1])
             if first != row[-1]:
                 self.sheet.refuse(row, ID_NUMBER_LABEL, f"与第 {first} 行重复：同一学生在文件中出现两次")
+                continue
+            stage = STAGES[row[STAGE]] if row[STAGE] else self.rule(school_id).stage_of(row[GRADE])
+            if stage.__class__ is str:
+                self.sheet.refuse(row, COLUMNS[STAGE].label, stage)
             else:
-                unique.append((row, school_id, digest))
+                unique.append((row, school_id, digest, stage))
         if self.sheet.errors_total or not unique:
             return  # the file will be refused: checking goes on, writing stops
-        ciphers = self.protector.encrypt_many([row[ID] for row, _, _ in unique])
+        ciphers = self.protector.encrypt_many([row[ID] for row, _, _, _ in unique])
         self.add_uploads(set(school_ids), filename)
         uploads = self.uploads
         term, text_dates, values = self.term.code, self.text_dates, []
-        for (row, school_id, digest), cipher in zip(unique, ciphers):
+        for (row, school_id, digest, stage), cipher in zip(unique, ciphers):
             number = row[ID]
             masked, born, student_no = mask(number), f"{number[6:10]}-{number[10:12]}-{number[12:14]}", row[STUDENT_NO]
             if student_no and number[:17] in student_no:
@@ -263,11 +322,16 @@ class _Reader:
             values.append((
                 uploads[school_id], school_id, term, student_no, row[NAME],
                 GENDER_CODES[row[GENDER] or id_gender(number)], digest, cipher, masked, number[:6],
-                born if text_dates else date.fromisoformat(born), STAGE_CODES.get(row[STAGE]), row[GRADE],
+                born if text_dates else date.fromisoformat(born), stage.value, row[GRADE],
                 row[CLASS], row[ENTRY], row[HUKOU], row[-1],
             ))
-        self.counts.update(school_id for _, school_id, _ in unique)
+        self.counts.update(school_id for _, school_id, _, _ in unique)
         insert_students(values)
+
+    def rule(self, school_id: int) -> StageRule:
+        if school_id not in self.rules:
+            self.rules[school_id] = StageRule(self.stages[school_id])
+        return self.rules[school_id]
 
     def finish(self, preview: UploadPreview) -> None:
         if self.school is not None and self.other_school_rows and not self.known_school_rows:
@@ -315,6 +379,9 @@ def _read(actor: Actor, source, filename: str, term: Term, school: School | None
     except sheets.SheetError as refusal:
         raise EnrolmentError(refusal.message) from None
     preview = UploadPreview(term, filename, sheet.header, sheet.rows_read, errors=sheet.errors,
-                            errors_total=sheet.errors_total, rows_refused=sheet.rows_refused)
+                            errors_total=sheet.errors_total, rows_refused=sheet.rows_refused,
+                            columns=[(name, column.label if column else "") for name, column in sheet.header_map()],
+                            absent=[(column.label, ABSENT[column.key]) for column in COLUMNS
+                                    if column.key not in sheet.columns_found and column.key in ABSENT])
     reader.finish(preview)
     return preview

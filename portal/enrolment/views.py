@@ -133,9 +133,11 @@ def refused_rows():
 def confirm_upload(upload_id: int):
     pending = scope().owned(EnrolmentUpload, upload_id)
     try:
-        run = upload.confirm_upload(acting(), current_user.school, pending.id)
-    except EnrolmentError as refusal:
-        return _upload_page(refused_status(), error=str(refusal))
+        run = upload.confirm_upload(acting(), current_user.school, pending.id,
+                                    acknowledged=request.form.get("acknowledged") == "1")
+    except EnrolmentError as refusal:  # the preview again, when the upload still waits: its warnings and the box
+        return _upload_page(refused_status(), error=str(refusal),
+                            preview=upload.pending_preview(current_user.school, pending.id))
     flash(f"学籍已导入，共 {run.students} 名特殊困难学生：{upload.outcome_text(run)}")
     return redirect(url_for("enrolment.library", school_id=current_user.school_id), 303)
 

@@ -93,3 +93,4 @@ def _bank_card_bulk(cells) -> list | None:
 
 
 bank_card.bulk = _bank_card_bulk
+bank_card.as_text = True  # the import template formats the column as text, as it does ID numbers

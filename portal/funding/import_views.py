@@ -70,8 +70,8 @@ def refused_rows(school_id: int):
 @bp.get("/import/template.xlsx")
 @roles_required(*ALL_TIERS)
 def import_template():
-    header = [column.label for column in importer.COLUMNS]
-    return download(sheets.write_xlsx(header, [importer.TEMPLATE_EXAMPLE]), "资助名单导入模板.xlsx")
+    content = sheets.template_xlsx(importer.COLUMNS, importer.TEMPLATE_EXAMPLE, sheet_title="资助名单")
+    return download(content, "资助名单导入模板.xlsx")
 
 
 @bp.route("/schools/<int:school_id>/records/new", methods=["GET", "POST"])

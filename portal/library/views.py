@@ -90,7 +90,7 @@ def import_template(category: str):
     category = _category(category)
     columns = columns_for(category)
     example = ["张三", EXAMPLE_ID, "320102", *TEMPLATE_EXAMPLES[category]]
-    return download(sheets.write_xlsx([column.label for column in columns], [example]), f"{category.label}导入模板.xlsx")
+    return download(sheets.template_xlsx(columns, example, sheet_title=category.label), f"{category.label}导入模板.xlsx")
 
 
 @bp.post("/batches/<int:batch_id>/confirm")

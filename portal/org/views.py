@@ -122,4 +122,5 @@ def refused_rows(kind: str):
 def import_template(kind: str):
     columns = registry.KINDS[kind]
     example = registry.TEMPLATE_EXAMPLES[kind]
-    return download(sheets.write_xlsx([column.label for column in columns], [example]), f"{KIND_LABELS[kind]}导入模板.xlsx")
+    return download(sheets.template_xlsx(columns, example, sheet_title=KIND_LABELS[kind]),
+                    f"{KIND_LABELS[kind]}导入模板.xlsx")

@@ -9,7 +9,7 @@ from portal.extensions import db
 from portal.progress.models import SchoolProgress
 from portal.terms import current_term
 from seed import demo
-from seed.build_samples import FOLDER, SCHOOL, clean_rows, faulty_rows
+from seed.build_samples import EXPORT_HEADER, FOLDER, SCHOOL, clean_rows, export_rows, faulty_rows
 from portal.vocab import Category
 from seed.demo_people import demo_school_people, demo_school_students
 
@@ -37,6 +37,11 @@ def test_demo_schools_are_matched_and_the_samples_upload(app, client):
     for reason in ("Excel", "校验码不正确", "出生日期不存在", "重复"):
         assert reason in text, reason
     assert "&lt;script&gt;" in refused.get_data(as_text=True) or "script" not in text
+    with open(sample("学籍系统导出"), "rb") as handle:  # no 学段, no 入学年月: read all the same
+        exported = page_text(client.post("/enrolment/upload", data={"file": (handle, "导出.xlsx")},
+                                         content_type="multipart/form-data"))
+    assert f"可导入学生 {len(demo_school_students())} 人" in exported and "错误 0 处" in exported
+    assert "（文件中没有） 学段：按年级判断" in exported and "身份证件类型 未识别，不导入" in exported
     with open(sample("正确"), "rb") as handle:
         client.post("/enrolment/upload", data={"file": (handle, "正确.xlsx")}, content_type="multipart/form-data")
     pending = db.session.scalar(select(EnrolmentUpload.id).where(EnrolmentUpload.status == "pending"))
@@ -58,3 +63,6 @@ def test_the_committed_samples_are_what_build_samples_writes(app):
     assert len(clean) == len(clean_rows()) + 1
     faulty = CalamineWorkbook.from_path(sample("含错误")).get_sheet_by_index(0).to_python()
     assert len(faulty) == len(faulty_rows()) + 2
+    exported = CalamineWorkbook.from_path(sample("学籍系统导出")).get_sheet_by_index(0).to_python()
+    assert exported[2][1:] == export_rows()[0][1:]
+    assert exported[1] == EXPORT_HEADER and len(exported) == len(export_rows()) + 2

@@ -8,6 +8,7 @@ from portal.audit.services import Actor
 from portal.enrolment import upload
 from portal.enrolment.models import HardshipStudent
 from portal.extensions import db
+from portal.progress.services import progress_of
 from portal.terms import current_term
 from portal.vocab import Category
 
@@ -73,15 +74,38 @@ def test_out_of_province_names_the_hukou_place_and_filters(client, login_as, wor
     flagged = library_text(client, world.xuanwu_school, flag="out_of_province")
     assert "外省生" in flagged and "外省户籍" in flagged and "本省生" not in flagged
     page = page_text(client.get(f"/enrolment/students/{student_named('外省生', world.xuanwu_school).id}"))
-    assert "户籍地 安徽省合肥市蜀山区 （按身份证件号签发地）" in page and "外省户籍" in page
+    assert "户籍地 户籍地未填写，按身份证件号前六位判断： 安徽省合肥市蜀山区" in page and "外省户籍" in page
     given = page_text(client.get(f"/enrolment/students/{student_named('有户籍地', world.xuanwu_school).id}"))
-    assert "户籍地 江苏省无锡市锡山区" in given and "按身份证件号签发地" not in given and "外省户籍" not in given
+    assert "户籍地 江苏省无锡市锡山区" in given and "户籍地未填写" not in given and "外省户籍" not in given
+
+
+def test_the_hukou_the_file_gives_decides_out_of_province_not_the_id_prefix(client, login_as, world):
+    make_library_person(ANHUI, "皖生苏籍", Category.POVERTY)  # the library knows no 户籍地 of either
+    make_library_person(make_id_number(serial=2), "苏生皖籍", Category.POVERTY)
+    db.session.commit()
+    upload_rows(world.xuanwu_school, [student_row(8, "皖生苏籍", id_number=ANHUI, hukou="320102"),
+                                      student_row(2, "苏生皖籍", hukou="340104")])
+    login_as("school")
+    flagged = library_text(client, world.xuanwu_school, flag="out_of_province")
+    assert "苏生皖籍" in flagged and "皖生苏籍" not in flagged
+    local = page_text(client.get(f"/enrolment/students/{student_named('皖生苏籍', world.xuanwu_school).id}"))
+    assert "户籍地 江苏省南京市玄武区" in local and "外省户籍" not in local and "户籍地未填写" not in local
+    outside = page_text(client.get(f"/enrolment/students/{student_named('苏生皖籍', world.xuanwu_school).id}"))
+    assert "户籍地 安徽省合肥市蜀山区 外省户籍" in outside
+    assert progress_of(world.xuanwu_school.id, current_term().code).other_province_hukou == 1
+
+    # the next file leaves 户籍地 out: the ID's prefix decides, and the page says so
+    upload_rows(world.xuanwu_school, [student_row(8, "皖生苏籍", id_number=ANHUI), student_row(2, "苏生皖籍")])
+    prefix = page_text(client.get(f"/enrolment/students/{student_named('皖生苏籍', world.xuanwu_school).id}"))
+    assert "户籍地未填写，按身份证件号前六位判断： 安徽省合肥市蜀山区 外省户籍" in prefix
+    flagged = library_text(client, world.xuanwu_school, flag="out_of_province")
+    assert "皖生苏籍" in flagged and "苏生皖籍" not in flagged
 
 
 def test_a_manual_addition_carries_the_new_flag(client, login_as, world):
     make_library_person(make_id_number(serial=1), "比对生", Category.POVERTY)
     db.session.commit()
-    upload_rows(world.xuanwu_school, [student_row(1, "比对生")])
+    upload_rows(world.xuanwu_school, [student_row(1, "比对生"), student_row(40, "自采集生")])
     login_as("school")
     added = client.post("/enrolment/add", data={
         "id_number": make_id_number(serial=40), "name": "自采集生", "stage": "primary", "grade": "四年级",

@@ -11,9 +11,11 @@ from portal.terms import current_term
 
 
 def addition(**overrides):
+    """The form as a school sends it, having confirmed that the student is not (yet) in its 学籍."""
     form = {"id_number": make_id_number(serial=40), "name": "漏比对", "student_no": "", "stage": "primary",
             "grade": "四年级", "class_name": "四年级（3）班", "categories": ["dibao", "disabled"], "dibao_type": "rural",
-            "disability_type": "hearing", "disability_grade": "3", "note": "民政部门证明其为农村低保"}
+            "disability_type": "hearing", "disability_grade": "3", "note": "民政部门证明其为农村低保",
+            "not_enrolled_confirmed": "1"}
     form.update(overrides)
     return form
 
@@ -126,3 +128,58 @@ def test_a_student_added_by_hand_is_flagged_while_another_school_enrols_them(cli
     assert not added().duplicate
     xishan_enrols(40)
     assert added().duplicate
+
+
+NOT_ENROLLED_BOX = "该生确在本校就读，仍要新增"
+
+
+def enrol_at_xuanwu(world, *rows):
+    from enrolment_helpers import student_row, xlsx_file
+    from portal.audit.services import Actor
+    from portal.enrolment import upload
+
+    rows = rows or [student_row(1, "在籍生")]
+    preview, _ = upload.import_file(Actor.command_line(), xlsx_file(list(rows)), "学籍.xlsx", current_term(),
+                                    world.xuanwu_school)
+    assert preview.ok, preview.errors
+
+
+def test_a_student_not_in_the_school_enrolment_is_warned_and_added_only_when_confirmed(client, login_as, world):
+    enrol_at_xuanwu(world)
+    login_as("school")
+    warned = add(client, not_enrolled_confirmed="")
+    text = page_text(warned)
+    masked = "3201**********" + make_id_number(serial=40)[-4:]
+    assert warned.status_code == 422 and f"本校{current_term().label}已上传的学籍中没有身份证件号 {masked}" in text
+    assert "请先核对证件号是否填错" in text and NOT_ENROLLED_BOX in text
+    assert 'name="not_enrolled_confirmed" value="1" required' in warned.text and 'value="漏比对"' in warned.text
+    assert added() is None
+    confirmed = add(client)
+    assert confirmed.status_code == 303 and added().review_status == "pending"
+    page = page_text(client.get(confirmed.headers["Location"]))
+    assert f"本校{current_term().label}学籍中没有该身份证件号：该生由学校新增，审核时请核实其是否在本校就读" in page
+    audit = db.session.scalar(select(AuditEntry.detail).where(AuditEntry.action == "add_student"))
+    assert "本校学籍中无此证件号，学校确认仍新增" in audit
+    client.post("/logout")
+    login_as("county")  # the reviewer reads it on the student's page too
+    assert "学籍中没有该身份证件号" in page_text(client.get(f"/enrolment/students/{added().id}"))
+
+
+def test_without_an_uploaded_enrolment_the_school_is_told_it_cannot_be_checked(client, login_as, world):
+    login_as("school")
+    text = page_text(add(client, not_enrolled_confirmed=""))
+    assert f"本校尚未上传{current_term().label}学籍，无法核对身份证件号" in text and NOT_ENROLLED_BOX in text
+    assert added() is None
+
+
+def test_a_student_of_the_school_enrolment_is_added_without_a_warning_with_its_hukou(client, login_as, world):
+    from enrolment_helpers import student_row
+
+    anhui_hukou = student_row(40, "漏比对", hukou="340104")
+    enrol_at_xuanwu(world, student_row(1, "在籍生"), anhui_hukou)
+    login_as("school")
+    response = add(client, not_enrolled_confirmed="")
+    assert response.status_code == 303
+    page = page_text(client.get(response.headers["Location"]))
+    assert "学籍中没有该身份证件号" not in page and "户籍地 安徽省合肥市蜀山区 外省户籍" in page
+    assert added().hukou_code == "340104" and added().out_of_province

@@ -134,7 +134,7 @@ def test_a_crash_during_matching_leaves_the_previous_snapshot_current(app, world
 
     monkeypatch.setattr(matching, "match", broken_match)
     with pytest.raises(RuntimeError):
-        upload.confirm_upload(login_free_actor, world.xuanwu_school, preview.upload_ids[0])
+        upload.confirm_upload(login_free_actor, world.xuanwu_school, preview.upload_ids[0], acknowledged=True)
     db.session.expire_all()
     current = db.session.scalar(select(EnrolmentUpload).where(EnrolmentUpload.status == "current"))
     assert current.filename == "学籍.xlsx" and current.students == 1
