@@ -4,6 +4,7 @@ A preview streams the file in batches: the one reader checks the cells, duplicat
 refused, digests and ciphertexts are made per batch and the rows go to the database in bulk. One refused
 row anywhere and the pending batch is removed again: the user sees the errors and nothing is kept.
 Confirming is two UPDATEs: the pending batch becomes current and the category's previous one superseded."""
+import unicodedata
 from array import array
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -99,8 +100,13 @@ def refused_rows(actor: Actor, category: Category, source, filename: str, *, max
     return sheets.refused_rows_xlsx(sheet.header, sheet.errors)
 
 
-def confirm(actor: Actor, batch_id: int) -> LibraryBatch:
-    """The pending batch becomes the category's current batch; the previous one is kept as history."""
+class RemovalNotConfirmed(LibraryError):
+    """A big removal confirmed without the number of people it removes (or with another number)."""
+
+
+def confirm(actor: Actor, batch_id: int, removed_typed: str | None = None) -> LibraryBatch:
+    """The pending batch becomes the category's current batch; the previous one is kept as history.
+    When that removes more than a tenth of the category's people, `removed_typed` must be their number."""
     batch = _own_pending(actor, batch_id)
     current = db.session.scalar(select(LibraryBatch).where(LibraryBatch.category == batch.category,
                                                            LibraryBatch.status == BatchStatus.CURRENT))
@@ -108,6 +114,9 @@ def confirm(actor: Actor, batch_id: int) -> LibraryBatch:
     if previous_id != batch.previous_id:  # another import was confirmed since this preview
         batch.previous_id = previous_id
         diff.store_counts(batch)
+        db.session.commit()  # the counts the user is shown again if the number typed no longer fits
+    if batch.big_removal:
+        _require_removed_number(batch, removed_typed)
     db.session.execute(update(LibraryBatch).where(LibraryBatch.category == batch.category,
                                                   LibraryBatch.status == BatchStatus.CURRENT)
                        .values(status=BatchStatus.SUPERSEDED))
@@ -121,6 +130,23 @@ def confirm(actor: Actor, batch_id: int) -> LibraryBatch:
         raise LibraryError("同一类别刚刚有另一批数据确认导入，请重新上传预览") from None
     refresh_statistics()
     return batch
+
+
+def _require_removed_number(batch: LibraryBatch, typed: str | None) -> None:
+    removed = f"{batch.removed:,}"
+    found = unicodedata.normalize("NFKC", typed or "").strip().rstrip("人").replace(",", "").replace(" ", "")
+    if not found:
+        raise RemovalNotConfirmed(f"本次导入将移出 {removed} 人，超过“{batch.category_label}”当前人数的十分之一："
+                                  f"请输入将移出的人数后再确认导入。未导入任何数据。")
+    if not found.isdigit() or int(found) != batch.removed:
+        raise RemovalNotConfirmed(f"输入的人数“{typed.strip()}”与本次导入将移出的人数（{removed} 人）不符，未导入任何数据。"
+                                  f"请核对预览中的人数后重新输入。")
+
+
+def preview_of(batch: LibraryBatch) -> ImportPreview:
+    """A pending batch's preview shown again (its file has been read already: counts and samples of changes)."""
+    return ImportPreview(Category(batch.category), batch.filename, batch.rows_read, [], batch=batch,
+                         changes=diff.samples(batch))
 
 
 def refresh_statistics() -> None:

@@ -14,6 +14,11 @@ from portal.vocab import (Category, Department, DibaoType, DisabilityGrade, Disa
                           PovertyStatus)
 
 
+# Confirming a batch that removes more than a tenth of its category's current people needs the number of
+# people removed typed in: a wrong or truncated file must not wipe a category behind a generic confirm.
+BIG_REMOVAL_DIVISOR = 10
+
+
 class BatchStatus:
     PENDING = "pending"
     CURRENT = "current"
@@ -44,6 +49,13 @@ class LibraryBatch(db.Model):
     added: Mapped[int] = mapped_column(Integer, default=0)  # diff against the previous batch
     removed: Mapped[int] = mapped_column(Integer, default=0)
     changed: Mapped[int] = mapped_column(Integer, default=0)
+
+    previous: Mapped["LibraryBatch | None"] = relationship(remote_side=[id], foreign_keys=[previous_id])
+
+    @property
+    def big_removal(self) -> bool:
+        """Confirming would remove more than a tenth of the people the category has now."""
+        return self.previous is not None and self.removed * BIG_REMOVAL_DIVISOR > self.previous.records
 
     @property
     def category_label(self) -> str:

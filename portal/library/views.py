@@ -98,7 +98,10 @@ def import_template(category: str):
 def confirm_batch(batch_id: int):
     batch = visible_batch(current_user, batch_id)
     try:
-        importer.confirm(acting(), batch.id)
+        importer.confirm(acting(), batch.id, request.form.get("removed"))
+    except importer.RemovalNotConfirmed as refusal:
+        # The same preview again with the refusal (200, so that a boosted form shows it).
+        return _import_page(Category(batch.category), preview=importer.preview_of(batch), error=refusal.message)
     except LibraryError as refusal:
         flash(refusal.message)
         return redirect(url_for("library.import_file", category=batch.category), 303)

@@ -49,7 +49,7 @@ def test_reimport_replaces_the_batch_and_shows_added_removed_changed(client, log
     assert "新增 1 人，减少 1 人，变更 1 人" in text
     assert "脱贫状态：已脱贫 → 返贫" in text
     batch_id = pending_batch_id(preview)
-    client.post(f"/library/batches/{batch_id}/confirm")
+    client.post(f"/library/batches/{batch_id}/confirm", data={"removed": "1"})  # one of three: a big removal
     db.session.expire_all()
     assert current_batch().id == batch_id and current_batch().previous_id == first.id
     assert db.session.get(LibraryBatch, first.id).status == BatchStatus.SUPERSEDED
