@@ -30,6 +30,8 @@ from portal.vocab import AuditAction, Category, Role
 MAX_ROWS = 1_000_000
 READ_BATCH = 10_000
 STALE_AFTER = timedelta(days=1)
+# One row per person: a 外省下发 person of several types has them in one cell, not on two rows.
+REPEAT_HINTS = {Category.OUT_OF_PROVINCE: "（同一人有多种困难类型时请写在同一格，用“、”分隔）"}
 # What the importer hands the writer per row; the writer stores what the ID number gives, not the number.
 ROW_COLUMNS = ("id_hash", "id_cipher", ID_NUMBER, "name", "hukou_code", "row_number")
 
@@ -90,7 +92,7 @@ def refused_rows(actor: Actor, category: Category, source, filename: str, *, max
     """The refused rows of a file as an xlsx with a reason column (the file is read again, nothing is written)."""
     require_category(actor, category)
     sheet = _open(category, source, filename, max_bytes)
-    seen = _SeenNumbers()
+    seen = _SeenNumbers(REPEAT_HINTS.get(category, ""))
     digest_many = protector().digest_many
     try:
         for rows in sheet.batches(READ_BATCH):
@@ -215,7 +217,7 @@ def _stream(sheet: sheets.Sheet, batch: LibraryBatch, category: Category) -> int
     writer = RecordWriter(columns, {"batch_id": batch.id, "category": category.value})
     try:
         with sheets.collector_paused():  # the loop builds millions of short-lived containers and no cycles
-            _write_checked(sheet, writer, stored_at, cert_at)
+            _write_checked(sheet, writer, stored_at, cert_at, _SeenNumbers(REPEAT_HINTS.get(category, "")))
     except BaseException:
         writer.abort()
         raise
@@ -226,10 +228,10 @@ def _stream(sheet: sheets.Sheet, batch: LibraryBatch, category: Category) -> int
     return writer.written
 
 
-def _write_checked(sheet: sheets.Sheet, writer: RecordWriter, stored_at: list[int], cert_at: int | None) -> None:
+def _write_checked(sheet: sheets.Sheet, writer: RecordWriter, stored_at: list[int], cert_at: int | None,
+                   seen: "_SeenNumbers") -> None:
     """Digest, refuse duplicates, encrypt and hand each batch to the writer (which stores it meanwhile)."""
     keep = protector()
-    seen = _SeenNumbers()
     for rows in sheet.batches(READ_BATCH):
         hashes = keep.digest_many(map(itemgetter(1), rows))
         rows, hashes = _without_duplicates(sheet, rows, hashes, seen)
@@ -246,7 +248,8 @@ class _SeenNumbers:
     While nothing repeats (the usual file), a set takes each batch in one pass and the batches' row numbers
     are kept aside; the first repeat turns them into digest → first row, which then names every repeat."""
 
-    def __init__(self):
+    def __init__(self, repeat_hint: str = ""):
+        self.repeat_hint = repeat_hint  # said after "与第 N 行重复"
         self._digests: set[bytes] = set()
         self._batches: list[tuple[list[bytes], array]] = []
         self._first_rows: dict[bytes, int] | None = None
@@ -282,7 +285,7 @@ def _without_duplicates(sheet, rows: list[tuple], hashes: list[bytes], seen: _Se
             kept_rows.append(row)
             kept_hashes.append(digest)
         else:
-            sheet.refuse(row, ID_NUMBER_LABEL, f"与第 {first} 行重复")
+            sheet.refuse(row, ID_NUMBER_LABEL, f"与第 {first} 行重复{seen.repeat_hint}")
     return kept_rows, kept_hashes
 
 

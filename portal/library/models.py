@@ -9,6 +9,7 @@ from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, LargeBinary, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.library.columns import types_text
 from portal.places import place_name
 from portal.vocab import (Category, Department, DibaoType, DisabilityGrade, DisabilityType, Gender, ImportStatus,
                           PovertyStatus)
@@ -98,6 +99,9 @@ class LibraryRecord(db.Model):
     disability_grade: Mapped[str | None] = mapped_column(String(4))  # DisabilityGrade
     disability_cert_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)  # 残疾人证号 holds the ID
     source_province: Mapped[str | None] = mapped_column(String(32))  # 外省下发: the province that sent it
+    # 外省下发: the person's hardship categories (of the five) as codes joined by "," in the vocabulary's order;
+    # matching gives the student these categories beside 外省下发
+    hardship_types: Mapped[str | None] = mapped_column(String(64))
     row_number: Mapped[int] = mapped_column(Integer)  # in the imported file
 
     batch: Mapped[LibraryBatch] = relationship()
@@ -111,11 +115,16 @@ class LibraryRecord(db.Model):
         return Gender.label_of(self.gender)
 
     @property
+    def hardship_type_labels(self) -> str:
+        """外省下发: the person's hardship types as users read them (建档立卡、低保)."""
+        return types_text(self.hardship_types)
+
+    @property
     def detail_text(self) -> str:
-        """脱贫状态, 低保类型, 残疾类别与等级, 来源省份: whatever this category carries, as users read it."""
+        """脱贫状态, 低保类型, 残疾类别与等级, 来源省份与困难类型: whatever this category carries, as users read it."""
         parts = [PovertyStatus.label_of(self.poverty_status), DibaoType.label_of(self.dibao_type),
                  DisabilityType.label_of(self.disability_type), DisabilityGrade.label_of(self.disability_grade),
-                 self.source_province or ""]
+                 self.source_province or "", self.hardship_type_labels]
         return " ".join(part for part in parts if part)
 
     @property
