@@ -106,8 +106,8 @@ def confirm_batch(batch_id: int):
     except LibraryError as refusal:
         flash(refusal.message)
         return redirect(url_for("library.import_file", category=batch.category), 303)
-    flash(f"{batch.category_label}数据已导入：{batch.records} 人（新增 {batch.added}，减少 {batch.removed}，"
-          f"变更 {batch.changed}），已替换原有数据")
+    flash(f"{batch.category_label}数据已导入：{batch.records:,} 人（新增 {batch.added:,}，减少 {batch.removed:,}，"
+          f"变更 {batch.changed:,}），已替换原有数据")
     return redirect(url_for("library.batch_page", batch_id=batch.id), 303)
 
 

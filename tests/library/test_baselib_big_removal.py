@@ -22,8 +22,10 @@ def test_department_replacing_most_of_a_category_sees_a_red_warning_and_must_typ
     text = page_text(preview)
     assert preview.status_code == 200
     assert "本次导入将替换“建档立卡”的当前批次：移出 10 人，新增 1 人，当前 12 人 → 导入后 3 人" in text
-    assert 'class="error-box big-removal" role="alert"' in preview.get_data(as_text=True)
-    assert 'name="removed"' in preview.get_data(as_text=True)
+    body = preview.get_data(as_text=True)
+    assert body.index('class="error-box big-removal" role="alert"') < body.index("新增（前")  # at the top, in red
+    assert body.count("big-removal") == 1 and "本次导入将移出 10 人，超过当前人数的十分之一：请输入将移出的人数以确认" in text
+    assert 'name="removed"' in body
     batch_id = pending_batch_id(preview)
 
     missing = client.post(f"/library/batches/{batch_id}/confirm")
