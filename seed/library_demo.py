@@ -6,6 +6,7 @@ without reading the database. seed_library() writes them as each category's curr
 import csv
 import os
 import random
+import zlib
 from bisect import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -102,7 +103,24 @@ def demo_people(count: int = PEOPLE, seed: int = SEED) -> Iterator[DemoPerson]:
             held = (category, second[0])
         details = {held_category.value: _details(draw, held_category, provinces.get(region[:2], ""))
                    for held_category in held}
-        yield DemoPerson(first17 + check_digit(first17), name, hukou, held, details)
+        number = first17 + check_digit(first17)
+        if category is Category.OUT_OF_PROVINCE:
+            details[category.value]["hardship_types"] = out_of_province_types(number)
+        yield DemoPerson(number, name, hukou, held, details)
+
+
+# A 外省下发 person's types, in about the shares of the province's own categories (one in ten has two). Drawn
+# from the ID number, not from the stream, so that adding them left every other demo person as it was.
+_TYPE_SHARES = [Category.POVERTY] * 45 + [Category.DIBAO] * 30 + [Category.TEKUN] * 5 + [Category.ORPHAN] * 5 + \
+    [Category.DISABLED] * 15
+
+
+def out_of_province_types(number: str) -> str:
+    spread = zlib.crc32(number.encode())
+    held = {_TYPE_SHARES[spread % 100]}
+    if spread // 100 % 10 == 0:
+        held.add(Category.DISABLED if Category.DIBAO in held else Category.DIBAO)
+    return ",".join(category.value for category in Category if category in held)
 
 
 def _birth_date(draw, category: Category) -> str:

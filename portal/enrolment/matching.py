@@ -10,7 +10,7 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import (Select, and_, bindparam, case, delete, false, func, insert, literal, or_, select, true,
-                        update)
+                        union_all, update)
 from sqlalchemy.orm import aliased
 
 from portal.bulk import SET_BASED
@@ -18,6 +18,7 @@ from portal.enrolment.common import same_name
 from portal.enrolment.models import (EnrolmentStudent, EnrolmentUpload, HardshipCategory, HardshipStudent,
                                      MatchingHit, MatchingRun, MatchingStatus, MatchingStudent, UploadStatus)
 from portal.extensions import db
+from portal.library.columns import HARDSHIP_TYPES
 from portal.library.models import BatchStatus, LibraryBatch, LibraryRecord
 from portal.vocab import Category, HardshipSource, ReviewStatus
 
@@ -43,6 +44,7 @@ def match(run: MatchingRun, school_ids: list[int] | None = None) -> MatchResult:
     term, now = run.term, datetime.now()
     ids = sorted(set(school_ids)) if school_ids is not None else None
     _collect_hits(run.id, term, ids)
+    _add_hardship_types(run.id)
     _fold_hits(run.id)
     _forgive_respellings(run.id)
     run.new, run.changed, run.gone = _count_changes(run.id, term, ids)
@@ -79,6 +81,23 @@ def _collect_hits(run_id: int, term: str, ids: list[int] | None) -> None:
     db.session.execute(insert(MatchingHit).from_select(
         ["run_id", "school_id", "id_hash", "enrolment_student_id", "library_record_id", "category", "library_name",
          "hukou_code", *DETAIL_COLUMNS], found))
+
+
+def _add_hardship_types(run_id: int) -> None:
+    """A 外省下发 person is a 外省户籍特殊困难学生 of one or more of the five types (002): each hit on such a record
+    is a hit of each type too, so a 外省 建档立卡 student is 建档立卡 wherever categories count."""
+    hit, record = MatchingHit, LibraryRecord
+    types = union_all(*(select(literal(category.value).label("code")) for category in HARDSHIP_TYPES)).subquery()
+    listed = (literal(",") + record.hardship_types + literal(",")).contains(literal(",") + types.c.code + literal(","))
+    derived = (
+        select(hit.run_id, hit.school_id, hit.id_hash, hit.enrolment_student_id, hit.library_record_id, types.c.code,
+               hit.library_name, hit.hukou_code)
+        .select_from(hit).join(record, record.id == hit.library_record_id).join(types, listed)
+        .where(hit.run_id == run_id, hit.category == Category.OUT_OF_PROVINCE.value)
+    )
+    db.session.execute(insert(MatchingHit).from_select(
+        ["run_id", "school_id", "id_hash", "enrolment_student_id", "library_record_id", "category", "library_name",
+         "hukou_code"], derived))
 
 
 def categories_joined(category_column):

@@ -14,9 +14,10 @@ SHOWN_ERRORS = 50
 
 @click.command("import-library")
 @click.option("--category", required=True, type=click.Choice(Category.labels()), help="类别")
+@click.option("--yes", is_flag=True, help="移出超过当前人数十分之一时仍然导入")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @with_appcontext
-def import_library_command(category, path):
+def import_library_command(category, path, yes):
     """导入一个类别的基础信息库文件（有任何错误时不导入）。"""
     actor = Actor.command_line()
     try:
@@ -28,7 +29,14 @@ def import_library_command(category, path):
                 click.echo(f"……共 {found.errors_total} 处错误", err=True)
             raise click.ClickException(
                 f"读取 {found.rows_read} 行，其中 {found.rows_refused} 行有错误（共 {found.errors_total} 处），未导入任何数据")
-        batch = importer.confirm(actor, found.batch.id)
+        pending = found.batch
+        if pending.big_removal and not yes:
+            importer.cancel(actor, pending.id)
+            raise click.ClickException(
+                f"{pending.category_label}：本次导入将移出 {pending.removed:,} 人，新增 {pending.added:,} 人，"
+                f"当前 {pending.previous.records:,} 人 → 导入后 {pending.records:,} 人；移出超过当前人数的十分之一，"
+                f"未导入任何数据。请核对文件，确认无误后加 --yes 重新运行")
+        batch = importer.confirm(actor, pending.id, str(pending.removed))
     except LibraryError as refusal:
         raise click.ClickException(refusal.message) from None
     click.echo(f"{batch.category_label}：读取 {found.rows_read} 行，导入 {batch.records} 人"

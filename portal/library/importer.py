@@ -4,6 +4,7 @@ A preview streams the file in batches: the one reader checks the cells, duplicat
 refused, digests and ciphertexts are made per batch and the rows go to the database in bulk. One refused
 row anywhere and the pending batch is removed again: the user sees the errors and nothing is kept.
 Confirming is two UPDATEs: the pending batch becomes current and the category's previous one superseded."""
+import unicodedata
 from array import array
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -29,6 +30,8 @@ from portal.vocab import AuditAction, Category, Role
 MAX_ROWS = 1_000_000
 READ_BATCH = 10_000
 STALE_AFTER = timedelta(days=1)
+# One row per person: a 外省下发 person of several types has them in one cell, not on two rows.
+REPEAT_HINTS = {Category.OUT_OF_PROVINCE: "（同一人有多种困难类型时请写在同一格，用“、”分隔）"}
 # What the importer hands the writer per row; the writer stores what the ID number gives, not the number.
 ROW_COLUMNS = ("id_hash", "id_cipher", ID_NUMBER, "name", "hukou_code", "row_number")
 
@@ -89,7 +92,7 @@ def refused_rows(actor: Actor, category: Category, source, filename: str, *, max
     """The refused rows of a file as an xlsx with a reason column (the file is read again, nothing is written)."""
     require_category(actor, category)
     sheet = _open(category, source, filename, max_bytes)
-    seen = _SeenNumbers()
+    seen = _SeenNumbers(REPEAT_HINTS.get(category, ""))
     digest_many = protector().digest_many
     try:
         for rows in sheet.batches(READ_BATCH):
@@ -99,8 +102,13 @@ def refused_rows(actor: Actor, category: Category, source, filename: str, *, max
     return sheets.refused_rows_xlsx(sheet.header, sheet.errors)
 
 
-def confirm(actor: Actor, batch_id: int) -> LibraryBatch:
-    """The pending batch becomes the category's current batch; the previous one is kept as history."""
+class RemovalNotConfirmed(LibraryError):
+    """A big removal confirmed without the number of people it removes (or with another number)."""
+
+
+def confirm(actor: Actor, batch_id: int, removed_typed: str | None = None) -> LibraryBatch:
+    """The pending batch becomes the category's current batch; the previous one is kept as history.
+    When that removes more than a tenth of the category's people, `removed_typed` must be their number."""
     batch = _own_pending(actor, batch_id)
     current = db.session.scalar(select(LibraryBatch).where(LibraryBatch.category == batch.category,
                                                            LibraryBatch.status == BatchStatus.CURRENT))
@@ -108,6 +116,9 @@ def confirm(actor: Actor, batch_id: int) -> LibraryBatch:
     if previous_id != batch.previous_id:  # another import was confirmed since this preview
         batch.previous_id = previous_id
         diff.store_counts(batch)
+        db.session.commit()  # the counts the user is shown again if the number typed no longer fits
+    if batch.big_removal:
+        _require_removed_number(batch, removed_typed)
     db.session.execute(update(LibraryBatch).where(LibraryBatch.category == batch.category,
                                                   LibraryBatch.status == BatchStatus.CURRENT)
                        .values(status=BatchStatus.SUPERSEDED))
@@ -121,6 +132,23 @@ def confirm(actor: Actor, batch_id: int) -> LibraryBatch:
         raise LibraryError("同一类别刚刚有另一批数据确认导入，请重新上传预览") from None
     refresh_statistics()
     return batch
+
+
+def _require_removed_number(batch: LibraryBatch, typed: str | None) -> None:
+    removed = f"{batch.removed:,}"
+    found = unicodedata.normalize("NFKC", typed or "").strip().rstrip("人").replace(",", "").replace(" ", "")
+    if not found:
+        raise RemovalNotConfirmed(f"本次导入将移出 {removed} 人，超过“{batch.category_label}”当前人数的十分之一："
+                                  f"请输入将移出的人数后再确认导入。未导入任何数据。")
+    if not found.isdigit() or int(found) != batch.removed:
+        raise RemovalNotConfirmed(f"输入的人数“{typed.strip()}”与本次导入将移出的人数（{removed} 人）不符，未导入任何数据。"
+                                  f"请核对预览中的人数后重新输入。")
+
+
+def preview_of(batch: LibraryBatch) -> ImportPreview:
+    """A pending batch's preview shown again (its file has been read already: counts and samples of changes)."""
+    return ImportPreview(Category(batch.category), batch.filename, batch.rows_read, [], batch=batch,
+                         changes=diff.samples(batch))
 
 
 def refresh_statistics() -> None:
@@ -189,7 +217,7 @@ def _stream(sheet: sheets.Sheet, batch: LibraryBatch, category: Category) -> int
     writer = RecordWriter(columns, {"batch_id": batch.id, "category": category.value})
     try:
         with sheets.collector_paused():  # the loop builds millions of short-lived containers and no cycles
-            _write_checked(sheet, writer, stored_at, cert_at)
+            _write_checked(sheet, writer, stored_at, cert_at, _SeenNumbers(REPEAT_HINTS.get(category, "")))
     except BaseException:
         writer.abort()
         raise
@@ -200,10 +228,10 @@ def _stream(sheet: sheets.Sheet, batch: LibraryBatch, category: Category) -> int
     return writer.written
 
 
-def _write_checked(sheet: sheets.Sheet, writer: RecordWriter, stored_at: list[int], cert_at: int | None) -> None:
+def _write_checked(sheet: sheets.Sheet, writer: RecordWriter, stored_at: list[int], cert_at: int | None,
+                   seen: "_SeenNumbers") -> None:
     """Digest, refuse duplicates, encrypt and hand each batch to the writer (which stores it meanwhile)."""
     keep = protector()
-    seen = _SeenNumbers()
     for rows in sheet.batches(READ_BATCH):
         hashes = keep.digest_many(map(itemgetter(1), rows))
         rows, hashes = _without_duplicates(sheet, rows, hashes, seen)
@@ -220,7 +248,8 @@ class _SeenNumbers:
     While nothing repeats (the usual file), a set takes each batch in one pass and the batches' row numbers
     are kept aside; the first repeat turns them into digest → first row, which then names every repeat."""
 
-    def __init__(self):
+    def __init__(self, repeat_hint: str = ""):
+        self.repeat_hint = repeat_hint  # said after "与第 N 行重复"
         self._digests: set[bytes] = set()
         self._batches: list[tuple[list[bytes], array]] = []
         self._first_rows: dict[bytes, int] | None = None
@@ -256,7 +285,7 @@ def _without_duplicates(sheet, rows: list[tuple], hashes: list[bytes], seen: _Se
             kept_rows.append(row)
             kept_hashes.append(digest)
         else:
-            sheet.refuse(row, ID_NUMBER_LABEL, f"与第 {first} 行重复")
+            sheet.refuse(row, ID_NUMBER_LABEL, f"与第 {first} 行重复{seen.repeat_hint}")
     return kept_rows, kept_hashes
 
 

@@ -9,9 +9,15 @@ from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, LargeBinary, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.library.columns import types_text
 from portal.places import place_name
 from portal.vocab import (Category, Department, DibaoType, DisabilityGrade, DisabilityType, Gender, ImportStatus,
                           PovertyStatus)
+
+
+# Confirming a batch that removes more than a tenth of its category's current people needs the number of
+# people removed typed in: a wrong or truncated file must not wipe a category behind a generic confirm.
+BIG_REMOVAL_DIVISOR = 10
 
 
 class BatchStatus:
@@ -44,6 +50,13 @@ class LibraryBatch(db.Model):
     added: Mapped[int] = mapped_column(Integer, default=0)  # diff against the previous batch
     removed: Mapped[int] = mapped_column(Integer, default=0)
     changed: Mapped[int] = mapped_column(Integer, default=0)
+
+    previous: Mapped["LibraryBatch | None"] = relationship(remote_side=[id], foreign_keys=[previous_id])
+
+    @property
+    def big_removal(self) -> bool:
+        """Confirming would remove more than a tenth of the people the category has now."""
+        return self.previous is not None and self.removed * BIG_REMOVAL_DIVISOR > self.previous.records
 
     @property
     def category_label(self) -> str:
@@ -86,6 +99,9 @@ class LibraryRecord(db.Model):
     disability_grade: Mapped[str | None] = mapped_column(String(4))  # DisabilityGrade
     disability_cert_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)  # 残疾人证号 holds the ID
     source_province: Mapped[str | None] = mapped_column(String(32))  # 外省下发: the province that sent it
+    # 外省下发: the person's hardship categories (of the five) as codes joined by "," in the vocabulary's order;
+    # matching gives the student these categories beside 外省下发
+    hardship_types: Mapped[str | None] = mapped_column(String(64))
     row_number: Mapped[int] = mapped_column(Integer)  # in the imported file
 
     batch: Mapped[LibraryBatch] = relationship()
@@ -99,11 +115,16 @@ class LibraryRecord(db.Model):
         return Gender.label_of(self.gender)
 
     @property
+    def hardship_type_labels(self) -> str:
+        """外省下发: the person's hardship types as users read them (建档立卡、低保)."""
+        return types_text(self.hardship_types)
+
+    @property
     def detail_text(self) -> str:
-        """脱贫状态, 低保类型, 残疾类别与等级, 来源省份: whatever this category carries, as users read it."""
+        """脱贫状态, 低保类型, 残疾类别与等级, 来源省份与困难类型: whatever this category carries, as users read it."""
         parts = [PovertyStatus.label_of(self.poverty_status), DibaoType.label_of(self.dibao_type),
                  DisabilityType.label_of(self.disability_type), DisabilityGrade.label_of(self.disability_grade),
-                 self.source_province or ""]
+                 self.source_province or "", self.hardship_type_labels]
         return " ".join(part for part in parts if part)
 
     @property

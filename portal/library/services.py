@@ -5,13 +5,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, and_, case, distinct, func, select
+from sqlalchemy import Select, and_, case, distinct, func, literal, select
 
 from portal import idcard
 from portal.audit.services import Actor, Target
 from portal.audit.services import reveal as reveal_number
 from portal.extensions import db
 from portal.library.access import LibraryError, batch_condition
+from portal.library.columns import HARDSHIP_TYPES
 from portal.library.models import BatchStatus, LibraryBatch, LibraryRecord
 from portal.org.models import Region
 from portal.places import place_name
@@ -76,6 +77,7 @@ class Overview:
     elsewhere: AreaRow  # hukou (or, without one, the ID's prefix) outside the province
     last_change: datetime | None
     computed_for: date
+    out_of_province_types: list[tuple[Category, int]] = field(default_factory=list)  # 外省下发 people per type
 
 
 _cache: dict[tuple, Overview] = {}
@@ -131,7 +133,19 @@ def _compute_overview(today: date, last_change: datetime | None, province: str) 
         select(area, func.count(distinct(record.id_hash)), func.count(distinct(case((young, record.id_hash)))))
         .where(live).group_by(area)).all()
     cities, elsewhere = _areas(areas, province)
-    return Overview(categories, int(persons), int(school_age or 0), cities, elsewhere, last_change, today)
+    return Overview(categories, int(persons), int(school_age or 0), cities, elsewhere, last_change, today,
+                    _out_of_province_types(batches.get(Category.OUT_OF_PROVINCE.value)))
+
+
+def _out_of_province_types(batch: LibraryBatch | None) -> list[tuple[Category, int]]:
+    """How many of the current 外省下发 people hold each of the five types (one person may hold several)."""
+    if batch is None:
+        return []
+    listed = literal(",") + LibraryRecord.hardship_types + literal(",")
+    counts = db.session.execute(select(*(
+        func.coalesce(func.sum(case((listed.contains(f",{category.value},"), 1), else_=0)), 0)
+        for category in HARDSHIP_TYPES)).where(LibraryRecord.batch_id == batch.id)).one()
+    return [(category, int(count)) for category, count in zip(HARDSHIP_TYPES, counts) if count]
 
 
 def _areas(rows, province: str) -> tuple[list[AreaRow], AreaRow]:

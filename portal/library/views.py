@@ -8,7 +8,7 @@ from portal.extensions import db
 from portal.idcard import check_digit
 from portal.library import diff, importer, services
 from portal.library.access import LibraryError, importable_categories, visible_batch
-from portal.library.columns import TEMPLATE_EXAMPLES, columns_for
+from portal.library.columns import IMPORT_HINTS, TEMPLATE_EXAMPLES, columns_for
 from portal.library.models import BatchStatus, LibraryBatch
 from portal.vocab import Category, Role
 from portal.web import acting, download, page_number, render, roles_required
@@ -66,7 +66,8 @@ def _import_page(category: Category, preview=None, token=None, error=None, statu
     pending = db.session.scalars(services.batch_history(current_user, category.value)
                                  .where(LibraryBatch.status == BatchStatus.PENDING,
                                         LibraryBatch.uploaded_by_id == current_user.id)).all()
-    return render("library/import.html", category=category, columns=columns_for(category), preview=preview,
+    return render("library/import.html", category=category, columns=columns_for(category),
+                  hint=IMPORT_HINTS.get(category), preview=preview,
                   token=token, error=error, pending=[b for b in pending if not preview or b is not preview.batch],
                   categories=importable_categories(current_user), status=status)
 
@@ -98,12 +99,15 @@ def import_template(category: str):
 def confirm_batch(batch_id: int):
     batch = visible_batch(current_user, batch_id)
     try:
-        importer.confirm(acting(), batch.id)
+        importer.confirm(acting(), batch.id, request.form.get("removed"))
+    except importer.RemovalNotConfirmed as refusal:
+        # The same preview again with the refusal (200, so that a boosted form shows it).
+        return _import_page(Category(batch.category), preview=importer.preview_of(batch), error=refusal.message)
     except LibraryError as refusal:
         flash(refusal.message)
         return redirect(url_for("library.import_file", category=batch.category), 303)
-    flash(f"{batch.category_label}数据已导入：{batch.records} 人（新增 {batch.added}，减少 {batch.removed}，"
-          f"变更 {batch.changed}），已替换原有数据")
+    flash(f"{batch.category_label}数据已导入：{batch.records:,} 人（新增 {batch.added:,}，减少 {batch.removed:,}，"
+          f"变更 {batch.changed:,}），已替换原有数据")
     return redirect(url_for("library.batch_page", batch_id=batch.id), 303)
 
 

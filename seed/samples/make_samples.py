@@ -9,6 +9,7 @@ from datetime import datetime
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from portal.library.columns import types_text
 from portal.vocab import Category, DibaoType, DisabilityGrade, DisabilityType, PovertyStatus
 from seed.library_demo import DemoPerson, demo_people
 
@@ -37,8 +38,9 @@ LAYOUTS = {
                                          DisabilityGrade.label_of(d["disability_grade"]),
                                          p.id_number + _TYPE_DIGIT[d["disability_type"]] + d["disability_grade"]]),
     Category.OUT_OF_PROVINCE: ("基础信息库_外省下发_省资助中心.xlsx", "全国学生资助管理信息系统下发外省特殊困难学生名单",
-                               ["姓名", "身份证件号", "来源省份"],
-                               lambda n, p, d: [p.name, p.id_number, d["source_province"]]),
+                               ["姓名", "身份证件号", "人员类别", "来源省份"],
+                               lambda n, p, d: [p.name, p.id_number, types_text(d["hardship_types"]),
+                                                d["source_province"]]),
 }
 
 
@@ -53,6 +55,10 @@ def _changed(category: Category, details: dict, position: int) -> dict:
         return {**details, "dibao_type": other.value}
     if category is Category.DISABLED:
         return {**details, "disability_grade": DisabilityGrade.FIRST.value}
+    if category is Category.OUT_OF_PROVINCE:  # the national system now names a second type too
+        extra = Category.DISABLED if "dibao" in details["hardship_types"] else Category.DIBAO
+        held = set(details["hardship_types"].split(",")) | {extra.value}
+        return {**details, "hardship_types": ",".join(c.value for c in Category if c.value in held)}
     return details
 
 

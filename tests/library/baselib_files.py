@@ -51,10 +51,20 @@ def token_of(response) -> str:
     return response.get_data(as_text=True).split('name="token" value="')[1].split('"')[0]
 
 
+def removal_to_type(response) -> str | None:
+    """The number of people a preview's big-removal warning says will go, as a user would type it; None when
+    the preview asks for no number."""
+    found = re.search(r"将替换“[^”]+”的当前批次：移出 ([\d,]+) 人", response.get_data(as_text=True))
+    return found.group(1) if found else None
+
+
 def import_confirmed(client, category: str, content: bytes):
+    """Upload, then confirm as a user would (typing the number of people removed when the preview asks for it)."""
     preview = upload(client, category, content)
     assert preview.status_code == 200, preview.get_data(as_text=True)[:2000]
-    done = client.post(f"/library/batches/{pending_batch_id(preview)}/confirm")
+    typed = removal_to_type(preview)
+    done = client.post(f"/library/batches/{pending_batch_id(preview)}/confirm",
+                       data={"removed": typed} if typed else {})
     if done.status_code == 303:
         client.get(done.headers["Location"])  # shows (and so consumes) the flash message
     return done

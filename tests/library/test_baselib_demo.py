@@ -64,3 +64,14 @@ def test_a_sample_imports_over_the_demo_library_with_a_diff(app, world):
     path = os.path.join(SAMPLES, "基础信息库_建档立卡_扶贫.xlsx")
     found = importer.preview(Actor.command_line(), Category.POVERTY, path, "基础信息库_建档立卡_扶贫.xlsx")
     assert found.ok and found.batch.added == 20 and found.batch.changed == 6 and found.batch.removed > 5_000
+
+
+def test_demo_push_down_people_carry_hardship_types(app, world):
+    seed_library(3_000)
+    types = list(db.session.scalars(select(LibraryRecord.hardship_types)
+                                    .where(LibraryRecord.category == Category.OUT_OF_PROVINCE.value)))
+    assert types and all(types)  # every 外省下发 person is of one or more of the five types
+    assert {code for held in types for code in held.split(",")} <= {"poverty", "dibao", "tekun", "orphan", "disabled"}
+    assert Counter(types).most_common(1)[0][0] == "poverty"
+    assert not db.session.scalar(select(func.count()).where(LibraryRecord.category != "out_of_province",
+                                                            LibraryRecord.hardship_types.is_not(None)))

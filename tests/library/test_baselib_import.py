@@ -49,7 +49,7 @@ def test_reimport_replaces_the_batch_and_shows_added_removed_changed(client, log
     assert "新增 1 人，减少 1 人，变更 1 人" in text
     assert "脱贫状态：已脱贫 → 返贫" in text
     batch_id = pending_batch_id(preview)
-    client.post(f"/library/batches/{batch_id}/confirm")
+    client.post(f"/library/batches/{batch_id}/confirm", data={"removed": "1"})  # one of three: a big removal
     db.session.expire_all()
     assert current_batch().id == batch_id and current_batch().previous_id == first.id
     assert db.session.get(LibraryBatch, first.id).status == BatchStatus.SUPERSEDED
@@ -159,8 +159,8 @@ def test_id_numbers_are_normalised_on_the_import_page(client, login_as):
 def test_out_of_province_push_down_is_imported_whatever_the_prefix(client, login_as):
     login_as("province")
     template = read_xlsx(client.get("/library/import/out_of_province/template.xlsx").data)
-    assert template[0] == ["姓名", "身份证件号", "户籍地区划代码", "来源省份"]
-    content = xlsx([["姓名", "身份证号码", "来源省份"], ["王五", WANG, "安徽省"], ["张三", ZHANG, ""]])
+    assert template[0] == ["姓名", "身份证件号", "户籍地区划代码", "困难类型", "来源省份"]
+    content = xlsx([["姓名", "身份证号码", "困难类型", "来源省份"], ["王五", WANG, "孤儿", "安徽省"], ["张三", ZHANG, "残疾", ""]])
     preview = upload(client, "out_of_province", content)
     assert preview.status_code == 200 and "有效 2 行" in page_text(preview)
     assert import_confirmed(client, "out_of_province", content).status_code == 303
