@@ -83,6 +83,10 @@ def page_number() -> int:
 
 
 def init_app(app: Flask) -> None:
+    # Browsers ask for /favicon.ico on their own (beside a download, a page without the layout's link): it
+    # is the static file under another address, on the static endpoint so no guard stands in front of it.
+    app.add_url_rule("/favicon.ico", "static", defaults={"filename": "favicon.ico"})
+
     @app.errorhandler(404)
     def not_found(_error):
         return render("errors/error.html", "errors/_error.html", 404, title="页面不存在",

@@ -1,5 +1,6 @@
 """One rule for every refusal (portal/web.py): it keeps its real status, htmx or not, and the layout tells htmx to
-swap such answers, so the browser shows the message (tests/e2e/test_refusals_shown.py watches it happen)."""
+swap such answers, so the browser shows the message (tests/e2e/test_refusals_shown.py watches it happen).
+Also what every page loads: its icon, so that no request of a page answers 404."""
 import io
 import json
 import re
@@ -50,3 +51,13 @@ def test_a_refused_boosted_form_keeps_the_address_of_the_form(client, login_as, 
     assert refused.headers["HX-Push-Url"] == "false"  # a reload asks for the school page, not the POST's URL
     assert "HX-Push-Url" not in client.get(f"/org/schools/{world.xuanwu_school.id}", headers=BOOSTED).headers
 
+
+def test_every_page_has_an_icon_that_loads(client, login_as):
+    login_as("county")
+    page = client.get("/").get_data(as_text=True)
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', page).group(1)
+    assert client.get(icon).status_code == 200
+    asked = client.get("/favicon.ico")  # what a browser asks for on its own
+    assert asked.status_code == 200 and asked.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    client.post("/logout")
+    assert client.get("/favicon.ico").status_code == 200  # signed out as well
