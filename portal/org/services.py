@@ -59,11 +59,20 @@ def _school_counts(scope: Scope, codes: list[str], parent_level: RegionLevel) ->
     return {code: (active, invalid) for code, (active, invalid) in counts.items()}
 
 
-def breadcrumb(region: Region) -> list[Region]:
+@dataclass(frozen=True)
+class Crumb:
+    region: Region
+    linked: bool  # a page the user may open: regions above the user's scope are named, not linked
+
+
+def breadcrumb(scope: Scope, region: Region) -> list[Crumb]:
+    """The way down from the province to a region; the region itself is where the user is, so not a link."""
     trail = [region]
     while trail[-1].parent is not None:
         trail.append(trail[-1].parent)
-    return list(reversed(trail))
+    above = [crumb.code for crumb in trail[1:]]
+    open_to_user = set(db.session.scalars(select(Region.code).where(scope.region_condition(), Region.code.in_(above))))
+    return [Crumb(step, step.code in open_to_user) for step in reversed(trail)]
 
 
 def place_school(school: School, region: Region) -> None:

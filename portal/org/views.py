@@ -21,14 +21,15 @@ KIND_LABELS = {"regions": "行政区划", "schools": "学校"}
 @roles_required(*UPPER_TIERS)
 def tree_branch(code: str):
     branch = services.branch(scope(), scope().region(code))
-    return render("org/region.html", "org/_branch.html", branch=branch, trail=services.breadcrumb(branch.region))
+    return render("org/region.html", "org/_branch.html", branch=branch,
+                  trail=services.breadcrumb(scope(), branch.region))
 
 
 @bp.get("/regions/<code>")
 @roles_required(*UPPER_TIERS)
 def region_page(code: str):
     branch = services.branch(scope(), scope().region(code))
-    return render("org/region.html", branch=branch, trail=services.breadcrumb(branch.region))
+    return render("org/region.html", branch=branch, trail=services.breadcrumb(scope(), branch.region))
 
 
 @bp.get("/schools")
