@@ -1,4 +1,5 @@
 """What every view shares: the acting user and scope, page-or-fragment rendering, downloads, guards."""
+import json
 from functools import wraps
 from urllib.parse import quote
 
@@ -21,6 +22,18 @@ def scope() -> Scope:
     return Scope(current_user)
 
 
+# A refusal keeps its real status (422 a form or file that cannot be taken, 409 a concurrent edit, 413 too
+# large, 400 an expired form, 404 out of scope) and still shows its message: htmx 2 swaps only 2xx answers
+# unless told, so the layout's <meta name="htmx-config"> tells it to swap these like a 200. The one rule.
+REFUSAL_STATUSES = (400, 404, 409, 413, 422)
+HTMX_CONFIG = json.dumps({"responseHandling": [
+    {"code": "204", "swap": False},
+    {"code": "^[23]..$", "swap": True},
+    {"code": "^(" + "|".join(map(str, REFUSAL_STATUSES)) + ")$", "swap": True},
+    {"code": "^[45]..$", "swap": False, "error": True},
+]}, separators=(",", ":"))
+
+
 def wants_fragment() -> bool:
     """An htmx request that swaps part of a page (boosted navigation and history restores want pages)."""
     return bool(request.htmx) and not request.htmx.boosted and not request.htmx.history_restore_request
@@ -31,6 +44,10 @@ def render(page: str, fragment: str | None = None, status: int = 200, **context)
     template = fragment if fragment and wants_fragment() else page
     response = make_response(render_template(template, **context), status)
     response.vary.add("HX-Request")
+    if request.htmx.boosted and request.method != "GET":
+        # a boosted form answered with a page (a preview, a refusal) keeps the form's address: htmx would
+        # push the POST's URL, which a reload or a bookmark then asks for with GET
+        response.headers["HX-Push-Url"] = "false"
     return response
 
 
@@ -66,6 +83,10 @@ def page_number() -> int:
 
 
 def init_app(app: Flask) -> None:
+    # Browsers ask for /favicon.ico on their own (beside a download, a page without the layout's link): it
+    # is the static file under another address, on the static endpoint so no guard stands in front of it.
+    app.add_url_rule("/favicon.ico", "static", defaults={"filename": "favicon.ico"})
+
     @app.errorhandler(404)
     def not_found(_error):
         return render("errors/error.html", "errors/_error.html", 404, title="页面不存在",
@@ -91,7 +112,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def vocabulary():
-        return {"Role": Role}
+        return {"Role": Role, "htmx_config": HTMX_CONFIG}
 
     @app.template_filter("num")
     def thousands(value) -> str:

@@ -6,7 +6,7 @@ from flask_login import current_user
 from portal.enrolment import library, manual
 from portal.enrolment.common import EnrolmentError
 from portal.enrolment.models import HardshipStudent
-from portal.enrolment.views import ALL_TIERS, bp, current_upload, refused_status, selected_term
+from portal.enrolment.views import ALL_TIERS, bp, current_upload, selected_term
 from portal.extensions import db
 from portal.funding import students as funding
 from portal.places import place_name
@@ -86,7 +86,7 @@ def verify_student(student_id: int):
         if wants_fragment():
             return render("enrolment/_verify.html", student=student, error=refusal.message, saved=False,
                           **VOCABULARIES)
-        return _student_page(student, refused_status(), error=refusal.message)
+        return _student_page(student, 422, error=refusal.message)
     if wants_fragment():
         return render("enrolment/_verify.html", student=student, error=None, saved=True, **VOCABULARIES)
     flash("核实结果已保存")
@@ -102,10 +102,10 @@ def add_student():
         try:
             student = manual.add_student(acting(), school, term, addition)
         except manual.NotEnrolled as warning:  # the form again, with the warning and the box that confirms
-            return render("enrolment/add.html", status=refused_status(), school=school, term=term,
+            return render("enrolment/add.html", status=422, school=school, term=term,
                           addition=addition, error=None, not_enrolled=warning.message, **VOCABULARIES)
         except EnrolmentError as refusal:
-            return render("enrolment/add.html", status=refused_status(), school=school, term=term,
+            return render("enrolment/add.html", status=422, school=school, term=term,
                           addition=addition, error=refusal.message, not_enrolled=None, **VOCABULARIES)
         flash(f"已新增 {student.name}，待{reviewing_role(school).label}资助部门审核")
         return redirect(url_for("enrolment.student_page", student_id=student.id), 303)

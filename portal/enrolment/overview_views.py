@@ -5,7 +5,7 @@ from flask import current_app, flash, redirect, request, url_for
 from portal.enrolment import manual, overview, rematch
 from portal.enrolment.common import EnrolmentError
 from portal.enrolment.matching import last_matching_at
-from portal.enrolment.views import UPPER_TIERS, bp, refused_status, selected_term
+from portal.enrolment.views import UPPER_TIERS, bp, selected_term
 from portal.extensions import db
 from portal.org.models import Region
 from portal.progress.services import CATEGORY_FIGURES
@@ -81,7 +81,7 @@ def start_matching():
         run = rematch.start_rematch(acting(), current_term())
     except EnrolmentError as refusal:
         context = {**_matching_context(), "error": refusal.message}
-        return render("enrolment/matching.html", "enrolment/_matching_status.html", refused_status(), **context)
+        return render("enrolment/matching.html", "enrolment/_matching_status.html", 422, **context)
     if current_app.config.get("MATCHING_IN_BACKGROUND", not current_app.testing):
         rematch.finish_in_background(current_app._get_current_object(), run.id)
     else:

@@ -28,11 +28,6 @@ def selected_term() -> Term:
     return next((term for term in recent_terms() if wanted in (term.code, term.label)), current_term())
 
 
-def refused_status() -> int:
-    """422 for a plain form post; htmx only swaps 2xx answers, so it gets the error fragment with 200."""
-    return 200 if request.htmx else 422
-
-
 @bp.context_processor
 def terms_context():
     return {"recent_terms": recent_terms()}
@@ -109,7 +104,7 @@ def upload_file():
     except (uploads.UploadError, EnrolmentError) as refusal:
         if token:
             uploads.discard(token, current_user.id)
-        return _upload_page(refused_status(), error=str(refusal))
+        return _upload_page(422, error=str(refusal))
     if preview.ok or not preview.errors:
         uploads.discard(token, current_user.id)  # kept only for the refused-rows download
         token = None
@@ -124,7 +119,7 @@ def refused_rows():
         path, filename = uploads.staged(request.form.get("token", ""), current_user.id)
         content = upload.refused_rows(acting(), current_user.school, current_term(), path, filename)
     except (uploads.UploadError, EnrolmentError) as refusal:
-        return _upload_page(refused_status(), error=str(refusal))
+        return _upload_page(422, error=str(refusal))
     return download(content, "学籍导入错误行.xlsx")
 
 
@@ -136,7 +131,7 @@ def confirm_upload(upload_id: int):
         run = upload.confirm_upload(acting(), current_user.school, pending.id,
                                     acknowledged=request.form.get("acknowledged") == "1")
     except EnrolmentError as refusal:  # the preview again, when the upload still waits: its warnings and the box
-        return _upload_page(refused_status(), error=str(refusal),
+        return _upload_page(422, error=str(refusal),
                             preview=upload.pending_preview(current_user.school, pending.id))
     flash(f"学籍已导入，共 {run.students} 名特殊困难学生：{upload.outcome_text(run)}")
     return redirect(url_for("enrolment.library", school_id=current_user.school_id), 303)

@@ -37,6 +37,13 @@ class FundingProject(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
 
     owner_school: Mapped[School | None] = relationship()
+    owner_region: Mapped[Region | None] = relationship()
+
+    @property
+    def owner_name(self) -> str:
+        """设立单位 as users name it: the school, else the region (江苏省, 南京市), never a code."""
+        owner = self.owner_school or self.owner_region
+        return owner.name if owner else ""
 
     @property
     def level_label(self) -> str:

@@ -1,13 +1,18 @@
-"""The registry's everyday work: the drill-down tree of a scope, and the province's school changes."""
+"""The registry's everyday work: the drill-down tree of a scope, and the changes upper tiers make to schools."""
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal.audit.services import Actor, Target, record, region_scope_codes
 from portal.extensions import db
 from portal.org.models import Region, School
+from portal.progress.models import SchoolProgress
+from portal.progress.services import refresh_progress
+from portal.review.models import PeriodSubmission
 from portal.scope import Scope
-from portal.vocab import AuditAction, RegionLevel
+from portal.vocab import AuditAction, RegionLevel, Role
+
+MOVERS = (Role.PROVINCE, Role.CITY)  # 003: 省、市两级调整学校隶属关系
 
 
 class RegistryError(Exception):
@@ -59,11 +64,20 @@ def _school_counts(scope: Scope, codes: list[str], parent_level: RegionLevel) ->
     return {code: (active, invalid) for code, (active, invalid) in counts.items()}
 
 
-def breadcrumb(region: Region) -> list[Region]:
+@dataclass(frozen=True)
+class Crumb:
+    region: Region
+    linked: bool  # a page the user may open: regions above the user's scope are named, not linked
+
+
+def breadcrumb(scope: Scope, region: Region) -> list[Crumb]:
+    """The way down from the province to a region; the region itself is where the user is, so not a link."""
     trail = [region]
     while trail[-1].parent is not None:
         trail.append(trail[-1].parent)
-    return list(reversed(trail))
+    above = [crumb.code for crumb in trail[1:]]
+    open_to_user = set(db.session.scalars(select(Region.code).where(scope.region_condition(), Region.code.in_(above))))
+    return [Crumb(step, step.code in open_to_user) for step in reversed(trail)]
 
 
 def place_school(school: School, region: Region) -> None:
@@ -80,14 +94,34 @@ def set_school_active(actor: Actor, school: School, active: bool) -> None:
     db.session.commit()
 
 
-def move_school(actor: Actor, school: School, region_code: str) -> None:
-    region = db.session.get(Region, (region_code or "").strip())
+def move_targets(scope: Scope) -> list[Region]:
+    """Where this user may hang a school: the province anywhere; a city on itself or one of its counties."""
+    if scope.role not in MOVERS:
+        return []
+    return list(db.session.scalars(scope.regions().order_by(Region.code)))
+
+
+def move_school(actor: Actor, scope: Scope, school: School, region_code: str) -> None:
+    """Hang a school (already in the user's scope) on another region of the scope. Its progress rows and
+    review rows carry the region codes rollups and review lists filter on, so they follow the school."""
+    if scope.role not in MOVERS:
+        raise RegistryError("只有省级和市级资助管理部门可以调整学校隶属关系")
+    code = (region_code or "").strip()
+    region = db.session.scalar(scope.regions().where(Region.code == code))
     if region is None:
+        if scope.role is Role.CITY and db.session.get(Region, code) is not None:
+            raise RegistryError("只能在本市范围内调整：请选择本市所辖区县或市直属")
         raise RegistryError("区划代码不存在")
     if region.code == school.region_code:
         raise RegistryError("学校已隶属于该区划")
     before = school.region.name
     place_school(school, region)
+    db.session.flush()
+    db.session.execute(update(PeriodSubmission).where(PeriodSubmission.school_id == school.id)
+                       .values(city_code=school.city_code, county_code=school.county_code))
+    terms = db.session.scalars(select(SchoolProgress.term).where(SchoolProgress.school_id == school.id)).all()
+    for term in terms:
+        refresh_progress([school.id], term)
     record(actor, AuditAction.MOVE_SCHOOL, Target.of_school(school), f"{before} → {region.name}")
     db.session.commit()
 

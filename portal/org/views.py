@@ -21,14 +21,15 @@ KIND_LABELS = {"regions": "行政区划", "schools": "学校"}
 @roles_required(*UPPER_TIERS)
 def tree_branch(code: str):
     branch = services.branch(scope(), scope().region(code))
-    return render("org/region.html", "org/_branch.html", branch=branch, trail=services.breadcrumb(branch.region))
+    return render("org/region.html", "org/_branch.html", branch=branch,
+                  trail=services.breadcrumb(scope(), branch.region))
 
 
 @bp.get("/regions/<code>")
 @roles_required(*UPPER_TIERS)
 def region_page(code: str):
     branch = services.branch(scope(), scope().region(code))
-    return render("org/region.html", branch=branch, trail=services.breadcrumb(branch.region))
+    return render("org/region.html", branch=branch, trail=services.breadcrumb(scope(), branch.region))
 
 
 @bp.get("/schools")
@@ -44,9 +45,13 @@ def school_list():
 @bp.get("/schools/<int:school_id>")
 @roles_required(*UPPER_TIERS)
 def school_page(school_id: int):
-    school = scope().school(school_id)
+    return _school_page(scope().school(school_id))
+
+
+def _school_page(school, error: str | None = None, status: int = 200):
     accounts = db.session.scalars(select(User).where(User.school_id == school.id).order_by(User.username)).all()
-    return render("org/school.html", school=school, accounts=accounts, error=None)
+    return render("org/school.html", school=school, accounts=accounts, move_targets=services.move_targets(scope()),
+                  error=error, status=status)
 
 
 @bp.post("/schools/<int:school_id>/active")
@@ -59,14 +64,14 @@ def set_school_active(school_id: int):
 
 
 @bp.post("/schools/<int:school_id>/move")
-@roles_required(Role.PROVINCE)
+@roles_required(*services.MOVERS)
 def move_school(school_id: int):
     school = scope().school(school_id)
     try:
-        services.move_school(acting(), school, request.form.get("region_code", ""))
+        services.move_school(acting(), scope(), school, request.form.get("region_code", ""))
     except services.RegistryError as refusal:
-        accounts = db.session.scalars(select(User).where(User.school_id == school.id)).all()
-        return render("org/school.html", school=school, accounts=accounts, error=str(refusal), status=422)
+        db.session.rollback()
+        return _school_page(scope().school(school_id), error=str(refusal), status=422)
     flash(f"{school.name} 已调整到 {school.region.name}")
     return redirect(url_for("org.school_page", school_id=school.id), 303)
 

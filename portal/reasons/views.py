@@ -53,6 +53,7 @@ def _context(school, period, show=None, class_name=None, select_all=False, error
     periods = [p for term in recent_terms(deadlines.today(), 3) for p in deadlines.school_periods(school, term)]
     if period not in periods:
         periods.append(period)
+    periods.sort(key=lambda each: each.starts, reverse=True)  # 中职 months of three terms: newest first, as funding
     return dict(
         school=school, period=period, periods=periods, students=students, state=services.standing(school, period),
         reasons=services.reasons_for([student.id for student in students.items], period),

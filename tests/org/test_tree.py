@@ -1,4 +1,6 @@
 """The home page's drill-down tree: full page for a browser, one branch as a fragment for htmx."""
+import re
+
 from factories import page_text
 
 
@@ -41,3 +43,22 @@ def test_invalid_school_is_marked_and_not_counted(client, login_as, world):
     login_as("city")
     text = page_text(client.get("/"))
     assert "（另 1 所无效）" in text
+
+
+def breadcrumb_links(response) -> list[str]:
+    trail = response.get_data(as_text=True).split('<nav class="breadcrumb"')[1].split("</nav>")[0]
+    return re.findall(r'<a href="/org/regions/(\d+)">', trail)
+
+
+def test_the_breadcrumb_links_only_to_pages_the_user_may_open(client, login_as, world):
+    login_as("city")
+    county = client.get(f"/org/regions/{world.xuanwu.code}")
+    assert "江苏省 › 南京市 › 玄武区" in page_text(county)  # the whole way is named
+    assert breadcrumb_links(county) == [world.nanjing.code]  # the province's page would answer 页面不存在
+    assert all(client.get(f"/org/regions/{code}").status_code == 200 for code in breadcrumb_links(county))
+    client.post("/logout")
+    login_as("county")
+    assert breadcrumb_links(client.get(f"/org/regions/{world.xuanwu.code}")) == []
+    client.post("/logout")
+    login_as("province")
+    assert breadcrumb_links(client.get(f"/org/regions/{world.xuanwu.code}")) == [world.province.code, world.nanjing.code]
