@@ -29,6 +29,10 @@ class ReasonError(ValueError):
     """A refused save, with a Chinese message."""
 
 
+class NoteMissing(ReasonError):
+    """The reason chosen needs a note and none was given (a row saved on change may simply wait for it)."""
+
+
 class ReasonConflict(ReasonError):
     """Someone saved this student's reason since the page was loaded: theirs is kept and shown."""
 
@@ -141,7 +145,7 @@ def _option_and_note(code: str, note: str | None):
         raise ReasonError("请从列表中选择未资助原因")
     note = (note or "").strip()
     if option.needs_note and not note:
-        raise ReasonError(f"选择“{option.label}”时须填写说明")
+        raise NoteMissing(f"选择“{option.label}”时须填写说明")
     if len(note) > NOTE_MAX:
         raise ReasonError(f"说明不超过 {NOTE_MAX} 个字")
     return option, note or None

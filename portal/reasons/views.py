@@ -14,6 +14,7 @@ from portal.web import acting, page_number, render, roles_required, scope, wants
 bp = Blueprint("reasons", __name__, url_prefix="/reasons")
 
 CHANGED = "reasons-changed"  # HX-Trigger: the summary refreshes itself when a reason is saved
+NOTE_HINT = "请填写说明，然后按“保存”"
 
 
 @bp.app_template_global()
@@ -101,6 +102,10 @@ def save_reason(period_code: str, student_id: int):
         conflict = isinstance(refusal, services.ReasonConflict)
         draft = None if conflict else {"code": form.get("reason", ""), "note": form.get("note", ""),
                                        "version": form.get("version", "")}
+        # The row saves itself on change; only its 保存 button (or Enter) sends "save". Picking a reason that
+        # needs a note is not yet a save without one: the row waits for the note instead of showing an error.
+        if wants_fragment() and "save" not in form and isinstance(refusal, services.NoteMissing):
+            return _row(school, period, student_id, draft=draft, hint=NOTE_HINT)
         if wants_fragment():
             return _row(school, period, student_id, error=str(refusal), draft=draft)
         return render("reasons/page.html", status=409 if conflict else 422,
@@ -112,11 +117,11 @@ def save_reason(period_code: str, student_id: int):
     return redirect(url_for("reasons.school_page", period=period.code), 303)
 
 
-def _row(school, period, student_id: int, error=None, draft=None, saved=False):
+def _row(school, period, student_id: int, error=None, draft=None, saved=False, hint=None):
     student = services.row_student(scope(), school, period, student_id)
     return render("reasons/_row.html", student=student, reason=services.reasons_for([student.id], period).get(student.id),
                   state=services.standing(school, period, with_missing=False), options=options.active_options(),
-                  labels=options.labels(), period=period, error=error, draft=draft, saved=saved, select_all=False)
+                  labels=options.labels(), period=period, error=error, draft=draft, saved=saved, hint=hint, select_all=False)
 
 
 @bp.post("/<period_code>/bulk")
