@@ -133,6 +133,12 @@ class HardshipStudent(db.Model):
         return and_(cls.active.is_(True), or_(cls.source == HardshipSource.MATCHED.value,
                                               cls.review_status == ReviewStatus.APPROVED.value))
 
+    @classmethod
+    def registered_poor(cls) -> ColumnElement[bool]:
+        """建档立卡 students, by the categories the library stores for them (a 外省下发 student whose hardship
+        types include 建档立卡 carries that category too): the one test wherever they are treated apart."""
+        return ("," + cls.categories + ",").contains(f",{Category.POVERTY.value},")
+
     @property
     def category_labels(self) -> str:
         return "、".join(Category.label_of(code) for code in self.categories.split(",") if code)

@@ -43,7 +43,7 @@ def _school_period(school, code: str | None):
 
 
 def _filters(source) -> dict:
-    show = source.get("show") if source.get("show") in ("missing", "done") else None
+    show = source.get("show") if source.get("show") in ("missing", "done", "unfit") else None
     return {"show": show, "class_name": source.get("class") or None, "select_all": source.get("select") == "all"}
 
 
@@ -54,9 +54,11 @@ def _context(school, period, show=None, class_name=None, select_all=False, error
     periods = [p for term in recent_terms(deadlines.today(), 3) for p in deadlines.school_periods(school, term)]
     if period not in periods:
         periods.append(period)
+    ids = [student.id for student in students.items]
     return dict(
         school=school, period=period, periods=periods, students=students, state=services.standing(school, period),
-        reasons=services.reasons_for([student.id for student in students.items], period),
+        reasons=services.reasons_for(ids, period), poor_ids=services.registered_poor_ids(ids),
+        unfit=options.NOT_FOR_REGISTERED_POOR,
         options=options.active_options(), labels=options.labels(), classes=services.classes(school, period),
         show=show, class_name=class_name, select_all=select_all, error=error, message=message, bulk_error=bulk_error,
         today=deadlines.today(),
@@ -120,6 +122,7 @@ def save_reason(period_code: str, student_id: int):
 def _row(school, period, student_id: int, error=None, draft=None, saved=False, hint=None):
     student = services.row_student(scope(), school, period, student_id)
     return render("reasons/_row.html", student=student, reason=services.reasons_for([student.id], period).get(student.id),
+                  poor_ids=services.registered_poor_ids([student.id]), unfit=options.NOT_FOR_REGISTERED_POOR,
                   state=services.standing(school, period, with_missing=False), options=options.active_options(),
                   labels=options.labels(), period=period, error=error, draft=draft, saved=saved, hint=hint, select_all=False)
 
@@ -168,7 +171,7 @@ def submit(period_code: str):
 @bp.get("/options")
 @roles_required(Role.PROVINCE, Role.CITY, Role.COUNTY)
 def option_list():
-    return render("reasons/options.html", options=options.all_options(), error=None)
+    return render("reasons/options.html", options=options.all_options(), unfit=options.NOT_FOR_REGISTERED_POOR, error=None)
 
 
 @bp.post("/options")
@@ -180,7 +183,7 @@ def add_option():
                            form.get("position", "100"))
     except options.OptionError as refusal:
         db.session.rollback()
-        return render("reasons/options.html", options=options.all_options(), error=str(refusal), status=422)
+        return render("reasons/options.html", options=options.all_options(), unfit=options.NOT_FOR_REGISTERED_POOR, error=str(refusal), status=422)
     db.session.commit()
     flash("已新增原因")
     return redirect(url_for("reasons.option_list"), 303)
@@ -196,7 +199,7 @@ def edit_option(option_id: int):
                               form.get("active") == "1", form.get("position", "0"))
     except options.OptionError as refusal:
         db.session.rollback()
-        return render("reasons/options.html", options=options.all_options(), error=str(refusal), status=422)
+        return render("reasons/options.html", options=options.all_options(), unfit=options.NOT_FOR_REGISTERED_POOR, error=str(refusal), status=422)
     db.session.commit()
     flash(f"已保存：{option.label}")
     return redirect(url_for("reasons.option_list"), 303)
