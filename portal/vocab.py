@@ -276,6 +276,7 @@ class LibraryFlag(Vocab):
     PENDING = "pending", "待审核"
     REJECTED = "rejected", "未通过审核"
     UNVERIFIED = "unverified", "未核实"
+    NO_LEVEL = "no_level", "未认定困难等级"
 
 
 class ImportStatus(Vocab):

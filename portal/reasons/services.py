@@ -13,6 +13,7 @@ from portal.deadlines.services import submission_due_date
 from portal.enrolment.models import EnrolmentUpload, HardshipStudent, UploadStatus
 from portal.extensions import db
 from portal.org.models import School
+from portal.progress.models import SchoolProgress
 from portal.reasons import figures, options
 from portal.reasons.models import UnfundedReason
 from portal.review import services as review
@@ -115,6 +116,7 @@ class Standing:
     missing: list = field(default_factory=list)  # the first students still without a reason
     library_missing: bool = False  # no enrolment this term yet: nobody can say who is unfunded
     unfit: int = 0  # 建档立卡 students whose saved reason is one they may not have
+    without_level: int = 0  # library students of the term with no 困难等级 yet (003): said, not blocking
 
     @property
     def without_reason(self) -> int:
@@ -144,7 +146,14 @@ def standing(school: School, period: Period, today: date | None = None, with_mis
     unfit = db.session.scalar(select(func.count()).select_from(student_table(school, period, "unfit").subquery()))
     return Standing(period, unfunded, with_reason, review.current_submission(school, REASONS, period), allowed, why,
                     submission_due_date(school, REASONS.value, period), missing,
-                    library_missing=not unfunded and not _has_library(school, period), unfit=unfit)
+                    library_missing=not unfunded and not _has_library(school, period), unfit=unfit,
+                    without_level=_without_level(school, period))
+
+
+def _without_level(school: School, period: Period) -> int:
+    """From the school's progress row, kept by every write (the term's library, whatever the period)."""
+    return db.session.scalar(select(SchoolProgress.without_hardship_level).where(
+        SchoolProgress.school_id == school.id, SchoolProgress.term == period.term.code)) or 0
 
 
 def _has_library(school: School, period: Period) -> bool:
@@ -331,11 +340,13 @@ def _write_bulk(actor: Actor, school: School, period: Period, fresh: dict[int, i
     return saved
 
 
-def submit_period(actor: Actor, school: School, period_text: str, today: date | None = None):
-    """Submit the period for review once every unfunded student has a reason."""
+def submit_period(actor: Actor, school: School, period_text: str, today: date | None = None) -> Standing:
+    """Submit the period for review once every unfunded student has a reason; the standing it was submitted in
+    (students still without a 困难等级 do not block it, but the school is told)."""
     period = period_of(period_text)
     state = standing(school, period, today)
-    return review.submit(actor, school, REASONS, period, state.blockers, today)
+    review.submit(actor, school, REASONS, period, state.blockers, today)
+    return state
 
 
 def missing_count(school: School, period: Period) -> int:

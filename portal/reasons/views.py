@@ -158,12 +158,13 @@ def submit(period_code: str):
     school = _my_school()
     period = _school_period(school, period_code)
     try:
-        services.submit_period(acting(), school, period.code)
+        state = services.submit_period(acting(), school, period.code)
     except (services.ReasonError, ReviewError) as refusal:
         db.session.rollback()
         return render("reasons/page.html", status=422, **_context(school, period, error=str(refusal)))
     db.session.commit()
-    flash(f"{period.label}未资助原因已提交，等待主管部门审核")
+    flash(f"{period.label}未资助原因已提交，等待主管部门审核"
+          + (f"；另有 {state.without_level} 名学生尚未认定困难等级，请在就学信息库中尽快认定" if state.without_level else ""))
     return redirect(url_for("reasons.school_page", period=period.code), 303)
 
 
