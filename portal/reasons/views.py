@@ -48,7 +48,7 @@ def _filters(source) -> dict:
 
 
 def _context(school, period, show=None, class_name=None, select_all=False, error=None, message=None,
-             bulk_error=None) -> dict:
+             bulk_error=None, selected=()) -> dict:
     students = db.paginate(services.student_table(school, period, show, class_name), page=page_number(),
                            per_page=50, error_out=False)
     periods = [p for term in recent_terms(deadlines.today(), 3) for p in deadlines.school_periods(school, term)]
@@ -61,6 +61,7 @@ def _context(school, period, show=None, class_name=None, select_all=False, error
         unfit=options.NOT_FOR_REGISTERED_POOR,
         options=options.active_options(), labels=options.labels(), classes=services.classes(school, period),
         show=show, class_name=class_name, select_all=select_all, error=error, message=message, bulk_error=bulk_error,
+        selected=selected,
         today=deadlines.today(),
     )
 
@@ -124,7 +125,8 @@ def _row(school, period, student_id: int, error=None, draft=None, saved=False, h
     return render("reasons/_row.html", student=student, reason=services.reasons_for([student.id], period).get(student.id),
                   poor_ids=services.registered_poor_ids([student.id]), unfit=options.NOT_FOR_REGISTERED_POOR,
                   state=services.standing(school, period, with_missing=False), options=options.active_options(),
-                  labels=options.labels(), period=period, error=error, draft=draft, saved=saved, hint=hint, select_all=False)
+                  labels=options.labels(), period=period, error=error, draft=draft, saved=saved, hint=hint, select_all=False,
+                  selected=())
 
 
 @bp.post("/<period_code>/bulk")
@@ -138,9 +140,12 @@ def bulk(period_code: str):
                                            request.form.get("reason", ""), request.form.get("note"))
     except (services.ReasonError, ReviewError) as refusal:
         db.session.rollback()
+        kept = _ticked(request.form.getlist("student"))  # a refused bulk leaves the clerk's ticks as they were
         if wants_fragment():
-            return render("reasons/_table.html", **_context(school, period, **filters, bulk_error=str(refusal)))
-        return render("reasons/page.html", status=422, **_context(school, period, **filters, error=str(refusal)))
+            return render("reasons/_table.html", **_context(school, period, **filters, bulk_error=str(refusal),
+                                                             selected=kept))
+        return render("reasons/page.html", status=422, **_context(school, period, **filters, error=str(refusal),
+                                                                   selected=kept))
     db.session.commit()
     message = f"已为 {result.saved} 名学生设置原因"
     if result.stale:
@@ -150,6 +155,10 @@ def bulk(period_code: str):
     flash(message)
     return redirect(url_for("reasons.school_page", period=period.code, show=filters["show"],
                             **{"class": filters["class_name"]}), 303)
+
+
+def _ticked(selections: list[str]) -> set[int]:
+    return {int(item.partition(":")[0]) for item in selections if item.partition(":")[0].isdigit()}
 
 
 @bp.post("/<period_code>/submit")

@@ -116,6 +116,7 @@ def test_select_all_then_set_answers_the_list_fragment_or_303_without_htmx(clien
     assert page.text.index('id="select-page"') > page.text.index("</form>", page.text.index('id="bulk-form"'))
     ticked = client.get(f"/reasons/?period={PERIOD}&select=all", headers=HX)
     assert "<html" not in ticked.text and ticked.text.count('checked aria-label="选择') == 2
+    assert ">取消全选</a>" in ticked.text  # the link swaps with the rows it ticked
     boxes = [f"{students['zhang'].id}:0", f"{students['li'].id}:0"]
     done = client.post(f"/reasons/{PERIOD}/bulk", data={"student": boxes, "reason": "declined"}, headers=HX)
     assert "<html" not in done.text and "<header" not in done.text and done.text.count('id="reason-table"') == 1

@@ -76,6 +76,7 @@ def test_a_bulk_set_over_mixed_students_is_refused_whole_with_the_count(client, 
     response = client.post(f"/reasons/{PERIOD}/bulk", data={"student": selected, "reason": "improved"}, headers=HX)
     assert "所选学生中有 3 名建档立卡学生" in page_text(response) and "本次未作任何修改" in page_text(response)
     assert 'role="alert"' in response.text and "<header" not in response.text
+    assert response.text.count('checked aria-label="选择') == 5  # the clerk's ticks stay for them to untick
     plain = client.post(f"/reasons/{PERIOD}/bulk", data={"student": selected, "reason": "improved"})
     assert plain.status_code == 422 and "所选学生中有 3 名建档立卡学生" in page_text(plain)
     assert saved() == {}
@@ -124,6 +125,12 @@ def test_a_reason_saved_before_the_rule_is_shown_as_unfit_and_blocks_submitting(
     assert refused.status_code == 422 and "有 3 名建档立卡学生的原因不适用" in page_text(refused)
     assert "有 3 名建档立卡学生的原因不适用" in page_text(client.get("/"))  # the home page's due card too
 
+    client.post("/logout")
+    login_as("county")  # the reviewer sees them marked too
+    review = client.get(f"/review/{pupils['poor'].school_id}/reasons/{PERIOD}")
+    assert page_text(review).count("不适用于建档立卡学生") == 3 and "原因不适用（建档立卡）" in page_text(review)
+    client.post("/logout")
+    login_as("school")
     for key in ("poor", "poor_disabled", "from_afar"):
         client.post(f"/reasons/{PERIOD}/students/{pupils[key].id}",
                     data={"reason": "declined", "version": "1", "save": "1"}, headers=HX)
