@@ -199,6 +199,7 @@ class AuditAction(Vocab):
     CREATE_PROJECT = "create_project", "新增资助项目"
     DEACTIVATE_PROJECT = "deactivate_project", "停用资助项目"
     ACTIVATE_PROJECT = "activate_project", "启用资助项目"
+    EDIT_PROJECT = "edit_project", "修改资助项目"
     IMPORT_FUNDING = "import_funding", "导入资助名单"
     ADD_FUNDING_RECORD = "add_funding_record", "录入资助记录"
     DELETE_FUNDING_RECORD = "delete_funding_record", "删除资助记录"
@@ -276,6 +277,7 @@ class LibraryFlag(Vocab):
     PENDING = "pending", "待审核"
     REJECTED = "rejected", "未通过审核"
     UNVERIFIED = "unverified", "未核实"
+    NO_LEVEL = "no_level", "未认定困难等级"
 
 
 class ImportStatus(Vocab):

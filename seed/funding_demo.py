@@ -34,8 +34,8 @@ NO_CARD_EVERY = 37  # and about one record in 37 lacks a bank card (incomplete, 
 # The project each stage's students receive in the demo.
 DEMO_PROJECT = {
     Stage.PRESCHOOL.value: "学前教育资助",
-    Stage.PRIMARY.value: "义务教育家庭经济困难学生生活补助",
-    Stage.JUNIOR.value: "义务教育家庭经济困难学生生活补助",
+    Stage.PRIMARY.value: "困难生生活补助",
+    Stage.JUNIOR.value: "困难生生活补助",
     Stage.SENIOR.value: "国家助学金",
     Stage.VOCATIONAL.value: "国家助学金",
     Stage.UNDERGRADUATE.value: "国家助学金",
@@ -56,7 +56,7 @@ def seed_funding_demo(today: date | None = None) -> dict[str, int]:
     actor = Actor.command_line()
     today = today or deadlines.today()
     term = current_term(today)
-    made = {"projects": seed_national_projects(actor, PROVINCE)}
+    made = {"projects": seed_national_projects(actor, PROVINCE).added}
     made["projects"] += _local_projects()
     db.session.flush()
     made["records"] = _funded_records(actor, term, today)
@@ -72,6 +72,10 @@ def _local_projects() -> int:
     demo_school = db.session.scalar(select(School.id).where(School.county_code == DEMO_COUNTY,
                                                             School.name.contains("小学")).order_by(School.code))
     rows = [
+        # 学前 has no national project (003 annex 6): the province's own 学前教育资助 is a local-government one
+        {"name": "学前教育资助", "level": ProjectLevel.LOCAL.value, "stages": Stage.PRESCHOOL.value,
+         "period_type": "term", "standards": "1500,1000", "standard_per": "year", "owner_region_code": PROVINCE,
+         "note": "江苏省设立，资助普惠性幼儿园在园家庭经济困难儿童、孤儿和残疾儿童，标准由省确定分档", "active": True},
         {"name": "南京市困难学生交通补助", "level": ProjectLevel.LOCAL.value, "stages": "primary,junior,senior",
          "period_type": "term", "standards": "300", "standard_per": "term", "owner_region_code": DEMO_CITY,
          "note": "南京市设立，义务教育和普通高中家庭经济困难走读生", "active": True},
@@ -80,13 +84,15 @@ def _local_projects() -> int:
          "note": "本地企业捐资，学校评选发放", "active": True},
     ]
     rows = [row for row in rows if row.get("owner_school_id", True)]  # no demo school: no social project
+    present = {tuple(row) for row in db.session.execute(select(FundingProject.name, FundingProject.stages))}
+    rows = [row for row in rows if (row["name"], row["stages"]) not in present]  # e.g. 学前教育资助 made local
     db.session.execute(insert(FundingProject), rows)
     return len(rows)
 
 
 def _projects() -> dict[str, FundingProject]:
     found = {}
-    for project in db.session.scalars(select(FundingProject).where(FundingProject.level == ProjectLevel.NATIONAL.value)):
+    for project in db.session.scalars(select(FundingProject).where(FundingProject.owner_school_id.is_(None))):
         for stage in project.stages.split(","):
             if DEMO_PROJECT.get(stage) == project.name:
                 found[stage] = project

@@ -4,7 +4,7 @@ Set-based (a few INSERT … SELECT); works on whatever library students and fund
 steps made (none at all is fine). Runs after the enrolment and funding demos."""
 from datetime import date, datetime
 
-from sqlalchemy import String, case, delete, exists, func, insert, literal, select
+from sqlalchemy import String, and_, case, delete, exists, func, insert, literal, select
 
 from portal.audit.services import Actor, Target, record
 from portal.bulk import inserted
@@ -17,6 +17,7 @@ from portal.org.models import School
 from portal.progress.services import refresh_progress
 from portal.reasons.figures import month_in_progress, reportable
 from portal.reasons.models import UnfundedReason
+from portal.reasons.options import NOT_FOR_REGISTERED_POOR
 from portal.review.models import PeriodSubmission
 from portal.terms import Period, current_term, month_period, term_period
 from portal.vocab import AuditAction, SubmissionKind, SubmissionStatus as S
@@ -24,6 +25,7 @@ from portal.vocab import AuditAction, SubmissionKind, SubmissionStatus as S
 DEMO_COUNTY = "320102"  # 玄武区: the demo county account reviews these schools
 FULL = (S.SUBMITTED.value, S.RETURNED.value, S.APPROVED.value)  # every unfunded student has a reason
 REASON_CYCLE = ("not_in_school", "other_aid", "improved", "declined", "id_error", "next_batch", "other")
+FIT_FOR_POOR = "next_batch"  # what a 建档立卡 student gets instead of a reason not offered to them
 RETURN_COMMENT = "请核实“身份信息有误，待核实”的学生，补充说明后重新提交"
 
 
@@ -87,7 +89,9 @@ def _insert_submissions(period: Period, which, state, now: datetime) -> int:
 
 def _insert_reasons(period: Period, which, state, now: datetime) -> int:
     student = HardshipStudent
-    code = case(*((student.id % len(REASON_CYCLE) == n, literal(c)) for n, c in enumerate(REASON_CYCLE)))
+    unfit = [(and_(student.registered_poor(), student.id % len(REASON_CYCLE) == n), literal(FIT_FOR_POOR))
+             for n, c in enumerate(REASON_CYCLE) if c in NOT_FOR_REGISTERED_POOR]
+    code = case(*unfit, *((student.id % len(REASON_CYCLE) == n, literal(c)) for n, c in enumerate(REASON_CYCLE)))
     note = case((student.id % len(REASON_CYCLE) == len(REASON_CYCLE) - 1, literal("已转入外省学校就读，待对方学校核实")),
                 else_=None)
     wanted = state.in_(FULL + (S.IN_PROGRESS.value,))

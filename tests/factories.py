@@ -94,7 +94,8 @@ def make_library_person(id_number: str, name: str, category=None, hukou_code: st
 
 # -- unfunded reasons and review (issue 6) ---------------------------------------------------------
 def make_unfunded_student(school: School, name: str, term: str = "2026-autumn", class_name: str = "一年级1班",
-                          in_school: bool | None = None, active: bool = True):
+                          in_school: bool | None = None, active: bool = True,
+                          categories: str = "dibao"):
     """A library student of the school and term with no funding record (so unfunded in its periods)."""
     import hashlib
 
@@ -104,7 +105,7 @@ def make_unfunded_student(school: School, name: str, term: str = "2026-autumn", 
     student = HardshipStudent(
         school_id=school.id, term=term, id_hash=hashlib.md5(f"student-{serial}".encode()).digest(),
         id_cipher=b"-", id_masked=f"3201**********{serial % 10000:04d}", name=name, region_prefix="320102",
-        class_name=class_name, categories="poverty", active=active, in_school=in_school,
+        class_name=class_name, categories=categories, active=active, in_school=in_school,
     )
     db.session.add(student)
     db.session.flush()

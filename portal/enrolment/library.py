@@ -32,6 +32,7 @@ FLAG_CONDITIONS = {
     LibraryFlag.PENDING: lambda: HardshipStudent.review_status == ReviewStatus.PENDING.value,
     LibraryFlag.REJECTED: lambda: HardshipStudent.review_status == ReviewStatus.REJECTED.value,
     LibraryFlag.UNVERIFIED: lambda: HardshipStudent.verified_at.is_(None),
+    LibraryFlag.NO_LEVEL: HardshipStudent.lacks_hardship_level,
 }
 EXPORT_HEADER = ["学籍号", "姓名", "身份证件号", "学段", "年级", "班级", "类别", "类别详情", "标记", "户籍地代码",
                  "是否在校", "是否需要资助", "困难等级", "审核状态"]

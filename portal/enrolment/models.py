@@ -133,6 +133,18 @@ class HardshipStudent(db.Model):
         return and_(cls.active.is_(True), or_(cls.source == HardshipSource.MATCHED.value,
                                               cls.review_status == ReviewStatus.APPROVED.value))
 
+    @classmethod
+    def lacks_hardship_level(cls) -> ColumnElement[bool]:
+        """003's 困难等级认定结果录入不全: a counted student still in school (or not yet checked) with no level.
+        The progress figure and the library's 未认定困难等级 filter both use this, so the count opens its list."""
+        return and_(cls.counted(), cls.hardship_level.is_(None), or_(cls.in_school.is_(None), cls.in_school.is_(True)))
+
+    @classmethod
+    def registered_poor(cls) -> ColumnElement[bool]:
+        """建档立卡 students, by the categories the library stores for them (a 外省下发 student whose hardship
+        types include 建档立卡 carries that category too): the one test wherever they are treated apart."""
+        return ("," + cls.categories + ",").contains(f",{Category.POVERTY.value},")
+
     @property
     def category_labels(self) -> str:
         return "、".join(Category.label_of(code) for code in self.categories.split(",") if code)

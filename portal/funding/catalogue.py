@@ -10,6 +10,7 @@ from portal.audit.services import Actor, Target, record
 from portal.extensions import db
 from portal.funding.errors import FundingError
 from portal.funding.models import FundingProject
+from portal.funding.national import name_variants
 from portal.org.models import Region, School
 from portal.scope import Scope
 from portal.vocab import AuditAction, PeriodType, ProjectLevel, Role, Stage
@@ -189,8 +190,9 @@ def create_project(actor: Actor, scope: Scope, draft: ProjectDraft) -> FundingPr
 
 
 def _refuse_clash(values: dict, owner: dict) -> None:
-    """Two active projects a school could both use may not share a name and a stage: an import could not
-    tell them apart. Checked above the owner (what its schools see already) and below it."""
+    """Two active projects a school could both use may not share a name (or synonyms of one, see
+    national.name_variants) and a stage: an import could not tell them apart. Checked above the owner (what
+    its schools see already) and below it."""
     if owner.get("owner_school_id"):
         school = db.session.get(School, owner["owner_school_id"])
         reach = or_(_owned_by_chain(region_chain(school.region_code)), FundingProject.owner_school_id == school.id)
@@ -202,7 +204,8 @@ def _refuse_clash(values: dict, owner: dict) -> None:
         reach = or_(_owned_by_chain(region_chain(code)), FundingProject.owner_region_code.in_(below),
                     FundingProject.owner_school_id.in_(schools_below))
     clash = db.session.scalar(
-        select(FundingProject).where(reach, FundingProject.active.is_(True), FundingProject.name == values["name"],
+        select(FundingProject).where(reach, FundingProject.active.is_(True),
+                                     FundingProject.name.in_(name_variants(values["name"]) | {values["name"]}),
                                      or_(*[_serves(stage) for stage in values["stages"].split(",")]))
     )
     if clash is not None:

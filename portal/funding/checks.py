@@ -2,7 +2,6 @@
 the school's enrolment for the term, the project one the school may use for that student's stage, the
 money within the project's standards, the payment date inside the period, no student twice per project.
 Rows are checked in batches; a row's reasons go to the reader's Sheet.refuse (or any object with refuse)."""
-import unicodedata
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -11,6 +10,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.funding import catalogue
 from portal.funding.models import FundingProject, FundingRecord
+from portal.funding.national import fold, name_variants
 from portal.funding.students import enrolled_students
 from portal.org.models import School
 from portal.protect import protector
@@ -55,13 +55,10 @@ class CheckedRow(NamedTuple):
         return self.card is None or self.standard is None or self.paid_on is None or self.amount is None
 
 
-def fold(name: str) -> str:
-    """A project name as compared: spaces and full-width forms do not count."""
-    return "".join(unicodedata.normalize("NFKC", name or "").split())
-
-
 class ProjectResolver:
-    """资助项目 + the student's stage → exactly one active project the school may use, or the reason why not."""
+    """资助项目 + the student's stage → exactly one active project the school may use, or the reason why not.
+    A name may be the catalogue's or a synonym of it (portal.funding.national.name_variants); `taken` keeps
+    which project each name of the file was taken as, for the preview."""
 
     def __init__(self, school: School):
         self.school_stages = [stage.value for stage in school.stage_list]
@@ -75,6 +72,7 @@ class ProjectResolver:
         self._stage_labels = {project.id: project.stage_labels for projects in self.by_name.values()
                               for project in projects}
         self.cache: dict[tuple[str, str | None], tuple[ProjectRule | None, str]] = {}
+        self.taken: dict[str, dict[str, bool]] = {}  # name in the file → {project label: by a synonym}
 
     def resolve(self, name: str, stage: str | None) -> tuple[ProjectRule | None, str]:
         key = (name, stage)
@@ -85,15 +83,26 @@ class ProjectResolver:
 
     def _resolve(self, name: str, stage: str | None) -> tuple[ProjectRule | None, str]:
         folded = fold(name)
-        candidates = self.by_name.get(folded) or self.by_name.get(folded.split("（")[0].split("(")[0])
+        candidates = self._named(folded) or self._named(folded.split("（")[0].split("(")[0])
         if not candidates:
             return None, f"资助项目“{name}”不在本校可用的资助项目目录中（请核对名称，或先在项目目录中设立）"
         stages = [stage] if stage else self.school_stages
         for project in candidates:
             if set(stages) & self._stages[project.id]:
-                return self._rules[project.id], ""
+                rule = self._rules[project.id]
+                self.taken.setdefault(name, {})[rule.label] = fold(project.name) != folded
+                return rule, ""
         shown = "、".join(Stage.label_of(code) for code in stages)
         return None, f"资助项目“{name}”不适用于该生所在学段（{shown}），适用学段：{self._stage_labels[candidates[0].id]}"
+
+    def _named(self, folded: str) -> list[FundingProject]:
+        """Projects of this name, then those of its synonyms (the exact name first)."""
+        others = sorted(fold(variant) for variant in name_variants(folded) if fold(variant) != folded)
+        return [project for key in (folded, *others) for project in self.by_name.get(key, [])]
+
+    def names_taken(self) -> list[tuple[str, str, bool]]:
+        """(name in the file, project it was taken as, whether by a synonym), in the order first met."""
+        return [(name, label, synonym) for name, labels in self.taken.items() for label, synonym in labels.items()]
 
 
 class Checker:

@@ -1,5 +1,5 @@
 """flask import-funding: a school's funded list for one period from the command line, all or nothing;
-flask seed-national-projects: the national projects of every stage in the catalogue."""
+flask seed-national-projects: the national projects of every stage in the catalogue, and former names put right."""
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -57,6 +57,6 @@ def seed_national_projects_command():
     """在资助项目目录中补齐各学段的国家资助项目（已有的不变）。"""
     province = db.session.scalar(select(Region.code).where(Region.level == RegionLevel.PROVINCE.value)
                                  .order_by(Region.code)) or current_app.config["PROVINCE_CODE"] + "0000"
-    added = seed_national_projects(Actor.command_line(), province)
+    done = seed_national_projects(Actor.command_line(), province)
     db.session.commit()
-    click.echo(f"新增国家资助项目 {added} 个")
+    click.echo(f"新增国家资助项目 {done.added} 个；按003附件更名 {done.renamed} 个；学前教育资助改为地方政府资助 {done.localised} 个")

@@ -42,7 +42,7 @@ COLUMNS = (
     sheets.Column("card", "银行卡号", ("银行账号", "卡号", "银行卡"), required=False, optional_value=True,
                   parse=bank_card),
 )
-TEMPLATE_EXAMPLE = ["3132000001", "320102201001011232", "张三", "义务教育家庭经济困难学生生活补助", 1000, 500,
+TEMPLATE_EXAMPLE = ["3132000001", "320102201001011232", "张三", "困难生生活补助", 1000, 500,
                     "2026-10-15", "6222 0212 3456 7890 128"]
 RECORD_COLUMNS = ("school_id", "period", "term", "project_id", "import_id", "id_hash", "id_cipher", "id_masked", "name",
                   "standard", "amount", "paid_on", "card_cipher", "card_masked", "incomplete", "row_number",
@@ -64,6 +64,7 @@ class FundingPreview:
     errors_total: int = 0
     header: list[str] = field(default_factory=list)
     existing: int = 0  # records the period holds now (a replacement removes them)
+    names: list[tuple[str, str, bool]] = field(default_factory=list)  # 资助项目 as written → project, by synonym
 
     @property
     def ok(self) -> bool:
@@ -111,6 +112,7 @@ def _read(school: School, period: Period, mode: str, source, filename: str, foun
             raise FundingError(refusal.message) from None
     found.rows_read, found.errors, found.errors_total, found.header = (
         sheet.rows_read, sheet.errors, sheet.errors_total, sheet.header)
+    found.names = checker.projects.names_taken()
 
 
 def preview(school: School, period: Period, mode: str | None, source, filename: str) -> FundingPreview:

@@ -20,6 +20,11 @@ SEED_OPTIONS = (
 )
 
 
+# Reasons never offered for a 建档立卡 student: such families keep their aid after leaving poverty (002: 摘帽后
+# “四不摘”; 000: 已脱贫 students are those who 虽已脱贫但继续享受学生资助政策).
+NOT_FOR_REGISTERED_POOR = frozenset({"improved"})
+
+
 class OptionError(ValueError):
     """A refused change to the list, with a Chinese message."""
 

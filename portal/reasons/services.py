@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import abort
-from sqlalchemy import and_, delete, exists, select, update
+from sqlalchemy import and_, delete, exists, func, select, update
 
 from portal.audit.services import Actor, Target, record
 from portal.bulk import inserted, upsert_insert
@@ -13,6 +13,7 @@ from portal.deadlines.services import submission_due_date
 from portal.enrolment.models import EnrolmentUpload, HardshipStudent, UploadStatus
 from portal.extensions import db
 from portal.org.models import School
+from portal.progress.models import SchoolProgress
 from portal.reasons import figures, options
 from portal.reasons.models import UnfundedReason
 from portal.review import services as review
@@ -23,10 +24,16 @@ REASONS = SubmissionKind.REASONS
 NOTE_MAX = 500
 MISSING_SHOWN = 100
 LIBRARY_MISSING = "本学期尚未上传学籍，就学信息库为空，无法确定未资助学生，请先上传学籍"
+NOT_FOR_POOR = "建档立卡学生脱贫后继续享受资助政策（摘帽后“四不摘”），不能选择“{label}”"
+UNFIT_SAVED = "有 {count} 名建档立卡学生的原因不适用于建档立卡学生，请重新选择（可用“原因不适用”筛选）"
 
 
 class ReasonError(ValueError):
     """A refused save, with a Chinese message."""
+
+
+class NoteMissing(ReasonError):
+    """The reason chosen needs a note and none was given (a row saved on change may simply wait for it)."""
 
 
 class ReasonConflict(ReasonError):
@@ -58,6 +65,8 @@ def student_table(school: School, period: Period, show: str | None = None, class
         query = query.where(UnfundedReason.id.is_(None))
     elif show == "done":
         query = query.where(UnfundedReason.id.is_not(None))
+    elif show == "unfit":
+        query = query.where(_unfit())
     if class_name:
         query = query.where(HardshipStudent.class_name == class_name)
     return query.order_by(HardshipStudent.class_name, HardshipStudent.name, HardshipStudent.id)
@@ -70,6 +79,19 @@ def reasons_for(student_ids: list[int], period: Period) -> dict[int, UnfundedRea
     rows = db.session.scalars(select(UnfundedReason).where(
         UnfundedReason.student_id.in_(student_ids), UnfundedReason.period == period.code))
     return {row.student_id: row for row in rows}
+
+
+def _unfit():
+    """A saved reason the student may not have (one saved before the rule, or by a since-changed category)."""
+    return and_(UnfundedReason.reason_code.in_(options.NOT_FOR_REGISTERED_POOR), HardshipStudent.registered_poor())
+
+
+def registered_poor_ids(student_ids: list[int]) -> set[int]:
+    """Which of these students are 建档立卡 (HardshipStudent.registered_poor), in one query."""
+    if not student_ids:
+        return set()
+    return set(db.session.scalars(select(HardshipStudent.id).where(HardshipStudent.id.in_(student_ids),
+                                                                   HardshipStudent.registered_poor())))
 
 
 def classes(school: School, period: Period) -> list[str]:
@@ -93,19 +115,26 @@ class Standing:
     due: date | None
     missing: list = field(default_factory=list)  # the first students still without a reason
     library_missing: bool = False  # no enrolment this term yet: nobody can say who is unfunded
+    unfit: int = 0  # 建档立卡 students whose saved reason is one they may not have
+    without_level: int = 0  # library students of the term with no 困难等级 yet (003): said, not blocking
 
     @property
     def without_reason(self) -> int:
         return self.unfunded - self.with_reason
 
     @property
+    def unfit_message(self) -> str:
+        return UNFIT_SAVED.format(count=self.unfit)
+
+    @property
     def blockers(self) -> list[str]:
         if self.library_missing:
             return [LIBRARY_MISSING]
+        unfit = [self.unfit_message] if self.unfit else []
         if not self.without_reason:
-            return []
+            return unfit
         names = [f"{student.name}（{student.id_masked}）" for student in self.missing]
-        return [f"还有 {self.without_reason} 名未资助学生没有填写原因"] + [f"{name}未填写原因" for name in names]
+        return [f"还有 {self.without_reason} 名未资助学生没有填写原因"] + unfit + [f"{name}未填写原因" for name in names]
 
 
 def standing(school: School, period: Period, today: date | None = None, with_missing: bool = True) -> Standing:
@@ -114,9 +143,17 @@ def standing(school: School, period: Period, today: date | None = None, with_mis
     missing = []
     if with_missing and unfunded > with_reason:
         missing = list(db.session.scalars(student_table(school, period, "missing").limit(MISSING_SHOWN)))
+    unfit = db.session.scalar(select(func.count()).select_from(student_table(school, period, "unfit").subquery()))
     return Standing(period, unfunded, with_reason, review.current_submission(school, REASONS, period), allowed, why,
                     submission_due_date(school, REASONS.value, period), missing,
-                    library_missing=not unfunded and not _has_library(school, period))
+                    library_missing=not unfunded and not _has_library(school, period), unfit=unfit,
+                    without_level=_without_level(school, period))
+
+
+def _without_level(school: School, period: Period) -> int:
+    """From the school's progress row, kept by every write (the term's library, whatever the period)."""
+    return db.session.scalar(select(SchoolProgress.without_hardship_level).where(
+        SchoolProgress.school_id == school.id, SchoolProgress.term == period.term.code)) or 0
 
 
 def _has_library(school: School, period: Period) -> bool:
@@ -141,7 +178,7 @@ def _option_and_note(code: str, note: str | None):
         raise ReasonError("请从列表中选择未资助原因")
     note = (note or "").strip()
     if option.needs_note and not note:
-        raise ReasonError(f"选择“{option.label}”时须填写说明")
+        raise NoteMissing(f"选择“{option.label}”时须填写说明")
     if len(note) > NOTE_MAX:
         raise ReasonError(f"说明不超过 {NOTE_MAX} 个字")
     return option, note or None
@@ -193,6 +230,8 @@ def set_reason(actor: Actor, scope, period_text: str, student_id: int, code: str
     version = _version(version)
     if student.term != period.term.code or not _is_unfunded(school, period, [student.id]):
         raise ReasonError("该学生本期已有资助记录（或不在本期名单中），无需填写未资助原因")
+    if option is not None and option.code in options.NOT_FOR_REGISTERED_POOR and registered_poor_ids([student.id]):
+        raise ReasonError(NOT_FOR_POOR.format(label=option.label))
     _refuse_if_locked(school, period, today)
     where = and_(UnfundedReason.student_id == student.id, UnfundedReason.period == period.code,
                  UnfundedReason.version == version)
@@ -259,6 +298,10 @@ def set_reasons_bulk(actor: Actor, scope, school: School, period_text: str, sele
         abort(404)
     if _is_unfunded(school, period, list(seen)) != set(seen):
         raise ReasonError("所选学生中有人本期已有资助记录（或不在本期名单中），请刷新后重新勾选")
+    poor = len(registered_poor_ids(list(seen))) if option.code in options.NOT_FOR_REGISTERED_POOR else 0
+    if poor:  # all or nothing: a half-applied bulk would leave the clerk to work out who was skipped
+        raise ReasonError(f"所选学生中有 {poor} 名建档立卡学生，{NOT_FOR_POOR.format(label=option.label)}。"
+                          "请取消勾选这些学生后再设置，本次未作任何修改")
     _refuse_if_locked(school, period, today)
     current = dict(db.session.execute(select(UnfundedReason.student_id, UnfundedReason.version).where(
         UnfundedReason.student_id.in_(list(seen)), UnfundedReason.period == period.code)).all())
@@ -297,11 +340,13 @@ def _write_bulk(actor: Actor, school: School, period: Period, fresh: dict[int, i
     return saved
 
 
-def submit_period(actor: Actor, school: School, period_text: str, today: date | None = None):
-    """Submit the period for review once every unfunded student has a reason."""
+def submit_period(actor: Actor, school: School, period_text: str, today: date | None = None) -> Standing:
+    """Submit the period for review once every unfunded student has a reason; the standing it was submitted in
+    (students still without a 困难等级 do not block it, but the school is told)."""
     period = period_of(period_text)
     state = standing(school, period, today)
-    return review.submit(actor, school, REASONS, period, state.blockers, today)
+    review.submit(actor, school, REASONS, period, state.blockers, today)
+    return state
 
 
 def missing_count(school: School, period: Period) -> int:

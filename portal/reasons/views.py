@@ -14,6 +14,7 @@ from portal.web import acting, page_number, render, roles_required, scope, wants
 bp = Blueprint("reasons", __name__, url_prefix="/reasons")
 
 CHANGED = "reasons-changed"  # HX-Trigger: the summary refreshes itself when a reason is saved
+NOTE_HINT = "请填写说明，然后按“保存”"
 
 
 @bp.app_template_global()
@@ -42,23 +43,26 @@ def _school_period(school, code: str | None):
 
 
 def _filters(source) -> dict:
-    show = source.get("show") if source.get("show") in ("missing", "done") else None
+    show = source.get("show") if source.get("show") in ("missing", "done", "unfit") else None
     return {"show": show, "class_name": source.get("class") or None, "select_all": source.get("select") == "all"}
 
 
 def _context(school, period, show=None, class_name=None, select_all=False, error=None, message=None,
-             bulk_error=None) -> dict:
+             bulk_error=None, selected=()) -> dict:
     students = db.paginate(services.student_table(school, period, show, class_name), page=page_number(),
                            per_page=50, error_out=False)
     periods = [p for term in recent_terms(deadlines.today(), 3) for p in deadlines.school_periods(school, term)]
     if period not in periods:
         periods.append(period)
     periods.sort(key=lambda each: each.starts, reverse=True)  # 中职 months of three terms: newest first, as funding
+    ids = [student.id for student in students.items]
     return dict(
         school=school, period=period, periods=periods, students=students, state=services.standing(school, period),
-        reasons=services.reasons_for([student.id for student in students.items], period),
+        reasons=services.reasons_for(ids, period), poor_ids=services.registered_poor_ids(ids),
+        unfit=options.NOT_FOR_REGISTERED_POOR,
         options=options.active_options(), labels=options.labels(), classes=services.classes(school, period),
         show=show, class_name=class_name, select_all=select_all, error=error, message=message, bulk_error=bulk_error,
+        selected=selected,
         today=deadlines.today(),
     )
 
@@ -102,6 +106,10 @@ def save_reason(period_code: str, student_id: int):
         conflict = isinstance(refusal, services.ReasonConflict)
         draft = None if conflict else {"code": form.get("reason", ""), "note": form.get("note", ""),
                                        "version": form.get("version", "")}
+        # The row saves itself on change; only its 保存 button (or Enter) sends "save". Picking a reason that
+        # needs a note is not yet a save without one: the row waits for the note instead of showing an error.
+        if wants_fragment() and "save" not in form and isinstance(refusal, services.NoteMissing):
+            return _row(school, period, student_id, draft=draft, hint=NOTE_HINT)
         if wants_fragment():
             return _row(school, period, student_id, error=str(refusal), draft=draft)
         return render("reasons/page.html", status=409 if conflict else 422,
@@ -113,11 +121,13 @@ def save_reason(period_code: str, student_id: int):
     return redirect(url_for("reasons.school_page", period=period.code), 303)
 
 
-def _row(school, period, student_id: int, error=None, draft=None, saved=False):
+def _row(school, period, student_id: int, error=None, draft=None, saved=False, hint=None):
     student = services.row_student(scope(), school, period, student_id)
     return render("reasons/_row.html", student=student, reason=services.reasons_for([student.id], period).get(student.id),
+                  poor_ids=services.registered_poor_ids([student.id]), unfit=options.NOT_FOR_REGISTERED_POOR,
                   state=services.standing(school, period, with_missing=False), options=options.active_options(),
-                  labels=options.labels(), period=period, error=error, draft=draft, saved=saved, select_all=False)
+                  labels=options.labels(), period=period, error=error, draft=draft, saved=saved, hint=hint, select_all=False,
+                  selected=())
 
 
 @bp.post("/<period_code>/bulk")
@@ -131,9 +141,12 @@ def bulk(period_code: str):
                                            request.form.get("reason", ""), request.form.get("note"))
     except (services.ReasonError, ReviewError) as refusal:
         db.session.rollback()
+        kept = _ticked(request.form.getlist("student"))  # a refused bulk leaves the clerk's ticks as they were
         if wants_fragment():
-            return render("reasons/_table.html", **_context(school, period, **filters, bulk_error=str(refusal)))
-        return render("reasons/page.html", status=422, **_context(school, period, **filters, error=str(refusal)))
+            return render("reasons/_table.html", **_context(school, period, **filters, bulk_error=str(refusal),
+                                                             selected=kept))
+        return render("reasons/page.html", status=422, **_context(school, period, **filters, error=str(refusal),
+                                                                   selected=kept))
     db.session.commit()
     message = f"已为 {result.saved} 名学生设置原因"
     if result.stale:
@@ -145,18 +158,23 @@ def bulk(period_code: str):
                             **{"class": filters["class_name"]}), 303)
 
 
+def _ticked(selections: list[str]) -> set[int]:
+    return {int(item.partition(":")[0]) for item in selections if item.partition(":")[0].isdigit()}
+
+
 @bp.post("/<period_code>/submit")
 @roles_required(Role.SCHOOL)
 def submit(period_code: str):
     school = _my_school()
     period = _school_period(school, period_code)
     try:
-        services.submit_period(acting(), school, period.code)
+        state = services.submit_period(acting(), school, period.code)
     except (services.ReasonError, ReviewError) as refusal:
         db.session.rollback()
         return render("reasons/page.html", status=422, **_context(school, period, error=str(refusal)))
     db.session.commit()
-    flash(f"{period.label}未资助原因已提交，等待主管部门审核")
+    flash(f"{period.label}未资助原因已提交，等待主管部门审核"
+          + (f"；另有 {state.without_level} 名学生尚未认定困难等级，请在就学信息库中尽快认定" if state.without_level else ""))
     return redirect(url_for("reasons.school_page", period=period.code), 303)
 
 
@@ -164,7 +182,7 @@ def submit(period_code: str):
 @bp.get("/options")
 @roles_required(Role.PROVINCE, Role.CITY, Role.COUNTY)
 def option_list():
-    return render("reasons/options.html", options=options.all_options(), error=None)
+    return render("reasons/options.html", options=options.all_options(), unfit=options.NOT_FOR_REGISTERED_POOR, error=None)
 
 
 @bp.post("/options")
@@ -176,7 +194,7 @@ def add_option():
                            form.get("position", "100"))
     except options.OptionError as refusal:
         db.session.rollback()
-        return render("reasons/options.html", options=options.all_options(), error=str(refusal), status=422)
+        return render("reasons/options.html", options=options.all_options(), unfit=options.NOT_FOR_REGISTERED_POOR, error=str(refusal), status=422)
     db.session.commit()
     flash("已新增原因")
     return redirect(url_for("reasons.option_list"), 303)
@@ -192,7 +210,7 @@ def edit_option(option_id: int):
                               form.get("active") == "1", form.get("position", "0"))
     except options.OptionError as refusal:
         db.session.rollback()
-        return render("reasons/options.html", options=options.all_options(), error=str(refusal), status=422)
+        return render("reasons/options.html", options=options.all_options(), unfit=options.NOT_FOR_REGISTERED_POOR, error=str(refusal), status=422)
     db.session.commit()
     flash(f"已保存：{option.label}")
     return redirect(url_for("reasons.option_list"), 303)

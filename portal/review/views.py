@@ -73,8 +73,10 @@ def _submission_context(school_id: int, kind: str, period_code: str, error=None)
     if kind == SubmissionKind.REASONS.value:
         students = db.paginate(reasons.student_table(school, period), page=page_number(), per_page=50,
                                error_out=False)
+        ids = [student.id for student in students.items]
         context.update(students=students, labels=options.labels(), state=reasons.standing(school, period),
-                       reasons=reasons.reasons_for([student.id for student in students.items], period))
+                       reasons=reasons.reasons_for(ids, period), poor_ids=reasons.registered_poor_ids(ids),
+                       unfit=options.NOT_FOR_REGISTERED_POOR)
     else:
         context.update(funding=funding_records.overview(school, period))
     return context

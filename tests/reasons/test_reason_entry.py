@@ -34,9 +34,10 @@ def reasons():
     return db.session.scalars(select(UnfundedReason).order_by(UnfundedReason.id)).all()
 
 
-def save(client, student, code, note="", version=0, headers=HX):
-    return client.post(f"/reasons/{PERIOD}/students/{student.id}",
-                       data={"reason": code, "note": note, "version": str(version)}, headers=headers)
+def save(client, student, code, note="", version=0, headers=HX, button=False):
+    """The row's form as htmx sends it on a change, or with button=True as its 保存 button (or Enter) sends it."""
+    data = {"reason": code, "note": note, "version": str(version), **({"save": "1"} if button else {})}
+    return client.post(f"/reasons/{PERIOD}/students/{student.id}", data=data, headers=headers)
 
 
 def test_page_lists_the_unfunded_students_and_what_is_missing(client, login_as, students):
@@ -106,6 +107,28 @@ def test_bulk_leaves_students_someone_else_changed_and_names_them(client, login_
         students["zhang"].id: "declined", students["li"].id: "id_error"}
 
 
+def test_select_all_then_set_answers_the_list_fragment_or_303_without_htmx(client, login_as, students):
+    """全选本页 fetches the list alone with every box ticked; 设置 answers the list alone (htmx) or 303."""
+    login_as("school")
+    page = client.get("/reasons/")
+    link = page.text.split('id="select-page"')[0].rsplit("<a ", 1)[1]
+    assert 'hx-target="#reason-table"' in link and "select=all" in link
+    assert page.text.index('id="select-page"') > page.text.index("</form>", page.text.index('id="bulk-form"'))
+    ticked = client.get(f"/reasons/?period={PERIOD}&select=all", headers=HX)
+    assert "<html" not in ticked.text and ticked.text.count('checked aria-label="选择') == 2
+    assert ">取消全选</a>" in ticked.text  # the link swaps with the rows it ticked
+    boxes = [f"{students['zhang'].id}:0", f"{students['li'].id}:0"]
+    done = client.post(f"/reasons/{PERIOD}/bulk", data={"student": boxes, "reason": "declined"}, headers=HX)
+    assert "<html" not in done.text and "<header" not in done.text and done.text.count('id="reason-table"') == 1
+    assert done.headers["HX-Trigger"] == "reasons-changed"
+    plain = client.post(f"/reasons/{PERIOD}/bulk", data={"student": [f"{students['zhang'].id}:1"],
+                                                        "reason": "id_error", "show": "missing"})
+    assert plain.status_code == 303 and "show=missing" in plain.headers["Location"]
+    assert "已为 1 名学生设置原因" in page_text(client.get(plain.headers["Location"]))
+    assert {r.student_id: r.reason_code for r in reasons()} == {
+        students["zhang"].id: "id_error", students["li"].id: "declined"}
+
+
 def test_without_htmx_a_save_answers_303(client, login_as, students):
     login_as("school")
     response = save(client, students["li"], "improved", headers={})
@@ -145,13 +168,26 @@ def test_a_reason_code_not_in_the_list_is_refused(client, students, before):
 
 
 def test_a_missing_required_note_is_refused(client, students, before):
-    response = save(client, students["zhang"], "other", note="  ")
-    assert "选择“其他（须填写说明）”时须填写说明" in page_text(response)
+    response = save(client, students["zhang"], "other", note="  ", button=True)
+    assert "选择“其他（须填写说明）”时须填写说明" in page_text(response) and 'class="error"' in response.text
     assert 'value="other" selected' in response.text  # the user's choice is kept for them to add the note
-    assert "选择“其他（须填写说明）”时须填写说明" in page_text(save(client, students["li"], "other", version=1))
+    assert "选择“其他（须填写说明）”时须填写说明" in page_text(save(client, students["li"], "other", version=1,
+                                                             button=True))
+    plain = save(client, students["zhang"], "other", headers={})  # without htmx every post is a submit
+    assert plain.status_code == 422 and "选择“其他（须填写说明）”时须填写说明" in page_text(plain)
     bulk = client.post(f"/reasons/{PERIOD}/bulk", data={"student": [f"{students['zhang'].id}:0"], "reason": "other"},
                        headers=HX)
     assert "选择“其他（须填写说明）”时须填写说明" in page_text(bulk)
+    assert reasons_state() == before
+
+
+def test_choosing_a_reason_that_needs_a_note_waits_for_it_without_an_error(client, students, before):
+    """Picking 其他 saves the row on change: no note yet is no mistake yet, so the row asks for it, not in red."""
+    response = save(client, students["zhang"], "other")
+    assert response.status_code == 200 and "请填写说明，然后按“保存”" in page_text(response)
+    assert "须填写说明" not in page_text(response).replace("其他（须填写说明）", "")
+    assert 'class="error"' not in response.text and "HX-Trigger" not in response.headers
+    assert 'value="other" selected' in response.text and "autofocus" in response.text
     assert reasons_state() == before
 
 
