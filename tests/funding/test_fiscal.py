@@ -77,7 +77,7 @@ def test_documents_are_served_only_within_scope(client, login_as, world, grant):
     assert "秦淮区" not in text and "无锡" not in text
 
 
-def test_allocated_against_disbursed_and_deadlines(client, login_as, world, grant):
+def test_allocated_against_disbursed_and_deadlines(client, login_as, world, grant, deadline_calendar):
     make_allocation(world.nanjing, grant, amount=100000)
     make_allocation(world.xuanwu, grant, amount=20000, level="county")
     make_allocation(world.wuxi, grant, amount=70000)

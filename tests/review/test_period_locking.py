@@ -146,11 +146,22 @@ def test_a_period_returned_after_the_deadline_stays_open_a_week(client, login_as
     assert db.session.scalar(select(PeriodSubmission.reopened_until)).date() == date(2027, 2, 1)
 
 
-def test_vocational_months_lock_on_the_15th(client, login_as, world, deadline_calendar, today_is):
+def test_a_vocational_month_is_reported_by_the_15th_of_the_next_month(client, login_as, world, deadline_calendar,
+                                                                      today_is):
+    """October's funded list closes on 20 October (the authority's on the 25th); its unfunded report on
+    15 November, and the page says which month the report covers."""
     student = make_unfunded_student(world.nanjing_city_school, "孙六")
     db.session.commit()
     login_as("school", school=world.nanjing_city_school)
     today_is(date(2026, 10, 16))
-    assert "本期已锁定" in page_text(give_reason(client, student, period="2026-10"))
+    assert "已保存" in give_reason(client, student, period="2026-10").text
+    today_is(date(2026, 11, 16))
+    assert "本期已锁定" in page_text(give_reason(client, student, period="2026-10", code="improved", version=1))
     assert "已保存" in give_reason(client, student, period="2026-11").text
     assert client.get("/reasons/?period=2026-autumn").status_code == 404  # 中职 reports per month
+    today_is(date(2026, 11, 3))
+    text = page_text(client.get("/reasons/"))  # the month whose report is due next: October
+    assert "未资助原因上报 · 2026年10月" in text
+    assert "上报内容 2026年10月的未资助情况（该月资助名单审核之后上报）" in text
+    assert "截止日期 2026年11月15日 （还剩 12 天）" in text
+    assert "本次上报 2026年10月 的未资助情况：以 2026年10月 的国家资助名单为准（学校审核截止 10月20日， 主管部门审核截止 10月25日" in text

@@ -1,5 +1,5 @@
 """The one submit/approve mechanism, called directly as funding and reasons call it."""
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -99,8 +99,15 @@ def test_a_submission_outside_the_scope_is_404(people, world):
         review.approve(county_actor, county_scope, other.id)
 
 
-def test_overdue_is_past_the_deadline_and_not_submitted():
-    assert review.overdue("in_progress", date(2027, 1, 15), date(2027, 1, 16))
-    assert not review.overdue("submitted", date(2027, 1, 15), date(2027, 1, 16))
-    assert not review.overdue("not_started", date(2027, 1, 15), date(2027, 1, 15))
-    assert not review.overdue("not_started", None, date(2027, 1, 16))
+def test_overdue_is_past_the_deadline_and_not_submitted_nor_reopened():
+    def sub(status, reopened_until=None):
+        return PeriodSubmission(status=status, reopened_until=reopened_until)
+
+    assert review.overdue(sub("in_progress"), date(2027, 1, 15), date(2027, 1, 16))
+    assert not review.overdue(sub("submitted"), date(2027, 1, 15), date(2027, 1, 16))
+    assert not review.overdue(sub("not_started"), date(2027, 1, 15), date(2027, 1, 15))
+    assert not review.overdue(sub("not_started"), None, date(2027, 1, 16))
+    assert not review.overdue(sub("in_progress", datetime(2027, 1, 20, 23, 59, 59)), date(2027, 1, 15),
+                              date(2027, 1, 20))
+    assert review.overdue(sub("in_progress", datetime(2027, 1, 20, 23, 59, 59)), date(2027, 1, 15),
+                          date(2027, 1, 21))
