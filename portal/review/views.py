@@ -45,7 +45,8 @@ def review_list():
     rows = listing.review_page(scope(), filters["term"], filters["month"], kind, filters["status_filter"], page_number())
     counts = listing.status_counts(scope(), filters["term"], filters["month"], kind)
     return render("review/list.html", "review/_list.html", rows=rows, counts=counts, statuses=SubmissionStatus,
-                  kinds=SubmissionKind, period_label=lambda code: parse_period(code).label, **filters)
+                  kinds=SubmissionKind, period_label=lambda code: parse_period(code).label, today=deadlines.today(),
+                  **filters)
 
 
 def _school_and_period(school_id: int, period_code: str, kind: str):
