@@ -8,13 +8,17 @@ the following month, after that month's funded list is final."""
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select
+
 from portal.deadlines import services as calendar
+from portal.extensions import db
 from portal.org.models import School
 from portal.terms import Period, Term, current_term, periods_of, term_period
 from portal.vocab import (DeadlineCycle, DeadlineModule as M, DeadlineParty, DeadlineTask as T, ProjectLevel, Stage,
                           SubmissionKind)
 
 VOCATIONAL = Stage.VOCATIONAL.value
+PRESCHOOL = Stage.PRESCHOOL.value  # annex 6 has no national module for 学前
 NATIONAL_MODULES = (M.SCHOLARSHIP, M.NATIONAL_GRANT, M.TUITION_WAIVER, M.FEE_WAIVER, M.LIVING_ALLOWANCE,
                     M.MILITARY, M.GRASSROOTS_FIRST, M.GRASSROOTS_SECOND, M.GRASSROOTS_EMPLOYMENT)
 
@@ -62,12 +66,7 @@ def teaches_termly(stages: str) -> bool:
 
 def periods(school: School, kind: SubmissionKind | str, term: Term) -> list[Period]:
     """The school's periods of the term for this kind of work: the term, the 中职 months, or both."""
-    found = []
-    if not work(kind).vocational_monthly or teaches_termly(school.stages):
-        found.append(term_period(term))
-    if work(kind).vocational_monthly and teaches_monthly(school.stages):
-        found += periods_of(term, True)
-    return found
+    return [period for period in [term_period(term), *periods_of(term, True)] if reports(school, kind, period)]
 
 
 def funding_periods(school: School, term: Term) -> list[Period]:
@@ -80,10 +79,22 @@ def funding_periods(school: School, term: Term) -> list[Period]:
 
 
 def reports(school: School, kind: SubmissionKind | str, period: Period) -> bool:
-    """Whether the school reports this kind of work in this period (a month only for what 中职 does monthly)."""
+    """Whether the school reports this kind of work in this period (a month only for what 中职 does monthly;
+    a national list by a school teaching only 学前 only if the catalogue has a national project for 学前)."""
+    if str(kind) == SubmissionKind.FUNDING.value and school.stages == PRESCHOOL and not national_preschool():
+        return False
     if period.is_month:
         return work(kind).vocational_monthly and teaches_monthly(school.stages)
     return not work(kind).vocational_monthly or teaches_termly(school.stages)
+
+
+def national_preschool() -> bool:
+    """Whether an active national project serves 学前 (annex 6 has none: 学前 aid is the local government's)."""
+    from portal.funding.models import FundingProject  # imported late: funding builds on these periods
+
+    return bool(db.session.scalar(select(FundingProject.id).where(
+        FundingProject.level == ProjectLevel.NATIONAL.value, FundingProject.active.is_(True),
+        ("," + FundingProject.stages + ",").contains(f",{PRESCHOOL},")).limit(1)))
 
 
 def kinds_in(school: School, period: Period, kinds=FUNDING_KINDS) -> list[SubmissionKind]:

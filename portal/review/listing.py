@@ -63,6 +63,8 @@ def _reports(kind: SubmissionKind, period: Period):
     """School.stages condition: the schools that report this kind in a term, or in a 中职 month."""
     vocational = ("," + School.stages + ",").contains(f",{periods.VOCATIONAL},")
     termly = School.stages != periods.VOCATIONAL
+    if kind is SubmissionKind.FUNDING and not periods.national_preschool():  # as periods.reports()
+        termly = and_(termly, School.stages != periods.PRESCHOOL)
     if period.is_month:
         return vocational if periods.work(kind).vocational_monthly else false()
     return termly if periods.work(kind).vocational_monthly else true()

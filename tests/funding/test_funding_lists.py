@@ -232,3 +232,21 @@ def test_a_reopened_funded_list_lets_the_school_add_records_again(client, login_
     assert client.post(f"/funding/schools/{school.id}/records/new?period=2026-autumn", data=form).status_code == 303
     head = page_text(client.get(f"/funding/schools/{school.id}?period=2026-autumn"))
     assert "国家资助名单 填报中 2026-12-31 2027-01-31 已过截止日期，主管部门已重新开放至 2027年01月12日" in head
+
+
+def test_a_kindergarten_keeps_no_national_list_when_no_national_project_serves_it(client, login_as, world,
+                                                                                  deadline_calendar, today_is):
+    """Annex 6 has no national module: 学前 aid is a local government's project (issue 12 point 6)."""
+    today_is(date(2026, 11, 22))
+    kindergarten = make_school(world.xuanwu, "玄武区第一幼儿园", stages="preschool")
+    db.session.commit()
+    login_as("school", school=kindergarten)
+    page = page_text(client.get(f"/funding/schools/{kindergarten.id}"))
+    assert "地方政府资助名单 未填报 2026-12-31 2027-01-31" in page and "国家资助名单" not in page
+    client.post("/logout")
+    login_as("county")
+    assert "玄武区第一幼儿园" not in page_text(client.get("/review/?kind=funding"))
+    assert "玄武区第一幼儿园" in page_text(client.get("/review/?kind=funding_local"))
+    make_funding_project("学前教育资助", "preschool", owner_region=world.province)  # a province that set one up
+    db.session.commit()
+    assert "玄武区第一幼儿园" in page_text(client.get("/review/?kind=funding"))
