@@ -222,12 +222,12 @@ def reopen(actor: Actor, scope, submission_id: int, days, today: date | None = N
     due = periods.due(school, sub.kind, as_period(sub.period))
     if due is None or day <= due:
         raise ReviewError("尚未过截止日期，学校仍可填报，无需重新开放")
-    if reopened(sub, day):
-        raise ReviewError(f"本期已重新开放至 {sub.reopened_until:%Y年%m月%d日}，学校可以修改，无需再次开放")
     if sub.status == SubmissionStatus.SUBMITTED.value:
         raise ReviewError("该学校已提交，请审核通过或退回修改")
     if sub.status == SubmissionStatus.APPROVED.value:
         raise ReviewError("本期已审核通过，不能重新开放")
+    if reopened(sub, day):
+        raise ReviewError(f"本期已重新开放至 {sub.reopened_until:%Y年%m月%d日}，学校可以修改，无需再次开放")
     until = _end_of(day + timedelta(days=days))
     _transition(sub, OPEN, "本期状态已被他人改变，请刷新后再试", reopened_until=until, reopened_by_id=actor.user_id)
     record(actor, AuditAction.SUBMISSION_REOPEN, _target(school, sub), f"重新开放 {days} 天，至 {until:%Y-%m-%d}")

@@ -32,7 +32,8 @@ def _list_filters() -> dict:
     month = next((m for m in months if m.code == request.args.get("month")), None)
     if month is None:  # the month whose 中职 unfunded report is being made
         month = periods.reporting_month(term, today)
-    kind = request.args.get("kind") if request.args.get("kind") in (*SubmissionKind._value2member_map_, "all") else "reasons"
+    kinds = (*SubmissionKind._value2member_map_, "all")
+    kind = request.args.get("kind") if request.args.get("kind") in kinds else "reasons"
     return {"term": term, "month": month, "months": months, "kind": kind, "terms": recent_terms(today, 4),
             "status_filter": request.args.get("status") or None}
 

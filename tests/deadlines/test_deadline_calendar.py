@@ -109,7 +109,8 @@ def test_due_dates_follow_003s_tables(app, deadline_calendar, stages, module, ta
 
 def test_authority_dates_are_read_apart_from_the_schools(app, deadline_calendar):
     period = parse_period("2026-10")
-    assert services.due_date(["vocational"], (M.NATIONAL_GRANT,), (T.FUNDING_ENTRY_REVIEW,), period) == date(2026, 10, 20)
+    assert services.due_date(["vocational"], (M.NATIONAL_GRANT,), (T.FUNDING_ENTRY_REVIEW,),
+                             period) == date(2026, 10, 20)
     assert services.due_date(["vocational"], (M.NATIONAL_GRANT,), (T.FUNDING_ENTRY_REVIEW,), period,
                              AUTHORITY) == date(2026, 10, 25)
 
@@ -184,7 +185,8 @@ def test_the_filter_answers_htmx_with_the_tables_alone(client, login_as, deadlin
     login_as("province")
     response = client.get("/deadlines/?stage=&module=fiscal&party=authority&cycle=term", headers={"HX-Request": "true"})
     body = response.get_data(as_text=True)
-    assert response.status_code == 200 and "<html" not in body and body.lstrip().startswith('<div id="deadline-tables">')
+    assert response.status_code == 200 and "<html" not in body
+    assert body.lstrip().startswith('<div id="deadline-tables">')
     text = page_text(response)
     assert "县级业务操作" in text and "资助名单" not in text and text.count("附件") == 7
 
