@@ -157,9 +157,12 @@ class ReviewStatus(Vocab):
 
 
 class SubmissionKind(Vocab):
-    """What a school submits per period for its authority to review: one review mechanism for both."""
+    """What a school submits per period for review: one review mechanism for every kind. Funded lists go by
+    project level (003's annexes give each its own dates); 学校/社会 lists are final once the school reviews them."""
 
-    FUNDING = "funding", "资助名单"
+    FUNDING = "funding", "国家资助名单"
+    FUNDING_LOCAL = "funding_local", "地方政府资助名单"
+    FUNDING_SCHOOL = "funding_school", "学校和社会资助名单"
     REASONS = "reasons", "未资助原因"
 
 
@@ -216,22 +219,68 @@ class AuditAction(Vocab):
     CANCEL_LIBRARY_IMPORT = "cancel_library_import", "取消基础信息库导入"
 
 
-class DeadlineTask(Vocab):
-    """The pieces of work 003's annex tables give a deadline (per stage, per term or per month)."""
+class DeadlineModule(Vocab):
+    """The modules of 003's annex tables (业务模块): a project, a group of projects, or a kind of data."""
 
-    IDENTIFY = "identify", "家庭经济困难认定"
+    STUDENT_INFO = "student_info", "学生信息"
+    SCHOLARSHIP = "scholarship", "国家奖学金"
+    NATIONAL_GRANT = "national_grant", "国家助学金"
+    TUITION_WAIVER = "tuition_waiver", "国家免学费"
+    FEE_WAIVER = "fee_waiver", "建档立卡家庭经济困难学生免学杂费"
+    LIVING_ALLOWANCE = "living_allowance", "困难生生活补助"
+    MILITARY = "military", "服兵役国家资助"
+    GRASSROOTS_FIRST = "grassroots_first", "基层就业学费补偿贷款代偿（第一批）"
+    GRASSROOTS_SECOND = "grassroots_second", "基层就业学费补偿贷款代偿（第二批）"
+    GRASSROOTS_EMPLOYMENT = "grassroots_employment", "基层就业学费补偿贷款代偿（在职在岗确认）"
+    LOCAL = "local", "地方政府资助"
+    SCHOOL_SOCIAL = "school_social", "学校资助、社会资助"
+    POVERTY = "poverty", "建档立卡学生"
+    FISCAL = "fiscal", "财政资金"
+
+
+class DeadlineTask(Vocab):
+    """The pieces of work 003's annex tables give a deadline (具体内容)."""
+
+    ENROLMENT_INFO = "enrolment_info", "在校生信息录入"
+    IDENTIFY = "identify", "家庭经济信息录入与困难学生认定管理"
+    GRADUATE_INFO = "graduate_info", "毕业生信息录入"
+    BANK_CARDS = "bank_cards", "学生银行卡号管理"
+    PROJECT_SETUP = "project_setup", "资助业务设置"
+    TIER_SETUP = "tier_setup", "资助分档设置"
+    MAJOR_STANDARDS = "major_standards", "分专业标准填报"
     FUNDING_ENTRY = "funding_entry", "资助名单录入"
-    FUNDING_SCHOOL_REVIEW = "funding_school_review", "资助名单审核（学校）"
-    FUNDING_AUTHORITY_REVIEW = "funding_authority_review", "资助名单审核（主管部门）"
+    FUNDING_REVIEW = "funding_review", "资助名单审核"
+    FUNDING_ENTRY_REVIEW = "funding_entry_review", "资助名单录入及审核"
+    PUBLICITY = "publicity", "资助名单公示确认"
+    PAYMENT = "payment", "资金发放管理"
+    EMPLOYMENT_ENTRY = "employment_entry", "在职在岗信息录入"
+    PAYMENT_ENTRY = "payment_entry", "资金发放信息录入"
+    PAYMENT_REVIEW = "payment_review", "资金发放信息审核"
     UNFUNDED_REPORT = "unfunded_report", "未资助情况上报"
+    FISCAL_CENTRAL = "fiscal_central", "中央级业务操作"
+    FISCAL_PROVINCE = "fiscal_province", "省级业务操作"
+    FISCAL_CITY = "fiscal_city", "市级业务操作"
+    FISCAL_COUNTY = "fiscal_county", "县级业务操作"
 
 
 class DeadlineCycle(Vocab):
-    """Which periods a deadline row covers: the spring term, the autumn term, or every 中职 month."""
+    """Which periods a deadline row covers (填报周期): a term, the school year, or every 中职 month."""
 
     SPRING = "spring", "春季学期"
     AUTUMN = "autumn", "秋季学期"
+    YEAR = "year", "学年"
     MONTHLY = "monthly", "每月"
+
+
+class DeadlineParty(Vocab):
+    """Who must act by a deadline row's date: the school, or its authority (主管部门: one column of the annex;
+    where the annex names the tiers apart, 省/市/县)."""
+
+    SCHOOL = "school", "学校"
+    AUTHORITY = "authority", "主管部门"
+    PROVINCE = "province", "省级"
+    CITY = "city", "市级"
+    COUNTY = "county", "县级"
 
 
 class ProjectLevel(Vocab):

@@ -56,6 +56,7 @@ def seed_funding_demo(today: date | None = None) -> dict[str, int]:
     actor = Actor.command_line()
     today = today or deadlines.today()
     term = current_term(today)
+    deadlines.seed_deadlines(actor)  # the fiscal demo dates its allocations before the calendar's dates
     made = {"projects": seed_national_projects(actor, PROVINCE).added}
     made["projects"] += _local_projects()
     db.session.flush()
@@ -123,7 +124,7 @@ def _funded_records(actor: Actor, term: Term, today: date) -> int:
         project = projects.get(stage)
         if project is None:
             continue
-        monthly = student.stages == Stage.VOCATIONAL.value
+        monthly = stage == Stage.VOCATIONAL.value  # 中职's national projects by month
         for period in periods_of(term, monthly):
             if period.starts > today:
                 continue
@@ -191,7 +192,7 @@ def _allocations(term: Term, today: date) -> int:
         with open(os.path.join(folder, key), "wb") as handle:
             handle.write(DEMO_PDF)
         city, county = region_scope_codes(region)
-        deadline = dict((item.level, item.due) for item in fiscal.deadlines(term, today))[level]
+        deadline = dict((item.level, item.due) for item in fiscal.deadlines(term, today)).get(level, today)
         rows.append({"region_code": region_code, "city_code": city, "county_code": county, "term": term.code,
                      "project_id": projects[stage.value].id, "fund_level": level.value, "amount": amount,
                      "document_no": number.format(year=term.year), "allocated_on": min(today, deadline - timedelta(days=10)),

@@ -9,6 +9,7 @@ from sqlalchemy import String, and_, case, delete, exists, func, insert, literal
 from portal.audit.services import Actor, Target, record
 from portal.bulk import inserted
 from portal.deadlines import services as deadlines
+from portal.deadlines.periods import VOCATIONAL
 from portal.deadlines.cli import seed_reference_data
 from portal.enrolment.models import HardshipStudent
 from portal.extensions import db
@@ -38,10 +39,10 @@ def previous_month(period: Period) -> Period:
 
 
 def _plans(today: date, demo_school_id: int | None):
-    """(period, which schools, state expression): the current term, this 中职 month, and last 中职 month
-    (past its 15th deadline, so the schools left in progress there are overdue)."""
+    """(period, which schools, state expression): the current term, the 中职 month being reported, and the month
+    before it (past its deadline, so the schools left in progress there are overdue)."""
     term = current_term(today)
-    monthly = School.stages == deadlines.MONTHLY_STAGES
+    monthly = School.stages == VOCATIONAL
     month = month_in_progress(term, today)
     forced = [(School.id == demo_school_id, literal(S.IN_PROGRESS.value))] if demo_school_id else []
     every = (S.NOT_STARTED, S.IN_PROGRESS, S.SUBMITTED, S.RETURNED, S.APPROVED, S.SUBMITTED)

@@ -51,6 +51,8 @@ OBJECT_ROUTES = {
     "enrolment.confirm_upload": ("POST", lambda w, other: f"/enrolment/upload/{xishan_upload(w)}/confirm"),
     "enrolment.discard_upload": ("POST", lambda w, other: f"/enrolment/upload/{xishan_upload(w)}/discard"),
     "deadlines.edit": ("POST", lambda w, other: "/deadlines/999999"),
+    "deadlines.edit_form": ("GET", lambda w, other: "/deadlines/999999/edit"),
+    "deadlines.show": ("GET", lambda w, other: "/deadlines/999999"),
     "reasons.save_reason": ("POST", lambda w, other: "/reasons/2026-autumn/students/999999"),
     "reasons.edit_option": ("POST", lambda w, other: "/reasons/options/999999"),
     "review.submission": ("GET", lambda w, other: f"/review/{w.xishan_school.id}/reasons/2026-autumn"),

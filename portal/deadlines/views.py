@@ -1,23 +1,54 @@
-"""Routes: the deadline calendar (every tier reads it; the province edits a row in place)."""
+"""Routes: the deadline calendar, one table per stage as 003's annexes print them (every tier reads it, a
+school sees its own stages first); the province edits one date in place (or on its own page without htmx)."""
 from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user
 
 from portal.deadlines import services
 from portal.extensions import db
-from portal.vocab import DeadlineTask, Role, Stage
+from portal.vocab import DeadlineModule, DeadlineParty, Role, Stage
 from portal.web import acting, render, roles_required, wants_fragment
 
 bp = Blueprint("deadlines", __name__, url_prefix="/deadlines")
 
 READERS = (Role.PROVINCE, Role.CITY, Role.COUNTY, Role.SCHOOL)
+MINE = "mine"  # the stage filter's value for "the stages of my school"
+PARTIES = {DeadlineParty.SCHOOL.value: "学校", DeadlineParty.AUTHORITY.value: "主管部门"}
+
+
+def _filters() -> dict:
+    args = request.args
+    school = current_user.school if current_user.role == Role.SCHOOL.value else None
+    stage = args.get("stage", MINE if school else "")
+    stages = [s.value for s in school.stage_list] if school and stage == MINE else [stage] if stage else None
+    return {"stage": stage, "stages": stages, "module": args.get("module") or None,
+            "cycle": args.get("cycle") if args.get("cycle") in services.CYCLE_GROUPS else None,
+            "party": args.get("party") if args.get("party") in PARTIES else None}
 
 
 @bp.get("/")
 @roles_required(*READERS)
 def calendar():
-    stage, task = request.args.get("stage") or None, request.args.get("task") or None
-    rows = services.calendar_rows(stage, task)
-    return render("deadlines/calendar.html", "deadlines/_table.html", rows=rows, stages=Stage, tasks=DeadlineTask,
-                  stage=stage, task=task, error=None, failed_id=None)
+    filters = _filters()
+    tables = services.calendar_tables(filters["stages"], filters["module"], filters["cycle"], filters["party"])
+    return render("deadlines/calendar.html", "deadlines/_tables.html", tables=tables, all_stages=Stage,
+                  modules=DeadlineModule, cycles=services.CYCLE_GROUPS, parties=PARTIES, mine=MINE, **filters)
+
+
+@bp.get("/<int:deadline_id>")
+@roles_required(*READERS)
+def show(deadline_id: int):
+    """One date as the table shows it (what an edit's 取消 puts back); without htmx, the calendar."""
+    rule = services.deadline(deadline_id) or abort(404)
+    if wants_fragment():
+        return render("deadlines/_date.html", rule=rule)
+    return redirect(url_for("deadlines.calendar", stage=rule.stage, _anchor=f"deadline-{rule.id}"))
+
+
+@bp.get("/<int:deadline_id>/edit")
+@roles_required(Role.PROVINCE)
+def edit_form(deadline_id: int):
+    rule = services.deadline(deadline_id) or abort(404)
+    return render("deadlines/edit.html", "deadlines/_edit.html", rule=rule, error=None)
 
 
 @bp.post("/<int:deadline_id>")
@@ -30,13 +61,11 @@ def edit(deadline_id: int):
     except services.DeadlineError as refusal:
         db.session.rollback()
         rule = services.deadline(deadline_id)
-        if wants_fragment():
-            return render("deadlines/_row.html", rule=rule, error=str(refusal))
-        rows = services.calendar_rows()
-        return render("deadlines/calendar.html", rows=rows, stages=Stage, tasks=DeadlineTask, stage=None, task=None,
-                      error=str(refusal), failed_id=deadline_id, status=422)
+        # the fragment answers 200 so that htmx swaps the message in beside the field
+        return render("deadlines/edit.html", "deadlines/_edit.html", rule=rule, error=str(refusal),
+                      status=200 if wants_fragment() else 422)
     db.session.commit()
     if wants_fragment():
-        return render("deadlines/_row.html", rule=rule, error=None, saved=True)
-    flash(f"{rule.stage_label}·{rule.task_label}（{rule.cycle_label}）截止日期已改为{rule.day_label}")
-    return redirect(url_for("deadlines.calendar"), 303)
+        return render("deadlines/_date.html", rule=rule, saved=True)
+    flash(f"{rule.title}截止日期已改为{rule.day_label}")
+    return redirect(url_for("deadlines.calendar", stage=rule.stage, _anchor=f"deadline-{rule.id}"), 303)

@@ -25,6 +25,7 @@ class ProjectRule(NamedTuple):
     id: int
     label: str  # 国家助学金（本专科）
     national: bool
+    level: str  # ProjectLevel: which of the period's lists the record belongs to
     tiered: bool
     ceiling: Decimal
     choices: frozenset
@@ -33,7 +34,7 @@ class ProjectRule(NamedTuple):
     @classmethod
     def of(cls, project: FundingProject) -> "ProjectRule":
         return cls(project.id, f"{project.name}（{project.stage_labels}）", project.level == ProjectLevel.NATIONAL.value,
-                   bool(project.standards), catalogue.yearly_ceiling(project),
+                   project.level, bool(project.standards), catalogue.yearly_ceiling(project),
                    frozenset(catalogue.standard_choices(project)), project.standards_text)
 
 
@@ -113,6 +114,9 @@ class Checker:
         self.school, self.period = school, period
         self.students = enrolled_students(school.id, period.term.code) if students is None else students
         self.projects = ProjectResolver(school)
+        # 中职's national projects are listed by month, every other record by term (003 annex 3)
+        self.monthly = period.is_month
+        self.default_stage = school.stages if school.stages == Stage.VOCATIONAL.value else None
         self.seen: dict[tuple[bytes, int], int] = {}
         if mode == FundingImportMode.APPEND.value:
             existing = db.session.execute(select(FundingRecord.id_hash, FundingRecord.project_id).where(
@@ -125,12 +129,13 @@ class Checker:
         hashes = protector().digest_many([record[1] for record in batch])
         accepted = []
         append, seen, students, resolve = accepted.append, self.seen, self.students, self.projects.resolve
+        fits = self.fits_period
         own_code, starts, ends, absurd = self.school.code, self.period.starts, self.period.ends, catalogue.ABSURD_AMOUNT
         for record, id_hash in zip(batch, hashes):
             school_code, _, name, project_name, standard, amount, paid_on, card, row = record
             student = students.get(id_hash)
             rule = resolve(project_name, student[2])[0] if student is not None else None
-            if (rule is not None and (school_code is None or school_code == own_code)
+            if (rule is not None and fits(rule, student[2]) and (school_code is None or school_code == own_code)
                     and (amount is None or 0 < amount <= rule.ceiling)
                     and (standard is None or standard in rule.choices or (not rule.tiered and 0 < standard <= absurd))
                     and (paid_on is None or starts <= paid_on <= ends) and (id_hash, rule.id) not in seen):
@@ -151,6 +156,8 @@ class Checker:
             found.append((ID_NUMBER_LABEL, f"该生不在本校{period.term.label}学期的学籍名单中，请核对证件号或先上传学籍"))
         elif rule is None:
             found.append(("资助项目", self.projects.resolve(project_name, student[2])[1]))
+        if rule is not None and not self.fits_period(rule, student[2]):
+            found.append(("资助项目", self.period_problem(rule)))
         if rule is not None:
             found += self._money_problems(rule, standard, amount)
             first = self.seen.get((id_hash, rule.id))
@@ -161,6 +168,16 @@ class Checker:
             found.append(("发放时间", f"发放时间 {paid_on:%Y-%m-%d} 不在{period.label}"
                                      f"（{period.starts:%Y-%m-%d} 至 {period.ends:%Y-%m-%d}）内"))
         return found
+
+    def fits_period(self, rule: ProjectRule, stage: str | None) -> bool:
+        """A month's list holds 中职 students' national projects, a term's list everything else."""
+        return (rule.national and (stage or self.default_stage) == Stage.VOCATIONAL.value) == self.monthly
+
+    def period_problem(self, rule: ProjectRule) -> str:
+        if self.monthly:
+            return (f"{self.period.label}的名单只收中职学生的国家资助项目；{rule.label}请在"
+                    f"{self.period.term.label}学期名单中填报")
+        return f"中职学生的国家资助项目按月填报，{rule.label}请在对应月份（如 2026-10）的名单中填报"
 
     @staticmethod
     def _money_problems(rule: ProjectRule, standard, amount) -> list[tuple[str, str]]:

@@ -14,14 +14,16 @@ from flask import abort, current_app
 from sqlalchemy import func, select
 
 from portal.audit.services import Actor, Target, record, region_scope_codes
+from portal.deadlines import services as calendar
 from portal.extensions import db
 from portal.funding.errors import FundingError
 from portal.funding.models import FiscalAllocation, FundingProject
 from portal.org.models import Region
 from portal.progress.models import SchoolProgress
 from portal.scope import Scope
-from portal.terms import Term
-from portal.vocab import AuditAction, FundLevel, ProjectLevel, RegionLevel
+from portal.terms import Term, term_period
+from portal.vocab import (AuditAction, DeadlineCycle, DeadlineModule, DeadlineParty, DeadlineTask, FundLevel,
+                          ProjectLevel, RegionLevel, Stage)
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 MAX_AMOUNT = Decimal("100000000000")  # 千亿: above it the amount was mistyped
@@ -31,12 +33,9 @@ DOCUMENT_KINDS = (
     (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
     (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
 )
-# 003's annex tables: 财政资金 operations per level, per term (month, day).
-DEADLINES = {
-    "spring": {FundLevel.CENTRAL: (4, 30), FundLevel.PROVINCE: (5, 15), FundLevel.CITY: (5, 31), FundLevel.COUNTY: (6, 15)},
-    "autumn": {FundLevel.CENTRAL: (10, 31), FundLevel.PROVINCE: (11, 15), FundLevel.CITY: (11, 30),
-               FundLevel.COUNTY: (12, 15)},
-}
+# The calendar's 财政资金 tasks (003's annex tables, as the province keeps them) per level of funds.
+FISCAL_TASKS = {FundLevel.CENTRAL: DeadlineTask.FISCAL_CENTRAL, FundLevel.PROVINCE: DeadlineTask.FISCAL_PROVINCE,
+                FundLevel.CITY: DeadlineTask.FISCAL_CITY, FundLevel.COUNTY: DeadlineTask.FISCAL_COUNTY}
 LEVELS_OF_REGION = {
     RegionLevel.PROVINCE.value: (FundLevel.CENTRAL, FundLevel.PROVINCE),
     RegionLevel.CITY.value: (FundLevel.CITY,),
@@ -49,6 +48,7 @@ class Deadline:
     level: FundLevel
     due: date
     days_left: int
+    stages: str = ""  # the stages this date is for, when the calendar gives the level different dates by stage
 
     @property
     def countdown(self) -> str:
@@ -58,10 +58,22 @@ class Deadline:
 
 
 def deadlines(term: Term, today: date) -> list[Deadline]:
+    """Each level's date for the term, read from the deadline calendar (one query). The annexes give every
+    stage the same dates; should the province change one stage's, each date is shown with its stages."""
+    levels = {task.value: level for level, task in FISCAL_TASKS.items()}
+    rules = calendar.rules_for(list(Stage._value2member_map_), (DeadlineModule.FISCAL,), FISCAL_TASKS.values(),
+                               DeadlineParty.AUTHORITY, DeadlineCycle(term.season))
+    dates: dict[FundLevel, dict[date, list[str]]] = {}
+    for rule in rules:
+        dates.setdefault(levels[rule.task], {}).setdefault(calendar.rule_date(rule, term_period(term)), []).append(
+            rule.stage)
+    order = {stage.value: n for n, stage in enumerate(Stage)}
     found = []
-    for level, (month, day) in DEADLINES[term.season].items():
-        due = date(term.year, month, day)
-        found.append(Deadline(level, due, (due - today).days))
+    for level in FundLevel:
+        by_date = dates.get(level, {})
+        for due, stages in sorted(by_date.items()):
+            shown = "、".join(Stage.label_of(code) for code in sorted(stages, key=order.get)) if len(by_date) > 1 else ""
+            found.append(Deadline(level, due, (due - today).days, shown))
     return found
 
 

@@ -65,6 +65,7 @@ class FundingPreview:
     header: list[str] = field(default_factory=list)
     existing: int = 0  # records the period holds now (a replacement removes them)
     names: list[tuple[str, str, bool]] = field(default_factory=list)  # 资助项目 as written → project, by synonym
+    levels: set = field(default_factory=set)  # the project levels of the rows: the lists the file writes to
 
     @property
     def ok(self) -> bool:
@@ -82,6 +83,7 @@ class FundingPreview:
             if totals is None:
                 totals = by_project[row.project.label] = [0, Decimal(0)]
             totals[0] += 1
+            self.levels.add(row.project.level)
             if row.amount is not None:
                 totals[1] += row.amount
         self.records += len(rows)
@@ -131,7 +133,7 @@ def existing_records(school: School, period: Period) -> int:
 
 def import_file(actor: Actor, school: School, period: Period, mode: str | None, source, filename: str) -> FundingPreview:
     """Check and write in one pass and one transaction; any refused row undoes everything. The caller has
-    checked that the period is open for the school (portal.funding.records.open_period) and commits."""
+    checks that the lists written to are open for the school (portal.funding.records.import_list) and commits."""
     found = FundingPreview(period, check_mode(mode))
     batch_row = FundingImport(school_id=school.id, period=period.code, mode=mode, filename=filename[:255],
                               created_by_id=actor.user_id, created_by_name=actor.name)

@@ -1,14 +1,15 @@
-"""A school's funded list for one period: which periods it works in, the overview of a period, one record
-typed in by hand or deleted, the file import's write path, submission for review, and the export."""
+"""A school's funded lists for one period: which periods it works in, the overview of a period and of each
+list (国家 / 地方政府 / 学校和社会: each opens, closes and is submitted on its own), one record typed in by
+hand or deleted, the file import's write path, submission for review, and the export."""
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import case, delete, func, select, true
 
 from portal import sheets
 from portal.audit.services import Actor, Target, record
-from portal.deadlines import services as deadlines
+from portal.deadlines import periods as work_periods, services as deadlines
 from portal.enrolment.models import EnrolmentStudent, EnrolmentUpload, HardshipStudent, UploadStatus
 from portal.extensions import db
 from portal.funding import importer
@@ -17,7 +18,7 @@ from portal.funding.checks import Checker
 from portal.funding.errors import FundingError
 from portal.funding.models import FundingImport, FundingProject, FundingRecord
 from portal.funding.status import funded_condition, library_condition
-from portal.funding.students import period_records
+from portal.funding.students import period_records, period_students
 from portal.idcard import IdNumberError, validate
 from portal.org.models import School
 from portal.progress.services import refresh_progress
@@ -25,43 +26,107 @@ from portal.protect import protector
 from portal.review import services as review
 from portal.sheet_values import CellError
 from portal.terms import Period, TermError, current_term, parse_period
-from portal.vocab import AuditAction, FundingImportMode, SubmissionKind
-
-FUNDING = SubmissionKind.FUNDING
+from portal.vocab import AuditAction, DeadlineParty, FundingImportMode, SubmissionKind
 
 
-# -- periods ---------------------------------------------------------------------------------------------
+# -- periods and lists -----------------------------------------------------------------------------
 def periods(school: School, today: date | None = None) -> list[Period]:
-    """The periods a school can look at: this term's and the previous term's, newest first."""
-    term = current_term(today or deadlines.today())
-    found = deadlines.school_periods(school, term) + deadlines.school_periods(school, term.previous())
+    """The periods a school can look at: this term's and the previous term's, newest first (a term before
+    its months: its 地方/学校/社会 lists cover them all)."""
     day = today or deadlines.today()
-    return sorted((period for period in found if period.starts <= day), key=lambda period: period.starts,
-                  reverse=True) or found[:1]
+    term = current_term(day)
+    found = work_periods.funding_periods(school, term) + work_periods.funding_periods(school, term.previous())
+    return sorted((period for period in found if period.starts <= day),
+                  key=lambda period: (period.starts, not period.is_month), reverse=True) or found[:1]
 
 
 def period_for(school: School, text: str | None, today: date | None = None) -> Period:
     """The period named in a request (default: the one the school works on now), checked for the school."""
+    day = today or deadlines.today()
     if not text:
-        return deadlines.current_period(school, today or deadlines.today())
+        return work_periods.current_period(school, SubmissionKind.FUNDING, day)
     try:
         period = parse_period(text)
     except TermError as refusal:
         raise FundingError(str(refusal)) from None
-    if period.is_month != deadlines.reports_monthly(school):
-        raise FundingError("中职学校按月填报资助名单（如 2026-10）" if deadlines.reports_monthly(school)
-                           else "本校按学期填报资助名单（如 2026秋）")
-    if period.starts > (today or deadlines.today()):
+    if period.is_month and not work_periods.teaches_monthly(school.stages):
+        raise FundingError("本校按学期填报资助名单（如 2026秋），只有中职按月填报")
+    if period.starts > day:
         raise FundingError(f"{period.label}尚未开始")
     return period
 
 
-def open_period(actor: Actor, school: School, period: Period) -> None:
-    """Before any change to the period's list: refused once submitted, approved or locked by its deadline."""
+def list_kind(project: FundingProject) -> SubmissionKind:
+    return work_periods.list_kind(project.level)
+
+
+def open_list(actor: Actor, school: School, kind: SubmissionKind, period: Period) -> None:
+    """Before any change to one of the period's lists: refused once it is submitted, approved or locked."""
     try:
-        review.mark_in_progress(actor, school, FUNDING, period)
+        review.mark_in_progress(actor, school, kind, period)
     except review.ReviewError as refusal:
-        raise FundingError(str(refusal)) from None
+        raise FundingError(f"{kind.label}：{refusal}") from None
+
+
+@dataclass
+class ListState:
+    """One of the period's funded lists as the school and its authority see it."""
+
+    kind: SubmissionKind
+    submission: object
+    editable: bool
+    lock_reason: str
+    due: date | None  # the school's 资助名单审核
+    authority_due: date | None  # the authority's (None: no authority review, or "——")
+    records: int = 0
+    incomplete: int = 0
+
+    @property
+    def label(self) -> str:
+        return self.kind.label
+
+    @property
+    def authority_review(self) -> bool:
+        return work_periods.work(self.kind).authority_review
+
+    @property
+    def levels(self) -> list[str]:
+        return [level.value for level in work_periods.work(self.kind).levels]
+
+    @property
+    def blockers(self) -> list[str]:
+        """What stops the school submitting this list (an empty 地方/学校/社会 list may be confirmed as such)."""
+        problems = []
+        if not self.records and self.kind is SubmissionKind.FUNDING:
+            problems.append("本期尚未录入国家资助名单")
+        if self.incomplete:
+            problems.append(f"有 {self.incomplete} 条资助记录信息不完整（缺银行卡号、资助标准、发放时间或资助金额）")
+        return problems
+
+
+def list_states(school: School, period: Period, today: date | None = None) -> list[ListState]:
+    """The lists the school keeps in the period, each with its status, dates and record counts (one query)."""
+    counts = {level: (count, incomplete) for level, count, incomplete in db.session.execute(
+        select(FundingProject.level, func.count(FundingRecord.id),
+               func.coalesce(func.sum(case((FundingRecord.incomplete.is_(True), 1), else_=0)), 0))
+        .join(FundingProject, FundingProject.id == FundingRecord.project_id)
+        .where(period_records(school.id, period)).group_by(FundingProject.level))}
+    found = []
+    for kind in work_periods.kinds_in(school, period):
+        allowed, why = review.editable(school, kind, period, today)
+        totals = [counts.get(level.value, (0, 0)) for level in work_periods.work(kind).levels]
+        found.append(ListState(kind, review.current_submission(school, kind, period), allowed, why,
+                               work_periods.due(school, kind, period),
+                               work_periods.due(school, kind, period, DeadlineParty.AUTHORITY),
+                               sum(count for count, _ in totals), sum(incomplete for _, incomplete in totals)))
+    return found
+
+
+def list_state(school: School, period: Period, kind: SubmissionKind) -> ListState:
+    for state in list_states(school, period):
+        if state.kind is kind:
+            return state
+    raise FundingError(f"本校{period.label}没有{kind.label}")
 
 
 # -- overview --------------------------------------------------------------------------------------------
@@ -81,29 +146,20 @@ class Overview:
     def unfunded(self) -> int:
         return self.library - self.funded
 
-    @property
-    def blockers(self) -> list[str]:
-        """What stops the school submitting the period's funded list for review."""
-        problems = []
-        if not self.records:
-            problems.append("本期尚未录入资助名单")
-        if self.incomplete:
-            problems.append(f"有 {self.incomplete} 条资助记录信息不完整（缺银行卡号、资助标准、发放时间或资助金额）")
-        return problems
 
-
-def overview(school: School, period: Period) -> Overview:
-    """One school's period at a glance (its own page may count its own rows; dashboards read progress)."""
-    found = _record_totals(school, period)
+def overview(school: School, period: Period, kind: SubmissionKind | None = None) -> Overview:
+    """One school's period at a glance, or one of its lists (its own page may count its own rows; dashboards
+    read progress). The library is the period's students: a month's are the 中职 students."""
+    found = _record_totals(school, period, kind)
     found.library, found.funded = db.session.execute(
         select(func.count(HardshipStudent.id), func.coalesce(func.sum(case(
             (funded_condition(HardshipStudent.school_id, period), 1), else_=0)), 0))
-        .where(HardshipStudent.school_id == school.id, library_condition(period))).one()
+        .where(HardshipStudent.school_id == school.id, library_condition(period), period_students(period))).one()
     rows = db.session.execute(
         select(FundingProject, func.count(FundingRecord.id), func.count(func.distinct(FundingRecord.id_hash)),
                func.coalesce(func.sum(FundingRecord.amount), 0))
         .join(FundingRecord, FundingRecord.project_id == FundingProject.id)
-        .where(period_records(school.id, period))
+        .where(period_records(school.id, period), _of_list(kind))
         .group_by(FundingProject.id).order_by(FundingProject.level, FundingProject.name))
     found.by_project = [(project.name, project.level_label, project.stage_labels, count, students, Decimal(amount))
                         for project, count, students, amount in rows]
@@ -113,8 +169,16 @@ def overview(school: School, period: Period) -> Overview:
     return found
 
 
-def _record_totals(school: School, period: Period) -> Overview:
-    """The period's records counted: how many, their amount, how many are incomplete and what they lack."""
+def _of_list(kind: SubmissionKind | None):
+    """FundingProject condition: the projects of one list (every project when kind is None)."""
+    if kind is None:
+        return true()
+    return FundingProject.level.in_([level.value for level in work_periods.work(kind).levels])
+
+
+def _record_totals(school: School, period: Period, kind: SubmissionKind | None = None) -> Overview:
+    """The period's records (of one list, or all) counted: how many, their amount, how many are incomplete
+    and what they lack."""
     found = Overview(period)
     missing = {"银行卡号": FundingRecord.card_masked, "资助标准": FundingRecord.standard,
                "发放时间": FundingRecord.paid_on, "资助金额": FundingRecord.amount}
@@ -122,23 +186,26 @@ def _record_totals(school: School, period: Period) -> Overview:
         select(func.count(FundingRecord.id), func.coalesce(func.sum(FundingRecord.amount), 0),
                func.coalesce(func.sum(case((FundingRecord.incomplete.is_(True), 1), else_=0)), 0),
                *[func.coalesce(func.sum(case((column.is_(None), 1), else_=0)), 0) for column in missing.values()])
-        .where(period_records(school.id, period))).one()
+        .join(FundingProject, FundingProject.id == FundingRecord.project_id)
+        .where(period_records(school.id, period), _of_list(kind))).one()
     found.records, found.amount, found.incomplete = totals[0], Decimal(totals[1]), totals[2]
     found.missing = dict(zip(missing, totals[3:]))
     return found
 
 
-def blockers(school: School, period: Period) -> list[str]:
-    """Overview.blockers, from the record totals alone (what submitting needs)."""
-    return _record_totals(school, period).blockers
-
-
-def submit(actor: Actor, school: School, period: Period) -> None:
+def submit(actor: Actor, school: School, period: Period, kind: SubmissionKind | str) -> SubmissionKind:
+    """Submit one of the period's lists (学校/社会: the school's review is final)."""
     try:
-        review.submit(actor, school, FUNDING, period, blockers(school, period))
+        kind = SubmissionKind(str(kind))
+    except ValueError:
+        raise FundingError("请选择要提交的资助名单") from None
+    state = list_state(school, period, kind)
+    try:
+        review.submit(actor, school, kind, period, state.blockers)
     except review.ReviewError as refusal:
-        raise FundingError(str(refusal)) from None
+        raise FundingError(f"{kind.label}：{refusal}") from None
     db.session.commit()
+    return kind
 
 
 # -- record list -----------------------------------------------------------------------------------------
@@ -217,7 +284,7 @@ def add_record(actor: Actor, school: School, period: Period, draft: RecordDraft)
     values = [_typed(label, parse, raw) for label, parse, raw in (
         ("资助标准", money, draft.standard), ("资助金额", money, draft.amount),
         ("发放时间", payment_date, draft.paid_on), ("银行卡号", bank_card, draft.card))]
-    open_period(actor, school, period)
+    open_list(actor, school, list_kind(project), period)
     checker = Checker(school, period, FundingImportMode.APPEND.value, students=_one_student(school, period, id18))
     refusals = _Refusals()
     accepted = checker.check(refusals, [(None, id18, name, project.name, *values, 0)])
@@ -252,7 +319,7 @@ def _one_student(school: School, period: Period, id18: str) -> dict:
 def delete_record(actor: Actor, found: FundingRecord) -> None:
     school = db.session.get(School, found.school_id)
     period = parse_period(found.period)
-    open_period(actor, school, period)
+    open_list(actor, school, list_kind(found.project), period)
     detail = f"{period.label} {found.id_masked} {found.name} {found.project.name} {found.amount or ''}"
     db.session.execute(delete(FundingRecord).where(FundingRecord.id == found.id))
     record(actor, AuditAction.DELETE_FUNDING_RECORD, Target.of_school(school), detail)
@@ -261,14 +328,27 @@ def delete_record(actor: Actor, found: FundingRecord) -> None:
 
 
 def import_list(actor: Actor, school: School, period: Period, mode: str | None, source, filename: str):
-    """The funded list file, written all or nothing; the progress figures follow in the same transaction."""
+    """The funded list file, written all or nothing; the progress figures follow in the same transaction.
+    Every list the file writes to must be open, and a replacement (which removes the period's records) also
+    every list that holds records now."""
     importer.check_mode(mode)
-    open_period(actor, school, period)
+    if mode == FundingImportMode.REPLACE.value:
+        for kind in _lists_holding_records(school, period):
+            open_list(actor, school, kind, period)
     try:
         done = importer.import_file(actor, school, period, mode, source, filename)
+        for level in sorted(done.levels):
+            open_list(actor, school, work_periods.list_kind(level), period)
     except FundingError:
         db.session.rollback()
         raise
     refresh_progress([school.id], period.term.code)
     db.session.commit()
     return done
+
+
+def _lists_holding_records(school: School, period: Period) -> list[SubmissionKind]:
+    levels = db.session.scalars(select(FundingProject.level).distinct()
+                                .join(FundingRecord, FundingRecord.project_id == FundingProject.id)
+                                .where(period_records(school.id, period)))
+    return sorted({work_periods.list_kind(level) for level in levels}, key=list(SubmissionKind).index)

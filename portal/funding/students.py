@@ -9,11 +9,12 @@ from sqlalchemy import Select, and_, or_, select
 from portal.enrolment.models import EnrolmentStudent, EnrolmentUpload, HardshipStudent, UploadStatus
 from portal.extensions import db
 from portal.funding.models import FundingProject, FundingRecord
-from portal.funding.status import funded_condition, library_condition, unfunded_condition
+from portal.funding.status import (funded_condition, library_condition, period_students, status_period,
+                                   unfunded_condition)
 from portal.scope import Scope
-from portal.deadlines import services as deadlines
+from portal.deadlines import periods as work_periods, services as deadlines
 from portal.org.models import School
-from portal.terms import Period, Term, parse_period
+from portal.terms import Period, Term, parse_period, periods_of, term_period
 
 STATUS_FILTERS = {"funded": "已受助", "unfunded": "未受助"}
 
@@ -48,7 +49,8 @@ def library_table(school_id: int, period: Period, status: str | None = None, sea
                   class_name: str | None = None) -> Select:
     """select(HardshipStudent) of the school's library for the period, narrowed to funded or unfunded
     students (status "funded" / "unfunded"), ordered by class and name. Pair a page of it with paid()."""
-    query = select(HardshipStudent).where(HardshipStudent.school_id == school_id, library_condition(period))
+    query = select(HardshipStudent).where(HardshipStudent.school_id == school_id, library_condition(period),
+                                          period_students(period))
     query = with_status(query, school_id, period, status)
     if search:
         query = query.where(or_(HardshipStudent.name.contains(search, autoescape=True),
@@ -72,14 +74,16 @@ class Paid:
 
 
 def paid(school_id: int, period: Period, students: list[HardshipStudent]) -> dict[bytes, Paid]:
-    """ID digest → Paid for a page of students (one query); students missing from it are unfunded."""
+    """ID digest → Paid for a page of students (one query); students missing from it are unfunded. A month
+    counts the term's records too, as the status does."""
     found: dict[bytes, Paid] = {}
     if not students:
         return found
     rows = db.session.execute(
         select(FundingRecord.id_hash, FundingProject.name, FundingRecord.amount)
         .join(FundingProject, FundingProject.id == FundingRecord.project_id)
-        .where(period_records(school_id, period), FundingRecord.id_hash.in_([s.id_hash for s in students]))
+        .where(FundingRecord.school_id == school_id, FundingRecord.term == period.term.code,
+               status_period(period.term.code, period.code), FundingRecord.id_hash.in_([s.id_hash for s in students]))
         .order_by(FundingProject.name))
     for id_hash, name, amount in rows:
         line = found.setdefault(id_hash, Paid())
@@ -101,11 +105,14 @@ def history(scope: Scope, student: HardshipStudent) -> list[FundingRecord]:
 
 
 def library_period(school: School, term: Term, today: date | None = None) -> Period:
-    """The period the library table shows funding for: the term, or for 中职 the term's latest month begun."""
+    """The period the library table shows funding for: the term, or for a 中职 school the term's latest month
+    begun (a school teaching other stages too shows the term: every record of it counts)."""
     day = today or deadlines.today()
-    periods = deadlines.school_periods(school, term)
-    begun = [period for period in periods if period.starts <= day]
-    return begun[-1] if begun else periods[0]
+    if work_periods.teaches_termly(school.stages):
+        return term_period(term)
+    months = periods_of(term, True)
+    begun = [period for period in months if period.starts <= day]
+    return begun[-1] if begun else months[0]
 
 
 def with_status(query: Select, school_id: int, period: Period, status: str | None) -> Select:

@@ -5,14 +5,13 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.deadlines import services as deadlines
+from portal.deadlines import periods as work_periods, services as deadlines
 from portal.enrolment.models import HardshipStudent
 from portal.extensions import db
 from portal.funding import catalogue, records, students
 from portal.funding.errors import FundingError
 from portal.org.models import School
 from portal.progress.models import SchoolProgress
-from portal.review import services as review
 from portal.terms import TermError, current_term, parse_term, recent_terms
 from portal.vocab import PeriodType, ProjectLevel, Role, Stage, SubmissionKind
 from portal.web import acting, download, page_number, render, roles_required, scope
@@ -86,11 +85,9 @@ def school_and_period(school_id: int):
 
 
 def _school_context(school, period) -> dict:
-    submission = review.current_submission(school, SubmissionKind.FUNDING, period)
-    editable, lock_reason = review.editable(school, SubmissionKind.FUNDING, period)
-    return {"school": school, "period": period, "periods": records.periods(school), "submission": submission,
-            "editable": editable and current_user.role == Role.SCHOOL.value, "lock_reason": lock_reason,
-            "due": deadlines.submission_due_date(school, SubmissionKind.FUNDING.value, period)}
+    lists = records.list_states(school, period)
+    return {"school": school, "period": period, "periods": records.periods(school), "lists": lists,
+            "editable": any(state.editable for state in lists) and current_user.role == Role.SCHOOL.value}
 
 
 @bp.get("/")
@@ -118,7 +115,7 @@ def index():
 def school_page(school_id: int):
     school, period = school_and_period(school_id)
     summary = records.overview(school, period)
-    return render("funding/school.html", overview=summary, blockers=summary.blockers,
+    return render("funding/school.html", overview=summary,
                   **_school_context(school, period))
 
 
@@ -167,12 +164,13 @@ def student_history(student_id: int):
 def submit(school_id: int):
     school, period = school_and_period(school_id)
     try:
-        records.submit(acting(), school, period)
+        kind = records.submit(acting(), school, period, request.form.get("kind", SubmissionKind.FUNDING.value))
     except FundingError as refusal:
         db.session.rollback()
         flash(str(refusal))
     else:
-        flash(f"{period.label}资助名单已提交，等待主管部门审核")
+        flash(f"{period.label}{kind.label}已提交，等待主管部门审核" if work_periods.work(kind).authority_review
+              else f"{period.label}{kind.label}已由学校审核确认（无需主管部门审核）")
     return redirect(url_for("funding.school_page", school_id=school.id, period=period.code), 303)
 
 

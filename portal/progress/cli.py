@@ -1,13 +1,14 @@
 """flask refresh-progress: work every school's progress row out again for a term.
 
 Each write keeps the rows of the schools it touched right; what no write marks is time passing. A 中职 school
-reports per month, and its reasons figures describe the month in progress at its last change: run this when a
-month begins (cron, e.g. `5 0 1 * *`) and the new month's figures are there before the school touches anything."""
+reports per month, and its reasons figures describe the month being reported at its last change (a month's
+report is due in the next month): run this every day (cron, e.g. `5 0 * * *`) and the next month's figures are
+there the day after a report falls due, before the school touches anything."""
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from portal.deadlines import services as deadlines
+from portal.deadlines import periods, services as deadlines
 from portal.extensions import db
 from portal.org.models import School
 from portal.progress.services import refresh_progress
@@ -26,7 +27,7 @@ def refresh_progress_command(term_label: str | None, monthly_only: bool):
         raise click.BadParameter(str(refusal), param_hint="--term") from None
     schools = select(School.id)
     if monthly_only:
-        schools = schools.where(School.stages == deadlines.MONTHLY_STAGES)
+        schools = schools.where(School.stages == periods.VOCATIONAL)
     refresh_progress(schools, term.code)
     db.session.commit()
     count = db.session.scalar(select(func.count()).select_from(schools.subquery()))

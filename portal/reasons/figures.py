@@ -5,15 +5,16 @@ from datetime import date
 
 from sqlalchemy import Date, String, and_, case, cast, func, literal, null, or_, select
 
-from portal.deadlines import services as deadlines
+from portal.deadlines import periods
 from portal.enrolment.models import HardshipStudent
 from portal.extensions import db
-from portal.funding.status import funded_in, library_condition, unfunded_condition, unfunded_students_query
+from portal.funding.status import (funded_in, library_condition, monthly_student, reporting_students,
+                                   unfunded_condition, unfunded_students_query)
 from portal.org.models import School
 from portal.reasons.models import UnfundedReason
 from portal.review.models import PeriodSubmission
-from portal.terms import Period, Term, parse_term, periods_of, term_period
-from portal.vocab import DeadlineTask, SubmissionKind, SubmissionStatus
+from portal.terms import Period, Term, parse_term, term_period
+from portal.vocab import SubmissionKind, SubmissionStatus
 
 NO_DATE = cast(null(), Date)  # typed, so PostgreSQL can match it with dates in a CASE or UNION
 REASON_DEFAULTS = {"reasons_period": None, "unfunded_with_reason": 0, "unfunded_without_reason": 0,
@@ -36,25 +37,23 @@ def counts(school_id: int, period: Period) -> tuple[int, int]:
         select(func.count(HardshipStudent.id), func.count(UnfundedReason.id))
         .outerjoin(UnfundedReason, and_(UnfundedReason.student_id == HardshipStudent.id,
                                         UnfundedReason.period == period.code))
-        .where(HardshipStudent.school_id == school_id, library_condition(period), reportable(),
-               unfunded_condition(HardshipStudent.school_id, period))).one()
+        .where(HardshipStudent.school_id == school_id, library_condition(period), reporting_students(period),
+               reportable(), unfunded_condition(HardshipStudent.school_id, period))).one()
     return row[0], row[1]
 
 
 def month_in_progress(term: Term, today: date | None = None) -> Period:
-    """The 中职 month a term's progress row reports: the latest begun (the first, before the term starts)."""
-    day = today or deadlines.today()
-    months = periods_of(term, True)
-    begun = [period for period in months if period.starts <= day]
-    return begun[-1] if begun else months[0]
+    """The 中职 month a term's progress row reports: the one whose unfunded report is being made."""
+    return periods.reporting_month(term, today)
 
 
 def reason_figures(school_ids, term_code: str):
     """select(school_id, reasons_period, unfunded_with_reason, unfunded_without_reason, reasons_status,
-    reasons_due) for the schools: the term's period for most, the current month for 中职 schools."""
+    reasons_due) for the schools: the term's period for most, the month being reported for 中职 schools. A
+    school teaching 中职 beside other stages counts its term here (its 中职 students' months are on its page)."""
     term = parse_term(term_code)
     month = month_in_progress(term)
-    monthly = School.stages == deadlines.MONTHLY_STAGES
+    monthly = School.stages == periods.VOCATIONAL
     period_code = case((monthly, literal(month.code, String)), else_=literal(term.code, String))
     student = HardshipStudent
     funded = funded_in(student.school_id, term.code, period_code)
@@ -64,7 +63,8 @@ def reason_figures(school_ids, term_code: str):
         .join(School, School.id == student.school_id)
         .outerjoin(UnfundedReason, and_(UnfundedReason.student_id == student.id,
                                         UnfundedReason.period == period_code))
-        .where(student.school_id.in_(school_ids), library_condition(term_period(term)), reportable(), ~funded)
+        .where(student.school_id.in_(school_ids), library_condition(term_period(term)), reportable(), ~funded,
+               or_(and_(monthly, monthly_student()), and_(~monthly, ~monthly_student())))
         .group_by(student.school_id)
     ).subquery()
     submission = and_(PeriodSubmission.school_id == School.id, PeriodSubmission.period == period_code,
@@ -86,8 +86,8 @@ def _due_dates(school_ids, term: Term, month: Period):
     """The due date as a CASE over the few distinct stage sets of these schools (deadlines are per stage)."""
     whens = []
     for stages in db.session.scalars(select(School.stages).distinct().where(School.id.in_(school_ids))):
-        period = month if stages == deadlines.MONTHLY_STAGES else term_period(term)
-        due = deadlines.due_date(stages.split(","), DeadlineTask.UNFUNDED_REPORT, period)
+        period = month if stages == periods.VOCATIONAL else term_period(term)
+        due = periods.due_for(stages, SubmissionKind.REASONS, period)
         if due is not None:
             whens.append((School.stages == stages, literal(due, Date)))
     return case(*whens, else_=NO_DATE) if whens else NO_DATE

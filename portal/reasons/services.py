@@ -9,7 +9,7 @@ from sqlalchemy import and_, delete, exists, func, select, update
 
 from portal.audit.services import Actor, Target, record
 from portal.bulk import inserted, upsert_insert
-from portal.deadlines.services import submission_due_date
+from portal.deadlines import periods
 from portal.enrolment.models import EnrolmentUpload, HardshipStudent, UploadStatus
 from portal.extensions import db
 from portal.org.models import School
@@ -145,7 +145,7 @@ def standing(school: School, period: Period, today: date | None = None, with_mis
         missing = list(db.session.scalars(student_table(school, period, "missing").limit(MISSING_SHOWN)))
     unfit = db.session.scalar(select(func.count()).select_from(student_table(school, period, "unfit").subquery()))
     return Standing(period, unfunded, with_reason, review.current_submission(school, REASONS, period), allowed, why,
-                    submission_due_date(school, REASONS.value, period), missing,
+                    periods.due(school, REASONS, period), missing,
                     library_missing=not unfunded and not _has_library(school, period), unfit=unfit,
                     without_level=_without_level(school, period))
 

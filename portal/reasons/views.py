@@ -3,24 +3,26 @@ list of standard reasons. htmx requests get the row / table / summary fragment; 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from portal.deadlines import services as deadlines
+from portal.deadlines import periods as work_periods, services as deadlines
 from portal.extensions import db
+from portal.funding import records as funding_records
 from portal.reasons import options, services
 from portal.review.services import ReviewError
 from portal.terms import TermError, parse_period, recent_terms
-from portal.vocab import Role
+from portal.vocab import Role, SubmissionKind
 from portal.web import acting, page_number, render, roles_required, scope, wants_fragment
 
 bp = Blueprint("reasons", __name__, url_prefix="/reasons")
 
 CHANGED = "reasons-changed"  # HX-Trigger: the summary refreshes itself when a reason is saved
 NOTE_HINT = "请填写说明，然后按“保存”"
+REASONS = SubmissionKind.REASONS
 
 
 @bp.app_template_global()
 def due_next(school):
     """For the school's home page: what is due next (with days left) and what still blocks submitting."""
-    period = deadlines.current_period(school)
+    period = work_periods.current_period(school)
     return {"items": deadlines.next_due(school), "period": period,
             "state": services.standing(school, period, with_missing=False)}
 
@@ -32,12 +34,12 @@ def _my_school():
 def _school_period(school, code: str | None):
     """The period asked for, if it is one this school reports (a term, or a month for 中职); else 404."""
     if not code:
-        return deadlines.current_period(school)
+        return work_periods.current_period(school)
     try:
         period = parse_period(code)
     except TermError:
         abort(404)
-    if period.is_month != deadlines.reports_monthly(school):
+    if not work_periods.reports(school, REASONS, period):
         abort(404)
     return period
 
@@ -51,7 +53,7 @@ def _context(school, period, show=None, class_name=None, select_all=False, error
              bulk_error=None, selected=()) -> dict:
     students = db.paginate(services.student_table(school, period, show, class_name), page=page_number(),
                            per_page=50, error_out=False)
-    periods = [p for term in recent_terms(deadlines.today(), 3) for p in deadlines.school_periods(school, term)]
+    periods = [p for term in recent_terms(deadlines.today(), 3) for p in work_periods.periods(school, REASONS, term)]
     if period not in periods:
         periods.append(period)
     periods.sort(key=lambda each: each.starts, reverse=True)  # 中职 months of three terms: newest first, as funding
@@ -64,6 +66,7 @@ def _context(school, period, show=None, class_name=None, select_all=False, error
         show=show, class_name=class_name, select_all=select_all, error=error, message=message, bulk_error=bulk_error,
         selected=selected,
         today=deadlines.today(),
+        funding_list=funding_records.list_state(school, period, SubmissionKind.FUNDING) if period.is_month else None,
     )
 
 

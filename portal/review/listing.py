@@ -1,11 +1,13 @@
-"""The review list: every school in scope with its period's status, for one or both kinds, waiting-for-review
-first. Schools that have not started have no submission row, so the list starts from School (outer join).
-One SQL statement per page whatever the number of schools; due dates are a CASE over the few stage sets."""
-from datetime import date
+"""The review list: every school in scope with its period's status, for one kind or all, waiting-for-review
+first. A kind's rows are the schools reporting it per term, and (what 中职 does monthly) the schools teaching
+中职 for the chosen month: a school teaching 中职 beside another stage has both. Schools that have not started
+have no submission row, so the list starts from School (outer join). One SQL statement per page whatever the
+number of schools; due dates are a CASE over the few stage sets."""
+from datetime import date, datetime, time
 
-from sqlalchemy import Date, Integer, String, and_, case, cast, func, literal, null, select, union_all
+from sqlalchemy import Date, Integer, String, and_, case, cast, false, func, literal, null, select, true, union_all
 
-from portal.deadlines import services as deadlines
+from portal.deadlines import periods, services as deadlines
 from portal.extensions import db
 from portal.org.models import School
 from portal.paging import Page
@@ -23,21 +25,21 @@ OVERDUE = "overdue"
 PER_PAGE = 50
 
 
-def _kind_rows(scope, kind: SubmissionKind, term: Term, month: Period):
-    monthly = School.stages == deadlines.MONTHLY_STAGES
-    period_code = case((monthly, literal(month.code, String)), else_=literal(term.code, String))
+def _kind_rows(scope, kind: SubmissionKind, period: Period):
+    """Every school in scope that reports this kind in this period (a term, or a 中职 month), with its status."""
+    period_code = literal(period.code, String)
+    schools = [scope.school_condition(), School.active.is_(True), _reports(kind, period)]
     whens = []
-    for stages in db.session.scalars(select(School.stages).distinct().where(scope.school_condition())):
-        period = month if stages == deadlines.MONTHLY_STAGES else term_period(term)
-        due = deadlines.due_date(stages.split(","), deadlines.KIND_TASKS[kind.value], period)
+    for stages in db.session.scalars(select(School.stages).distinct().where(*schools)):
+        due = periods.due_for(stages, kind, period)
         if due is not None:
             whens.append((School.stages == stages, literal(due, Date)))
     due = case(*whens, else_=NO_DATE) if whens else NO_DATE
     joined = and_(PeriodSubmission.school_id == School.id, PeriodSubmission.kind == kind.value,
                   PeriodSubmission.period == period_code)
-    # 应助未助 from the school's progress row, when that row counts this period (for 中职: the month in progress
-    # at the school's last change; a month nothing has touched yet shows no figure rather than another month's).
-    counted = and_(SchoolProgress.school_id == School.id, SchoolProgress.term == term.code,
+    # 应助未助 from the school's progress row, when that row counts this period (for 中职: the month being
+    # reported at the school's last change; a month nothing has touched yet shows no figure rather than another's).
+    counted = and_(SchoolProgress.school_id == School.id, SchoolProgress.term == period.term.code,
                    SchoolProgress.reasons_period == period_code)
     without_reason = (SchoolProgress.unfunded_without_reason if kind is SubmissionKind.REASONS
                       else cast(null(), Integer))
@@ -53,18 +55,32 @@ def _kind_rows(scope, kind: SubmissionKind, term: Term, month: Period):
                without_reason.label("without_reason"))
         .outerjoin(PeriodSubmission, joined)
         .outerjoin(SchoolProgress, counted)
-        .where(scope.school_condition(), School.active.is_(True))
+        .where(*schools)
     )
+
+
+def _reports(kind: SubmissionKind, period: Period):
+    """School.stages condition: the schools that report this kind in a term, or in a 中职 month."""
+    vocational = ("," + School.stages + ",").contains(f",{periods.VOCATIONAL},")
+    termly = School.stages != periods.VOCATIONAL
+    if kind is SubmissionKind.FUNDING and not periods.national_preschool():  # as periods.reports()
+        termly = and_(termly, School.stages != periods.PRESCHOOL)
+    if period.is_month:
+        return vocational if periods.work(kind).vocational_monthly else false()
+    return termly if periods.work(kind).vocational_monthly else true()
 
 
 def _rows(scope, term: Term, month: Period, kind: str | None):
     kinds = [SubmissionKind(kind)] if kind in SubmissionKind._value2member_map_ else list(SubmissionKind)
-    selects = [_kind_rows(scope, k, term, month) for k in kinds]
+    selects = [_kind_rows(scope, k, period) for k in kinds for period in (term_period(term), month)
+               if not period.is_month or periods.work(k).vocational_monthly]
     return (selects[0] if len(selects) == 1 else union_all(*selects)).subquery("review_rows")
 
 
 def _overdue(rows, today: date):
-    return and_(rows.c.due.is_not(None), rows.c.due < today, rows.c.status.not_in(DONE))
+    """Past the due date, not submitted, and not reopened by the authority (services.overdue, in SQL)."""
+    reopened = and_(rows.c.reopened_until.is_not(None), rows.c.reopened_until >= datetime.combine(today, time()))
+    return and_(rows.c.due.is_not(None), rows.c.due < today, rows.c.status.not_in(DONE), ~reopened)
 
 
 def review_page(scope, term: Term, month: Period, kind: str | None, status: str | None, page: int,

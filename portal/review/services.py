@@ -1,7 +1,9 @@
-"""Submit → review for every kind of period work (funded lists, unfunded reasons): one mechanism.
-A school's edits go through mark_in_progress(), which refuses once the period is submitted, approved or
-past its deadline; the school's authority (county, or the city/province for schools directly under them)
-approves, returns with a comment, or reopens a late period for some days. Every step is audited.
+"""Submit → review for every kind of period work (funded lists by project level, unfunded reasons): one
+mechanism. A school's edits go through mark_in_progress(), which refuses once the period is submitted,
+approved or past its own deadline (portal.deadlines.periods: each kind, each level, its own dates); the
+school's authority (county, or the city/province for schools directly under them) approves, returns with a
+comment, or reopens a late period for some days. A 学校/社会 list has no authority review: the school's
+submission is its own final review. Every step is audited.
 Status changes are conditional UPDATEs on (status, version), so two people acting at once cannot both win."""
 from datetime import date, datetime, time, timedelta
 
@@ -9,7 +11,7 @@ from sqlalchemy import select, update
 
 from portal.audit.services import Actor, Target, record
 from portal.bulk import upsert_insert
-from portal.deadlines import services as deadlines
+from portal.deadlines import periods, services as deadlines
 from portal.extensions import db
 from portal.org.models import School
 from portal.review.models import PeriodSubmission
@@ -84,6 +86,11 @@ def _transition(sub: PeriodSubmission, allowed: tuple[str, ...], refusal: str, *
 
 
 # -- the school's side ---------------------------------------------------------------------------------
+def reopened(sub: PeriodSubmission, day: date) -> bool:
+    """Whether the authority's reopening (or a late return) still lets the school edit on `day`."""
+    return sub.reopened_until is not None and day <= sub.reopened_until.date()
+
+
 def editable(school: School, kind: SubmissionKind | str, period: Period | str,
              today: date | None = None) -> tuple[bool, str]:
     """Whether the school may change the period's work now, and if not (or only by reopening) why."""
@@ -94,9 +101,9 @@ def editable(school: School, kind: SubmissionKind | str, period: Period | str,
     if sub.status == SubmissionStatus.APPROVED.value:
         return False, "本期已审核通过，不能修改"
     day = today or deadlines.today()
-    due = deadlines.submission_due_date(school, sub.kind, period)
+    due = periods.due(school, sub.kind, period)
     if due is not None and day > due:
-        if sub.reopened_until is not None and day <= sub.reopened_until.date():
+        if reopened(sub, day):
             return True, f"已过截止日期，主管部门已重新开放至 {sub.reopened_until:%Y年%m月%d日}"
         return False, f"已过截止日期（{due:%Y年%m月%d日}），本期已锁定；如需修改，请联系主管部门重新开放"
     return True, ""
@@ -133,8 +140,13 @@ def submit(actor: Actor, school: School, kind: SubmissionKind | str, period: Per
     if not allowed:
         raise ReviewError(reason)
     sub = ensure_submission(school, kind, period)
-    _transition(sub, OPEN, "本期状态已被他人改变，请刷新后再试",
-                status=SubmissionStatus.SUBMITTED.value, submitted_at=datetime.now(), submitted_by_id=actor.user_id)
+    now = datetime.now()
+    if periods.work(sub.kind).authority_review:
+        _transition(sub, OPEN, "本期状态已被他人改变，请刷新后再试",
+                    status=SubmissionStatus.SUBMITTED.value, submitted_at=now, submitted_by_id=actor.user_id)
+    else:  # the school's review is the last one ("——" for the authority in every annex)
+        _transition(sub, OPEN, "本期状态已被他人改变，请刷新后再试", status=SubmissionStatus.APPROVED.value,
+                    submitted_at=now, submitted_by_id=actor.user_id, reviewed_at=now, reviewed_by_id=actor.user_id)
     record(actor, AuditAction.SUBMISSION_SUBMIT, _target(school, sub))
     _refresh_progress(school, sub)
     return sub
@@ -162,6 +174,7 @@ def _check_version(sub: PeriodSubmission, version: int | None) -> None:
 def approve(actor: Actor, scope, submission_id: int, version: int | None = None) -> PeriodSubmission:
     sub, school = _reviewable(scope, submission_id)
     _check_version(sub, version)
+    _require_authority_review(sub)
     if sub.status != SubmissionStatus.SUBMITTED.value:
         raise ReviewError(f"只有已提交的填报可以审核，当前状态：{sub.status_label}")
     _transition(sub, (SubmissionStatus.SUBMITTED.value,), "该填报已被他人处理，请刷新后再试",
@@ -180,11 +193,12 @@ def send_back(actor: Actor, scope, submission_id: int, comment: str, version: in
     if not comment:
         raise ReviewError("退回时请填写退回原因，学校将看到这段说明")
     _check_version(sub, version)
+    _require_authority_review(sub)
     if sub.status != SubmissionStatus.SUBMITTED.value:
         raise ReviewError(f"只有已提交的填报可以退回，当前状态：{sub.status_label}")
     values = {}
     day = today or deadlines.today()
-    due = deadlines.submission_due_date(school, sub.kind, as_period(sub.period))
+    due = periods.due(school, sub.kind, as_period(sub.period))
     if due is not None and day + timedelta(days=RETURN_REOPEN_DAYS) > due:
         values = {"reopened_until": _end_of(day + timedelta(days=RETURN_REOPEN_DAYS)), "reopened_by_id": actor.user_id}
     _transition(sub, (SubmissionStatus.SUBMITTED.value,), "该填报已被他人处理，请刷新后再试",
@@ -205,13 +219,15 @@ def reopen(actor: Actor, scope, submission_id: int, days, today: date | None = N
     if not 1 <= days <= MAX_REOPEN_DAYS:
         raise ReviewError(f"重新开放的天数应在 1 到 {MAX_REOPEN_DAYS} 天之间")
     day = today or deadlines.today()
-    due = deadlines.submission_due_date(school, sub.kind, as_period(sub.period))
+    due = periods.due(school, sub.kind, as_period(sub.period))
     if due is None or day <= due:
         raise ReviewError("尚未过截止日期，学校仍可填报，无需重新开放")
     if sub.status == SubmissionStatus.SUBMITTED.value:
         raise ReviewError("该学校已提交，请审核通过或退回修改")
     if sub.status == SubmissionStatus.APPROVED.value:
         raise ReviewError("本期已审核通过，不能重新开放")
+    if reopened(sub, day):
+        raise ReviewError(f"本期已重新开放至 {sub.reopened_until:%Y年%m月%d日}，学校可以修改，无需再次开放")
     until = _end_of(day + timedelta(days=days))
     _transition(sub, OPEN, "本期状态已被他人改变，请刷新后再试", reopened_until=until, reopened_by_id=actor.user_id)
     record(actor, AuditAction.SUBMISSION_REOPEN, _target(school, sub), f"重新开放 {days} 天，至 {until:%Y-%m-%d}")
@@ -229,7 +245,12 @@ def _end_of(day: date) -> datetime:
     return datetime.combine(day, time(23, 59, 59))
 
 
-def overdue(status: str, due: date | None, today: date | None = None) -> bool:
-    """Past the deadline and not yet submitted: what upper tiers see as 逾期."""
+def overdue(sub: PeriodSubmission, due: date | None, today: date | None = None) -> bool:
+    """Past the deadline, not yet submitted and not reopened: what upper tiers see as 逾期."""
     day = today or deadlines.today()
-    return due is not None and day > due and status not in DONE
+    return due is not None and day > due and sub.status not in DONE and not reopened(sub, day)
+
+
+def _require_authority_review(sub: PeriodSubmission) -> None:
+    if not periods.work(sub.kind).authority_review:
+        raise ReviewError(f"{sub.kind_label}由学校审核确认，无需主管部门审核")

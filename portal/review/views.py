@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from sqlalchemy import select
 
 from portal.accounts.models import User
-from portal.deadlines import services as deadlines
+from portal.deadlines import periods, services as deadlines
 from portal.extensions import db
 from portal.funding import records as funding_records
 from portal.reasons import options
@@ -12,14 +12,14 @@ from portal.reasons import services as reasons
 from portal.review import listing, services
 from portal.scope import reviewing_role
 from portal.terms import TermError, current_term, parse_period, parse_term, recent_terms
-from portal.vocab import Role, SubmissionKind, SubmissionStatus
+from portal.vocab import DeadlineParty, Role, SubmissionKind, SubmissionStatus
 from portal.web import acting, page_number, render, roles_required, scope, wants_fragment
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
 AUTHORITIES = (Role.PROVINCE, Role.CITY, Role.COUNTY)
 CHANGED = "review-changed"  # HX-Trigger: the list refreshes itself after a decision
-KINDS = "any(reasons, funding)"
+KINDS = "any(reasons, funding, funding_local, funding_school)"
 
 
 def _list_filters() -> dict:
@@ -30,10 +30,10 @@ def _list_filters() -> dict:
         term = current_term(today)
     months = [parse_period(code) for code in term.months()]
     month = next((m for m in months if m.code == request.args.get("month")), None)
-    if month is None:
-        begun = [m for m in months if m.starts <= today]
-        month = begun[-1] if begun else months[0]
-    kind = request.args.get("kind") if request.args.get("kind") in ("reasons", "funding", "all") else "reasons"
+    if month is None:  # the month whose 中职 unfunded report is being made
+        month = periods.reporting_month(term, today)
+    kinds = (*SubmissionKind._value2member_map_, "all")
+    kind = request.args.get("kind") if request.args.get("kind") in kinds else "reasons"
     return {"term": term, "month": month, "months": months, "kind": kind, "terms": recent_terms(today, 4),
             "status_filter": request.args.get("status") or None}
 
@@ -46,28 +46,31 @@ def review_list():
     rows = listing.review_page(scope(), filters["term"], filters["month"], kind, filters["status_filter"], page_number())
     counts = listing.status_counts(scope(), filters["term"], filters["month"], kind)
     return render("review/list.html", "review/_list.html", rows=rows, counts=counts, statuses=SubmissionStatus,
-                  kinds=SubmissionKind, period_label=lambda code: parse_period(code).label, **filters)
+                  kinds=SubmissionKind, period_label=lambda code: parse_period(code).label, today=deadlines.today(),
+                  **filters)
 
 
-def _school_and_period(school_id: int, period_code: str):
-    """The school in scope and a period it reports (a month for 中职, else a term), or 404."""
+def _school_and_period(school_id: int, period_code: str, kind: str):
+    """The school in scope and a period it reports this kind in (a 中职 month, or a term), or 404."""
     school = scope().school(school_id)
     try:
         period = parse_period(period_code)
     except TermError:
         abort(404)
-    if period.is_month != deadlines.reports_monthly(school):
+    if not periods.reports(school, kind, period):
         abort(404)
     return school, period
 
 
 def _submission_context(school_id: int, kind: str, period_code: str, error=None) -> dict:
-    school, period = _school_and_period(school_id, period_code)
+    school, period = _school_and_period(school_id, period_code, kind)
     sub = services.current_submission(school, kind, period)
-    due = deadlines.submission_due_date(school, kind, period)
+    due, today = periods.due(school, kind, period), deadlines.today()
     context = dict(school=school, kind=kind, kind_label=SubmissionKind.label_of(kind), period=period, sub=sub,
-                   due=due, overdue=services.overdue(sub.status, due), may_review=scope().reviews(school),
-                   reviewer=reviewing_role(school), today=deadlines.today(), error=error,
+                   due=due, authority_due=periods.due(school, kind, period, DeadlineParty.AUTHORITY),
+                   authority_review=periods.work(kind).authority_review, overdue=services.overdue(sub, due),
+                   reopened=services.reopened(sub, today), may_review=scope().reviews(school),
+                   reviewer=reviewing_role(school), today=today, error=error,
                    people={user.id: user.display_name for user in db.session.scalars(select(User).where(User.id.in_(
                        [i for i in (sub.submitted_by_id, sub.reviewed_by_id, sub.reopened_by_id) if i])))})
     if kind == SubmissionKind.REASONS.value:
@@ -78,7 +81,7 @@ def _submission_context(school_id: int, kind: str, period_code: str, error=None)
                        reasons=reasons.reasons_for(ids, period), poor_ids=reasons.registered_poor_ids(ids),
                        unfit=options.NOT_FOR_REGISTERED_POOR)
     else:
-        context.update(funding=funding_records.overview(school, period))
+        context.update(funding=funding_records.overview(school, period, SubmissionKind(kind)))
     return context
 
 
@@ -92,7 +95,7 @@ def submission(school_id: int, kind: str, period_code: str):
 def _decide(school_id: int, kind: str, period_code: str, step, done_message: str):
     """Run a reviewer's step, then show the submission as it now stands (or the refusal beside it)."""
     try:
-        step(*_school_and_period(school_id, period_code))
+        step(*_school_and_period(school_id, period_code, kind))
     except services.ReviewError as refusal:
         db.session.rollback()
         context = _submission_context(school_id, kind, period_code, error=str(refusal))

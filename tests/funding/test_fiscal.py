@@ -77,7 +77,7 @@ def test_documents_are_served_only_within_scope(client, login_as, world, grant):
     assert "秦淮区" not in text and "无锡" not in text
 
 
-def test_allocated_against_disbursed_and_deadlines(client, login_as, world, grant):
+def test_allocated_against_disbursed_and_deadlines(client, login_as, world, grant, deadline_calendar):
     make_allocation(world.nanjing, grant, amount=100000)
     make_allocation(world.xuanwu, grant, amount=20000, level="county")
     make_allocation(world.wuxi, grant, amount=70000)
@@ -96,3 +96,23 @@ def test_allocated_against_disbursed_and_deadlines(client, login_as, world, gran
 def test_schools_do_not_see_fiscal_pages(client, login_as, grant):
     login_as("school")
     assert client.get("/funding/fiscal").status_code == 404
+
+
+def test_the_fiscal_dates_are_the_calendars(client, login_as, world, grant, deadline_calendar):
+    """财政资金 has no dates of its own: the province changes them on the calendar page and this page follows."""
+    from portal.deadlines.models import Deadline
+
+    def county_autumn(stage=None):
+        query = select(Deadline).where(Deadline.task == "fiscal_county", Deadline.cycle == "autumn")
+        return db.session.scalars(query.where(Deadline.stage == stage) if stage else query).all()
+
+    login_as("province")
+    for row in county_autumn():
+        client.post(f"/deadlines/{row.id}", data={"month": "12", "day": "10"})
+    client.post(f"/deadlines/{county_autumn('vocational')[0].id}", data={"month": "12", "day": "20"})
+    client.post("/logout")
+    login_as("county")
+    text = page_text(client.get("/funding/fiscal"))
+    assert "县级业务操作（本级）（学前、小学、初中、普通高中） 2026-12-10 还剩 18 天" in text
+    assert "县级业务操作（本级）（中职） 2026-12-20 还剩 28 天" in text
+    assert "市级业务操作 2026-11-30 还剩 8 天" in text and "2026-12-15" not in text

@@ -99,7 +99,7 @@ def test_county_approves_the_funded_list_on_the_shared_review_page(client, login
     client.post("/logout")
     login_as("county")
     page = page_text(client.get(f"/funding/schools/{school.id}"))
-    assert "审核状态：已提交" in page and "查看审核页面" in page and "确认无误后提交" not in page
+    assert "国家资助名单 已提交" in page and "查看审核页面" in page and "确认无误后提交" not in page
     sub = db.session.scalar(select(PeriodSubmission))
     done = client.post(f"/review/{school.id}/funding/2026-autumn/approve", data={"version": sub.version})
     assert done.status_code in (200, 303)
@@ -150,7 +150,8 @@ def test_vocational_school_works_by_month(client, login_as, world):
     login_as("school", school=world.nanjing_city_school)
     page = client.get(f"/funding/schools/{world.nanjing_city_school.id}")
     assert "2026年11月" in page_text(page)
-    assert client.get(f"/funding/schools/{world.nanjing_city_school.id}?period=2026-autumn").status_code == 404
+    term = page_text(client.get(f"/funding/schools/{world.nanjing_city_school.id}?period=2026-autumn"))
+    assert "地方政府资助名单" in term and "学校和社会资助名单" in term and "国家资助名单" not in term
     form = {"id_number": make_id_number(born="20090301", serial=1), "name": "学生1", "standard": "2300",
             "amount": "230", "paid_on": "2026-10-20", "card": card_number(1), "project_id": grant.id}
     done = client.post(f"/funding/schools/{world.nanjing_city_school.id}/records/new?period=2026-10", data=form)
@@ -158,6 +159,9 @@ def test_vocational_school_works_by_month(client, login_as, world):
     month = page_text(client.get(f"/funding/schools/{world.nanjing_city_school.id}/students?period=2026-10"))
     november = page_text(client.get(f"/funding/schools/{world.nanjing_city_school.id}/students?period=2026-11"))
     assert "已受助" in month and "已受助" not in november.replace("全部学生 已受助 未受助", "")
+    in_term = client.post(f"/funding/schools/{world.nanjing_city_school.id}/records/new?period=2026-autumn",
+                          data={**form, "id_number": make_id_number(born="20090301", serial=2), "name": "学生2"})
+    assert in_term.status_code == 422 and "中职学生的国家资助项目按月填报" in page_text(in_term)
 
 
 def test_upper_tiers_see_their_schools_figures_from_progress(client, login_as, setup, world):

@@ -146,11 +146,59 @@ def test_a_period_returned_after_the_deadline_stays_open_a_week(client, login_as
     assert db.session.scalar(select(PeriodSubmission.reopened_until)).date() == date(2027, 2, 1)
 
 
-def test_vocational_months_lock_on_the_15th(client, login_as, world, deadline_calendar, today_is):
+def test_a_vocational_month_is_reported_by_the_15th_of_the_next_month(client, login_as, world, deadline_calendar,
+                                                                      today_is):
+    """October's funded list closes on 20 October (the authority's on the 25th); its unfunded report on
+    15 November, and the page says which month the report covers."""
     student = make_unfunded_student(world.nanjing_city_school, "孙六")
     db.session.commit()
     login_as("school", school=world.nanjing_city_school)
     today_is(date(2026, 10, 16))
-    assert "本期已锁定" in page_text(give_reason(client, student, period="2026-10"))
+    assert "已保存" in give_reason(client, student, period="2026-10").text
+    today_is(date(2026, 11, 16))
+    assert "本期已锁定" in page_text(give_reason(client, student, period="2026-10", code="improved", version=1))
     assert "已保存" in give_reason(client, student, period="2026-11").text
     assert client.get("/reasons/?period=2026-autumn").status_code == 404  # 中职 reports per month
+    today_is(date(2026, 11, 3))
+    text = page_text(client.get("/reasons/"))  # the month whose report is due next: October
+    assert "未资助原因上报 · 2026年10月" in text
+    assert "上报内容 2026年10月的未资助情况（该月资助名单审核之后上报）" in text
+    assert "截止日期 2026年11月15日 （还剩 12 天）" in text
+    assert "本次上报 2026年10月 的未资助情况：以 2026年10月 的国家资助名单为准（学校审核截止 10月20日， 主管部门审核截止 10月25日" in text
+
+
+def test_after_a_reopen_the_period_shows_open_until_its_end_and_offers_no_second_reopen(client, login_as, world,
+                                                                                       pupil, today_is):
+    """Issue 12 point 15: as county then school, through the pages they use."""
+    today_is(date(2027, 1, 20))
+    login_as("county")
+    url = f"/review/{world.xuanwu_school.id}/reasons/{PERIOD}"
+    before = client.get(url)
+    assert "逾期" in page_text(before) and 'name="days"' in before.text
+    client.post(f"{url}/reopen", data={"days": "3"}, headers=HX)
+    after = client.get(url)
+    text = page_text(after)
+    assert "已重新开放" in text and "本期已重新开放至 2027年01月23日，学校可以修改和提交" in text
+    assert 'name="days"' not in after.text and "逾期" not in text  # no second offer, not shown as late
+    listed = page_text(client.get("/review/?term=2026秋"))
+    assert "已重新开放至 01-23" in listed and "逾期" not in listed.split("玄武区第一小学")[1].split("玄武区第二小学")[0]
+    assert "玄武区第一小学" not in page_text(client.get("/review/?term=2026秋&status=overdue"))
+    again = client.post(f"{url}/reopen", data={"days": "5"})
+    assert again.status_code == 422 and "本期已重新开放至 2027年01月23日，学校可以修改，无需再次开放" in page_text(again)
+    assert db.session.scalar(select(PeriodSubmission.reopened_until)).date() == date(2027, 1, 23)
+    client.post("/logout")
+
+    login_as("school")
+    page = page_text(client.get(f"/reasons/?period={PERIOD}"))
+    assert "主管部门已重新开放至 2027年01月23日" in page and "已逾期" not in page and "本期已锁定" not in page
+    assert "已保存" in give_reason(client, pupil).text
+    assert client.post(f"/reasons/{PERIOD}/submit").status_code == 303
+    client.post("/logout")
+
+    today_is(date(2027, 1, 24))  # the reopening has ended: late again, and the county may reopen once more
+    login_as("county")
+    sub = db.session.scalar(select(PeriodSubmission))
+    client.post(f"{url}/return", data={"comment": "请补充", "version": sub.version}, headers=HX)
+    text = page_text(client.get(url))
+    assert "已退回" in text and "学校可以修改" in text  # a late return reopens for a week
+

@@ -133,13 +133,15 @@ def test_the_list_counts_each_schools_unfunded_students_still_without_a_reason(c
     give_reason(client, pupils[0])
     client.post("/logout")
     login_as("county")
-    assert without_reason_cells(client, world.xuanwu_school) == {"未资助原因": "1", "资助名单": ""}
+    assert without_reason_cells(client, world.xuanwu_school) == {
+        "未资助原因": "1", "国家资助名单": "", "地方政府资助名单": "", "学校和社会资助名单": ""}
     client.post("/logout")
     login_as("school")
     give_reason(client, pupils[1])
     client.post("/logout")
     login_as("county")
-    assert without_reason_cells(client, world.xuanwu_school) == {"未资助原因": "0", "资助名单": ""}
+    assert without_reason_cells(client, world.xuanwu_school) == {
+        "未资助原因": "0", "国家资助名单": "", "地方政府资助名单": "", "学校和社会资助名单": ""}
 
 
 def test_county_approves_in_place(client, login_as, world, pupils):
@@ -219,16 +221,16 @@ def test_the_list_shows_both_kinds(client, login_as, world, pupils):
 
 
 def test_a_city_reviews_its_own_direct_school(client, login_as, world, deadline_calendar, today_is):
-    today_is(date(2026, 10, 5))
+    today_is(date(2026, 10, 5))  # September's 中职 report is due on 15 October: the list opens on September
     student = make_unfunded_student(world.nanjing_city_school, "孙六")
     db.session.commit()
     login_as("school", school=world.nanjing_city_school)
-    client.post(f"/reasons/2026-10/students/{student.id}", data={"reason": "other_aid", "version": 0})
-    assert client.post("/reasons/2026-10/submit").status_code == 303
+    client.post(f"/reasons/2026-09/students/{student.id}", data={"reason": "other_aid", "version": 0})
+    assert client.post("/reasons/2026-09/submit").status_code == 303
     client.post("/logout")
     login_as("city")
     assert list_action(client, world.nanjing_city_school) == "审核"
-    response = client.post(f"/review/{world.nanjing_city_school.id}/reasons/2026-10/approve", headers=HX)
+    response = client.post(f"/review/{world.nanjing_city_school.id}/reasons/2026-09/approve", headers=HX)
     assert "已审核通过" in page_text(response) and submission().status == "approved"
     assert db.session.scalar(select(func.count()).select_from(PeriodSubmission)) == 1
 
@@ -261,7 +263,7 @@ def test_refresh_progress_brings_a_vocational_schools_figures_into_the_new_month
     make_unfunded_student(school, "孙六")
     refresh_progress([school.id], "2026-autumn")
     db.session.commit()
-    today_is(date(2026, 11, 3))  # a new month, and nothing has touched the school since
+    today_is(date(2026, 11, 16))  # October's report was due yesterday: November's now, and nothing touched the school
 
     def cell() -> str:
         rows = client.get("/review/?kind=reasons&month=2026-11").get_data(as_text=True).split("<tr>")

@@ -1,5 +1,5 @@
 """The one submit/approve mechanism, called directly as funding and reasons call it."""
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -68,6 +68,27 @@ def test_submit_approve_and_a_second_approval_is_refused(people, world):
     assert not ok and why == "本期已审核通过，不能修改"
 
 
+def test_a_school_and_social_list_is_final_when_the_school_submits_it(people, world):
+    school_actor, county_actor, county_scope = people
+    sub = review.submit(school_actor, world.xuanwu_school, SubmissionKind.FUNDING_SCHOOL, "2026秋", [],
+                        today=date(2026, 11, 1))
+    assert (sub.status, sub.reviewed_by_id) == ("approved", school_actor.user_id)
+    with pytest.raises(review.ReviewError, match="由学校审核确认，无需主管部门审核"):
+        review.send_back(county_actor, county_scope, sub.id, "请修改")
+    local = review.submit(school_actor, world.xuanwu_school, SubmissionKind.FUNDING_LOCAL, "2026秋", [],
+                          today=date(2026, 11, 1))
+    assert local.status == "submitted"  # 地方政府资助: the authority reviews
+
+
+def test_each_list_locks_on_its_own_date(people, world):
+    """A 本专科 school on 1 July: its 地方 and 学校 lists closed on 30 June, its national list is open till 10 July."""
+    university = world.province_school
+    for kind, open_now in ((FUNDING, True), (SubmissionKind.FUNDING_LOCAL, False),
+                           (SubmissionKind.FUNDING_SCHOOL, False)):
+        assert review.editable(university, kind, "2027春", date(2027, 7, 1))[0] is open_now
+    assert review.editable(university, SubmissionKind.FUNDING_LOCAL, "2027春", date(2027, 6, 30))[0]
+
+
 def test_send_back_requires_a_comment(people, world):
     school_actor, county_actor, county_scope = people
     sub = review.submit(school_actor, world.xuanwu_school, FUNDING, "2026秋", [], today=date(2026, 11, 1))
@@ -99,8 +120,15 @@ def test_a_submission_outside_the_scope_is_404(people, world):
         review.approve(county_actor, county_scope, other.id)
 
 
-def test_overdue_is_past_the_deadline_and_not_submitted():
-    assert review.overdue("in_progress", date(2027, 1, 15), date(2027, 1, 16))
-    assert not review.overdue("submitted", date(2027, 1, 15), date(2027, 1, 16))
-    assert not review.overdue("not_started", date(2027, 1, 15), date(2027, 1, 15))
-    assert not review.overdue("not_started", None, date(2027, 1, 16))
+def test_overdue_is_past_the_deadline_and_not_submitted_nor_reopened():
+    def sub(status, reopened_until=None):
+        return PeriodSubmission(status=status, reopened_until=reopened_until)
+
+    assert review.overdue(sub("in_progress"), date(2027, 1, 15), date(2027, 1, 16))
+    assert not review.overdue(sub("submitted"), date(2027, 1, 15), date(2027, 1, 16))
+    assert not review.overdue(sub("not_started"), date(2027, 1, 15), date(2027, 1, 15))
+    assert not review.overdue(sub("not_started"), None, date(2027, 1, 16))
+    assert not review.overdue(sub("in_progress", datetime(2027, 1, 20, 23, 59, 59)), date(2027, 1, 15),
+                              date(2027, 1, 20))
+    assert review.overdue(sub("in_progress", datetime(2027, 1, 20, 23, 59, 59)), date(2027, 1, 15),
+                          date(2027, 1, 21))
