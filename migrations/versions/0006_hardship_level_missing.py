@@ -1,15 +1,15 @@
 """hardship level missing: each school's count of library students still without a 困难等级 (003), kept in its
 progress row like the other figures
 
-Revision ID: 0005_hardship_level_missing
-Revises: 0004
+Revision ID: 0006_hardship_level_missing
+Revises: 0005_library_hardship_types
 Create Date: 2026-12-03
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_hardship_level_missing"
-down_revision = "0004"
+revision = "0006_hardship_level_missing"
+down_revision = "0005_library_hardship_types"
 branch_labels = None
 depends_on = None
 

@@ -3,15 +3,15 @@
 The five tasks of revision 0002 become rows of the new key; the dates they hold (the province's edits
 included) are kept. `flask seed-deadlines` then adds the rest of 003's annex tables.
 
-Revision ID: 0005_deadline_calendar
-Revises: 0004
+Revision ID: 0007_deadline_calendar
+Revises: 0006_hardship_level_missing
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_deadline_calendar"
-down_revision = "0004"
+revision = "0007_deadline_calendar"
+down_revision = "0006_hardship_level_missing"
 branch_labels = None
 depends_on = None
 
