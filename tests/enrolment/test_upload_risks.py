@@ -76,7 +76,7 @@ def test_an_htmx_confirmation_without_the_tick_answers_with_the_preview_fragment
     login_as("school")
     post_file(client, xlsx_file([student_row(1), student_row(2)]))  # 学生3 would leave the library
     refused = client.post(f"/enrolment/upload/{pending_id()}/confirm", headers={"HX-Request": "true"})
-    assert refused.status_code == 200 and refused.text.lstrip().startswith('<section id="upload-result">')
+    assert refused.status_code == 422 and refused.text.lstrip().startswith('<section id="upload-result">')
     text = page_text(refused)
     assert "未导入" in text and "确认后将移出 1 名特殊困难学生" in text and "学生3（三年级（1）班）" in text
     assert active_hardship() == 3
