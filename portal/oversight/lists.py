@@ -12,6 +12,7 @@ from portal.oversight.options import SchoolFlag
 from portal.paging import Page
 from portal.scope import Scope
 from portal.sheet_writer import write_xlsx
+from portal.terms import parse_period
 from portal.vocab import AuditAction, SubmissionStatus
 
 PER_PAGE = 50
@@ -64,7 +65,7 @@ def school_list_xlsx(actor: Actor, reading: TermReading, filters: ListFilter) ->
     rows = db.session.execute(schools(reading, filters).limit(EXPORT_LIMIT))
     lines = ([row.name, row.code, row.region_name, row.uploaded_at, row.students or 0, row.hardship or 0,
               row.funded or 0, row.unfunded_without_reason or 0, row.manual_pending or 0, row.duplicates or 0,
-              row.period, SubmissionStatus.label_of(row.status), row.due, "逾期" if row.overdue else ""]
+              parse_period(row.period).label, SubmissionStatus.label_of(row.status), row.due, "逾期" if row.overdue else ""]
              for row in rows)
     content = write_xlsx(HEADERS, lines, sheet_title=f"{reading.term.label}学校名单")
     what = filters.flag.label if filters.flag else "全部学校"

@@ -53,6 +53,10 @@ class Level:
     def rows(self) -> list[Row]:
         return [*self.regions, *self.schools]
 
+    def sorted(self, key: str, descending: bool) -> "Level":
+        """The same table, regions and schools each ordered by a column (sort_rows)."""
+        return Level(self.total, sort_rows(self.regions, key, descending), sort_rows(self.schools, key, descending))
+
 
 def level(reading: TermReading, region: Region) -> Level:
     """The table of a region in scope. Child regions with no active school still get a (zero) row."""

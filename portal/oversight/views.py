@@ -2,12 +2,12 @@
 a row opens the level below in place), the school list behind every count, and their xlsx exports."""
 from flask import Blueprint, request
 
+from portal.enrolment.views import selected_term
 from portal.extensions import db
 from portal.org.models import Region
 from portal.oversight import lists, services
 from portal.oversight.figures import TermReading
 from portal.oversight.options import COLUMN_GROUPS, RATES, SchoolFlag
-from portal.enrolment.views import selected_term
 from portal.terms import parse_period, recent_terms
 from portal.vocab import Role, SubmissionStatus
 from portal.web import acting, download, page_number, render, roles_required, scope
@@ -17,16 +17,15 @@ UPPER_TIERS = (Role.PROVINCE, Role.CITY, Role.COUNTY)
 
 
 def _sorting() -> tuple[str, bool]:
+    """The table's order from the query (?sort=hardship&order=desc): links and the xlsx keep it."""
     key = request.args.get("sort", "name")
     return (key if key in services.SORT_KEYS else "name"), request.args.get("order") == "desc"
 
 
 def _table_page(reading: TermReading, table: services.Level, trail, school=None):
     sort, descending = _sorting()
-    table.regions = services.sort_rows(table.regions, sort, descending)
-    table.schools = services.sort_rows(table.schools, sort, descending)
     return render("oversight/level.html", "oversight/_level.html", term=reading.term, recent_terms=recent_terms(),
-                  table=table, trail=trail, school=school, sort=sort, descending=descending,
+                  table=table.sorted(sort, descending), trail=trail, school=school, sort=sort, descending=descending,
                   column_groups=COLUMN_GROUPS, rates=RATES)
 
 
@@ -57,10 +56,7 @@ def school_page(school_id: int):
 def export_region(code: str):
     region = scope().region(code)
     reading = TermReading(scope(), selected_term())
-    table = services.level(reading, region)
-    sort, descending = _sorting()
-    table.regions = services.sort_rows(table.regions, sort, descending)
-    table.schools = services.sort_rows(table.schools, sort, descending)
+    table = services.level(reading, region).sorted(*_sorting())
     content = services.level_xlsx(acting(), reading, region, table)
     return download(content, f"{region.name}{reading.term.label}进度总览.xlsx")
 

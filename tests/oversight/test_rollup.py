@@ -4,7 +4,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from factories import make_enrolled_student, make_id_number, make_school
+from factories import make_enrolled_student, make_id_number, make_region, make_school, make_user
 from oversight_helpers import progress_row
 from portal.deadlines.models import Deadline
 from portal.extensions import db
@@ -12,7 +12,6 @@ from portal.oversight import services
 from portal.oversight.figures import TermReading
 from portal.progress.services import progress_of, refresh_progress
 from portal.scope import Scope
-from factories import make_user
 from portal.terms import current_term
 from portal.vocab import Role
 
@@ -82,8 +81,6 @@ def test_county_level_rows_are_its_schools_and_a_county_sees_only_its_own(world)
 
 
 def test_a_region_without_schools_gets_a_zero_row(world):
-    from factories import make_region
-
     make_region("320105", "建邺区", world.nanjing)
     db.session.commit()
     table = services.level(TermReading(province_scope(world), current_term()), world.nanjing)
@@ -132,8 +129,6 @@ def test_graded_counts_the_library_students_with_a_level(world):
 
 def test_rows_sort_by_any_column_and_rates_without_a_base_go_last(world):
     given_figures(world)
-    from factories import make_region
-
     make_region("320105", "建邺区", world.nanjing)
     table = services.level(TermReading(province_scope(world), current_term()), world.nanjing)
     by_hardship = services.sort_rows(table.regions, "hardship", descending=True)
