@@ -62,6 +62,22 @@ def test_the_province_home_covers_every_city(client, login_as, world):
     assert 'flag=unaided' in wuxi and "region=320200" in wuxi
 
 
+def test_the_home_counts_every_active_school_below_the_user(client, login_as, world):
+    world.xuanwu_school_2.active = False  # a 空壳 school: said apart, counted nowhere
+    db.session.commit()
+    login_as("city")
+    home = client.get("/")
+    text = page_text(home)
+    assert "辖区内 3 所学校（另有 1 所无效学校，不计入进度）" in text
+    assert [re.sub(r"\s+|<[^>]+>", " ", cells).split()[0] for cells in
+            re.findall(r"(?:玄武区</a>|秦淮区</a>|直属学校)</th>(.*?)</tr>", home.text, re.S)] == ["1", "1", "1"]
+    assert "无锡市" not in text and "江苏第一大学" not in text
+    login_as("province")
+    province = client.get("/")
+    assert re.sub(r"\s+|<[^>]+>", " ", re.search(r"南京市</a></th>(.*?)</tr>", province.text, re.S).group(1)).split()[0] == "3"
+    assert "直属学校" in page_text(province)  # 江苏第一大学 hangs on the province itself
+
+
 def test_school_and_department_homes_are_their_own(client, login_as, world):
     login_as("school")
     assert "玄武区第一小学" in page_text(client.get("/"))
