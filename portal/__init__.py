@@ -63,6 +63,9 @@ def _register_blueprints(app: Flask) -> None:
     from portal.library.views import bp as library_bp
 
     app.register_blueprint(library_bp)
+    from portal.oversight.views import bp as oversight_bp
+
+    app.register_blueprint(oversight_bp)
 
 
 def _register_commands(app: Flask) -> None:

@@ -73,6 +73,10 @@ OBJECT_ROUTES = {
     "library.batch_page": ("GET", lambda w, other: f"/library/batches/{_disabled_batch_record().batch_id}"),
     "library.confirm_batch": ("POST", lambda w, other: f"/library/batches/{_disabled_batch_record().batch_id}/confirm"),
     "library.cancel_batch": ("POST", lambda w, other: f"/library/batches/{_disabled_batch_record().batch_id}/cancel"),
+    "oversight.region_page": ("GET", lambda w, other: f"/oversight/regions/{w.wuxi.code}"),
+    "oversight.export_region": ("GET", lambda w, other: f"/oversight/regions/{w.xishan.code}/export.xlsx"),
+    "oversight.school_page": ("GET", lambda w, other: f"/oversight/schools/{w.xishan_school.id}"),
+    "oversight.export_school": ("GET", lambda w, other: f"/oversight/schools/{w.xishan_school.id}/export.xlsx"),
     "library.reveal_id": ("POST", lambda w, other: f"/library/records/{_disabled_batch_record().id}/reveal"),
 }
 # Routes without an object: lists and forms whose content must stay inside the scope.
@@ -95,7 +99,9 @@ LIST_ROUTES = {
     "enrolment.upload_file": None,
     "enrolment.refused_rows": None,
     "enrolment.add_student": "/enrolment/add",
-    "enrolment.progress": "/enrolment/progress",
+    "oversight.index": "/oversight/",
+    "oversight.school_list": "/oversight/schools?flag=not_uploaded",
+    "oversight.export_school_list": "/oversight/schools/export.xlsx",
     "enrolment.review_list": "/enrolment/review?status=all",
     "enrolment.matching_page": "/enrolment/matching",
     "enrolment.matching_status": "/enrolment/matching/status",
@@ -193,7 +199,7 @@ def test_lists_never_show_out_of_scope_schools(client, login_as, world, other_ac
     for endpoint, url in LIST_ROUTES.items():
         if url is None or url.endswith(".xlsx"):
             continue
-        response = client.get(url)
+        response = client.get(url, follow_redirects=True)  # /enrolment/ sends upper tiers to oversight's page
         assert response.status_code in (200, 404), endpoint
         assert "锡山区第一小学" not in page_text(response), endpoint
 

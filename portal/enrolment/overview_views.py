@@ -1,33 +1,15 @@
-"""Routes of the upper tiers: 比对进度 (schools in scope, from SchoolProgress), review of manual additions,
-and the province's re-match of every school with a self-polling progress fragment."""
+"""Routes of the upper tiers: review of manual additions, and the province's re-match of every school with a
+self-polling progress fragment. (Progress figures are portal.oversight's drill-down and school list.)"""
 from flask import current_app, flash, redirect, request, url_for
 
-from portal.enrolment import manual, overview, rematch
+from portal.enrolment import manual, rematch
 from portal.enrolment.common import EnrolmentError
 from portal.enrolment.matching import last_matching_at
-from portal.enrolment.views import UPPER_TIERS, bp, selected_term
+from portal.enrolment.views import UPPER_TIERS, bp
 from portal.extensions import db
-from portal.org.models import Region
-from portal.progress.services import CATEGORY_FIGURES
 from portal.terms import current_term
 from portal.vocab import ReviewStatus, Role
 from portal.web import acting, page_number, render, roles_required, scope, wants_fragment
-
-CATEGORY_COLUMNS = [(column, category.label) for column, category in CATEGORY_FIGURES.items()]
-
-
-@bp.get("/progress", endpoint="progress")
-@roles_required(*UPPER_TIERS)
-def progress_page():
-    term = selected_term()
-    filters = overview.ProgressFilter.from_args(request.args)
-    schools = db.paginate(overview.schools_with_progress(scope(), term.code, filters), page=page_number(),
-                          per_page=50, error_out=False)
-    figures = overview.figures_of([school.id for school in schools.items], term.code)
-    regions = db.session.scalars(scope().regions().order_by(Region.code)).all()
-    return render("enrolment/progress.html", "enrolment/_progress_table.html", term=term, filters=filters,
-                  schools=schools, figures=figures, totals=overview.totals(scope(), term.code, filters),
-                  regions=regions, category_columns=CATEGORY_COLUMNS)
 
 
 @bp.get("/review")

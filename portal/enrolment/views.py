@@ -1,5 +1,5 @@
 """Routes of the enrolment area: the school's upload (template → preview → confirm). The library pages are in
-library_views.py, the upper tiers' progress, review and matching pages in overview_views.py; all on this bp."""
+library_views.py, the upper tiers' review and matching pages in overview_views.py; all on this bp."""
 from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
@@ -60,11 +60,11 @@ bp.app_template_global("current_term")(current_term)
 @bp.get("/")
 @login_required
 def index():
-    """The nav's entry: a school's own library, the upper tiers' progress page."""
+    """The nav's entry: a school's own library; the upper tiers' progress is oversight's drill-down."""
     if current_user.role == Role.SCHOOL.value:
         return library_views.library_page(current_user.school_id)
     if current_user.role in {role.value for role in UPPER_TIERS}:
-        return overview_views.progress_page()
+        return redirect(url_for("oversight.index"))
     abort(404)
 
 

@@ -35,6 +35,7 @@ class SchoolProgress(db.Model):
     manual_pending: Mapped[int] = mapped_column(Integer, default=0)
     verified: Mapped[int] = mapped_column(Integer, default=0)
     without_hardship_level: Mapped[int] = mapped_column(Integer, default=0)  # 003: 困难等级 not yet assessed
+    graded: Mapped[int] = mapped_column(Integer, default=0)  # with a 困难等级 the school assessed
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     other_province_hukou: Mapped[int] = mapped_column(Integer, default=0)  # 外省户籍 flag
     name_mismatches: Mapped[int] = mapped_column(Integer, default=0)

@@ -60,6 +60,7 @@ def library_figures(school_ids: Select, term: str) -> Select:
         .label("manual_pending"),
         _count(and_(counted, student.verified_at.is_not(None))).label("verified"),
         _count(student.lacks_hardship_level()).label("without_hardship_level"),
+        _count(and_(counted, student.hardship_level.is_not(None))).label("graded"),
         _count(and_(counted, student.duplicate.is_(True))).label("duplicates"),
         _count(and_(counted, student.out_of_province.is_(True))).label("other_province_hukou"),
         _count(and_(counted, student.name_mismatch.is_(True))).label("name_mismatches"),
@@ -73,7 +74,8 @@ FIGURE_SOURCES: list[FigureSource] = [
     FigureSource(enrolment_figures, {"uploaded_at": None, "matched_at": None, "students": 0}),
     FigureSource(library_figures, {
         "hardship": 0, **{column: 0 for column in CATEGORY_FIGURES}, "manual_added": 0, "manual_pending": 0,
-        "verified": 0, "without_hardship_level": 0, "duplicates": 0, "other_province_hukou": 0, "name_mismatches": 0,
+        "verified": 0, "without_hardship_level": 0, "graded": 0, "duplicates": 0, "other_province_hukou": 0,
+        "name_mismatches": 0,
     }),
     FigureSource(reason_figures, REASON_DEFAULTS),  # unfunded with / without a reason (portal.reasons)
     FigureSource(student_figures, STUDENT_DEFAULTS),  # library students funded / unfunded (portal.funding)

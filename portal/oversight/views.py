@@ -1,0 +1,96 @@
+"""Routes of oversight: the drill-down table of a region or a school (an htmx request gets the table alone, so
+a row opens the level below in place), the school list behind every count, and their xlsx exports."""
+from flask import Blueprint, request
+
+from portal.enrolment.views import selected_term
+from portal.extensions import db
+from portal.org.models import Region
+from portal.oversight import lists, services
+from portal.oversight.figures import TermReading
+from portal.oversight.options import COLUMN_GROUPS, RATES, SchoolFlag
+from portal.terms import parse_period, recent_terms
+from portal.vocab import Role, SubmissionStatus
+from portal.web import acting, download, page_number, render, roles_required, scope
+
+bp = Blueprint("oversight", __name__, url_prefix="/oversight")
+UPPER_TIERS = (Role.PROVINCE, Role.CITY, Role.COUNTY)
+
+
+def _sorting() -> tuple[str, bool]:
+    """The table's order from the query (?sort=hardship&order=desc): links and the xlsx keep it."""
+    key = request.args.get("sort", "name")
+    return (key if key in services.SORT_KEYS else "name"), request.args.get("order") == "desc"
+
+
+def _table_page(reading: TermReading, table: services.Level, trail, school=None):
+    sort, descending = _sorting()
+    return render("oversight/level.html", "oversight/_level.html", term=reading.term, recent_terms=recent_terms(),
+                  table=table.sorted(sort, descending), trail=trail, school=school, sort=sort, descending=descending,
+                  column_groups=COLUMN_GROUPS, rates=RATES)
+
+
+@bp.get("/")
+@roles_required(*UPPER_TIERS)
+def index():
+    return region_page(scope().root_code)
+
+
+@bp.get("/regions/<code>")
+@roles_required(*UPPER_TIERS)
+def region_page(code: str):
+    region = scope().region(code)
+    reading = TermReading(scope(), selected_term())
+    return _table_page(reading, services.level(reading, region), services.trail(scope(), region))
+
+
+@bp.get("/schools/<int:school_id>")
+@roles_required(*UPPER_TIERS)
+def school_page(school_id: int):
+    school = scope().school(school_id)
+    reading = TermReading(scope(), selected_term())
+    return _table_page(reading, services.school_level(reading, school), services.trail(scope(), school.region), school)
+
+
+@bp.get("/regions/<code>/export.xlsx")
+@roles_required(*UPPER_TIERS)
+def export_region(code: str):
+    region = scope().region(code)
+    reading = TermReading(scope(), selected_term())
+    table = services.level(reading, region).sorted(*_sorting())
+    content = services.level_xlsx(acting(), reading, region, table)
+    return download(content, f"{region.name}{reading.term.label}进度总览.xlsx")
+
+
+@bp.get("/schools/<int:school_id>/export.xlsx")
+@roles_required(*UPPER_TIERS)
+def export_school(school_id: int):
+    school = scope().school(school_id)
+    reading = TermReading(scope(), selected_term())
+    content = services.level_xlsx(acting(), reading, school, services.school_level(reading, school))
+    return download(content, f"{school.name}{reading.term.label}进度.xlsx")
+
+
+@bp.get("/schools")
+@roles_required(*UPPER_TIERS)
+def school_list():
+    filters = lists.ListFilter.from_args(scope(), request.args)
+    reading = TermReading(scope(), selected_term())
+    return render("oversight/schools.html", "oversight/_schools.html", term=reading.term,
+                  recent_terms=recent_terms(), filters=filters, schools=lists.school_page(reading, filters, page_number()),
+                  regions=db.session.scalars(scope().regions().order_by(Region.code)).all(), flags=list(SchoolFlag), SubmissionStatus=SubmissionStatus,
+                  period_label=lambda code: parse_period(code).label)
+
+
+@bp.get("/schools/export.xlsx")
+@roles_required(*UPPER_TIERS)
+def export_school_list():
+    filters = lists.ListFilter.from_args(scope(), request.args)
+    reading = TermReading(scope(), selected_term())
+    content = lists.school_list_xlsx(acting(), reading, filters)
+    return download(content, f"{filters.region.name}{reading.term.label}学校名单.xlsx")
+
+
+@bp.app_template_filter("percent")
+def percent(rate: float | None) -> str:
+    """A rate as statistics print it (85.3%); a dash when there was nothing to divide."""
+    return "—" if rate is None else f"{rate:.1%}"
