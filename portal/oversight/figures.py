@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy import Date, Select, String, and_, case, func, literal, select, true
 
 from portal.deadlines import services as deadlines
-from portal.deadlines.models import Deadline
+from portal.deadlines import periods
 from portal.extensions import db
 from portal.org.models import Region, School
 from portal.oversight.options import SchoolFlag
@@ -16,7 +16,7 @@ from portal.reasons.figures import NO_DATE, month_in_progress
 from portal.review.services import DONE
 from portal.scope import Scope
 from portal.terms import Term, parse_period
-from portal.vocab import DeadlineTask, RegionLevel, SubmissionStatus
+from portal.vocab import RegionLevel, SubmissionKind, SubmissionStatus
 
 SUMMED = ("students", "hardship", *CATEGORY_FIGURES, "verified", "graded", "funded", "unfunded_with_reason",
           "unfunded_without_reason", "manual_pending", "duplicates")
@@ -45,7 +45,7 @@ class TermReading:
     def __init__(self, scope: Scope, term: Term, today: date | None = None):
         self.scope, self.term = scope, term
         self.today = today or deadlines.today()
-        monthly = School.stages == deadlines.MONTHLY_STAGES
+        monthly = School.stages == periods.VOCATIONAL
         untouched = case((monthly, literal(month_in_progress(term, self.today).code, String)),
                          else_=literal(term.code, String))
         self.period = func.coalesce(SchoolProgress.reasons_period, untouched)
@@ -62,15 +62,11 @@ class TermReading:
         """The 未资助情况上报 due date as a CASE over the few (stage set, period) pairs of the scope's schools,
         read from the calendar now: the province may have moved a date since any row was written."""
         pairs = db.session.execute(self.select(School.stages, self.period).distinct()).all()
-        rules = db.session.scalars(select(Deadline).where(Deadline.task == DeadlineTask.UNFUNDED_REPORT.value)).all()
         whens = []
         for stages, period_code in pairs:
-            period = parse_period(period_code)
-            cycle = deadlines.cycle_of(period).value
-            dues = [deadlines.rule_date(rule, period) for rule in rules
-                    if rule.stage in stages.split(",") and rule.cycle == cycle]
-            if dues:
-                whens.append((and_(School.stages == stages, self.period == period_code), literal(min(dues), Date)))
+            due = periods.due_for(stages, SubmissionKind.REASONS, parse_period(period_code))
+            if due is not None:
+                whens.append((and_(School.stages == stages, self.period == period_code), literal(due, Date)))
         return case(*whens, else_=NO_DATE) if whens else NO_DATE
 
     def flag(self, flag: SchoolFlag):

@@ -95,7 +95,7 @@ def sort_rows(rows: list[Row], key: str, descending: bool) -> list[Row]:
 
 def trail(scope: Scope, region: Region) -> list[Region]:
     """The breadcrumb down to a region, starting at the top of the user's scope: never a level they may not see."""
-    regions = breadcrumb(region)
+    regions = [crumb.region for crumb in breadcrumb(scope, region)]
     codes = [place.code for place in regions]
     return regions[codes.index(scope.root_code):] if scope.root_code in codes else [region]
 

@@ -25,15 +25,3 @@ def test_each_checkbox_sits_on_the_line_of_its_label(browser, portal_url, world)
         assert label.size["height"] < 2 * 15 * 1.6  # one line: box and words side by side
         assert box.location["x"] < label.location["x"] + 5  # the box first, then its words
 
-
-def test_the_menu_keeps_each_entry_on_one_line(browser, portal_url, world):
-    user = make_user(Role.PROVINCE, region=world.province)  # the longest menu
-    db.session.commit()
-
-    sign_in(browser, portal_url, user)
-    browser.set_window_size(1366, 900)
-    browser.get(portal_url + "/")
-    entries = browser.find_elements(By.CSS_SELECTOR, ".main-nav a")
-    height = browser.find_element(By.CSS_SELECTOR, ".main-nav a").size["height"]
-    assert entries and all(entry.size["height"] == height for entry in entries)
-    assert height < 2 * 15 * 1.6

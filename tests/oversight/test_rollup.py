@@ -94,13 +94,13 @@ def test_overdue_is_read_from_the_calendar_today(world, deadline_calendar, today
     progress_row(world.xuanwu_school, status="not_started")
     progress_row(world.qinhuai_school, status="submitted")
     progress_row(world.xishan_school, status="returned")
-    progress_row(world.nanjing_city_school, status="in_progress", period="2026-11")  # 中职: the month, due 11-15
+    progress_row(world.nanjing_city_school, status="in_progress", period="2026-11")  # 中职: the month, reported by 12-15
     db.session.commit()
     scope = province_scope(world)
 
-    today_is(date(2026, 11, 10))
+    today_is(date(2026, 12, 10))
     assert services.level(TermReading(scope, term), world.province).total["schools_overdue"] == 0
-    today_is(date(2026, 11, 16))
+    today_is(date(2026, 12, 16))
     table = services.level(TermReading(scope, term), world.province)
     assert table.total["schools_overdue"] == 1  # the 中职 school's November; the others are due 2027-01-15
     today_is(date(2027, 1, 16))
