@@ -1,4 +1,5 @@
-"""Portal accounts: one user belongs to a tier (province, city, county, school) or a department."""
+"""Portal accounts: one user belongs to a tier (province, city, county, school) or a department; and what
+signing in keeps: past passwords, login attempts, open sessions, the second factor."""
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -26,6 +27,7 @@ class User(UserMixin, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    password_changed_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
 
     region: Mapped[Region | None] = relationship()
     school: Mapped[School | None] = relationship()
@@ -53,3 +55,14 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
+
+
+class PasswordHistory(db.Model):
+    """The last few passwords a user chose (hashes only), so that none of them is chosen again."""
+
+    __tablename__ = "password_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    set_at: Mapped[datetime] = mapped_column(DateTime)

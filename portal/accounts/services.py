@@ -1,13 +1,12 @@
 """Accounts: sign-in, password rules, and the creation, disabling and reset of lower-tier accounts."""
 import re
-import secrets
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import func, select
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from portal.accounts.models import User
+from portal.accounts.passwords import hash_password, password_problem, reused, set_password, temporary_password
 from portal.audit.services import Actor, Target, record
 from portal.extensions import db
 from portal.org.models import Region, School
@@ -28,27 +27,6 @@ CREATABLE_ROLES = {
 REGION_LEVEL_OF_ROLE = {Role.PROVINCE: RegionLevel.PROVINCE, Role.CITY: RegionLevel.CITY, Role.COUNTY: RegionLevel.COUNTY}
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 _DUMMY_HASH = None  # computed lazily; equalises the timing of unknown and known usernames
-
-
-def hash_password(password: str) -> str:
-    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
-
-
-def password_problem(password: str) -> str | None:
-    """Why a new password is refused, or None. Rules a school's aid officer can follow."""
-    if len(password) < 8:
-        return "密码至少 8 位"
-    if not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
-        return "密码须同时包含字母和数字"
-    return None
-
-
-def temporary_password() -> str:
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
-    while True:
-        candidate = "".join(secrets.choice(alphabet) for _ in range(10))
-        if password_problem(candidate) is None:
-            return candidate
 
 
 def authenticate(actor: Actor, username: str, password: str) -> User:
@@ -83,11 +61,11 @@ def change_password(actor: Actor, user: User, current: str, new: str, confirm: s
         raise AccountError("当前密码不正确")
     if new != confirm:
         raise AccountError("两次输入的新密码不一致")
-    if new == current:
-        raise AccountError("新密码不能与当前密码相同")
-    if problem := password_problem(new):
+    if problem := password_problem(new, user.username):
         raise AccountError(problem)
-    user.password_hash = hash_password(new)
+    if reused(user, new):
+        raise AccountError("新密码不能与当前密码或最近使用过的 5 个密码相同")
+    set_password(user, new, chosen=True, now=datetime.now())
     user.must_change_password = False
     record(actor, AuditAction.CHANGE_PASSWORD, Target.of_user(user))
     db.session.commit()
@@ -136,10 +114,10 @@ def create_user(
         user.region_code, user.region = region.code, region
 
     if password is None:
-        password = temporary_password()
-    elif problem := password_problem(password):
+        password = temporary_password(username)
+    elif problem := password_problem(password, username):
         raise AccountError(problem)
-    user.password_hash = hash_password(password)
+    set_password(user, password, chosen=False, now=datetime.now())
     user.must_change_password = True
     user.created_by_id = actor.user_id
     db.session.add(user)
@@ -179,8 +157,8 @@ def set_active(actor: Actor, user: User, active: bool) -> None:
 
 def reset_password(actor: Actor, user: User) -> str:
     """Give the account a temporary password that must be changed at the next login."""
-    password = temporary_password()
-    user.password_hash = hash_password(password)
+    password = temporary_password(user.username)
+    set_password(user, password, chosen=False, now=datetime.now())
     user.must_change_password = True
     record(actor, AuditAction.RESET_PASSWORD, Target.of_user(user))
     db.session.commit()

