@@ -174,6 +174,8 @@ class SubmissionStatus(Vocab):
 class AuditAction(Vocab):
     LOGIN = "login", "登录"
     LOGIN_FAILED = "login_failed", "登录失败"
+    LOGIN_LOCKED = "login_locked", "账号锁定"
+    LOGIN_THROTTLED = "login_throttled", "登录地址限流"
     LOGOUT = "logout", "退出"
     CHANGE_PASSWORD = "change_password", "修改密码"
     CREATE_USER = "create_user", "创建账号"

@@ -30,9 +30,23 @@ def upgrade():
     )
     with op.batch_alter_table("password_history") as batch_op:
         batch_op.create_index(batch_op.f("ix_password_history_user_id"), ["user_id"], unique=False)
+    op.create_table(
+        "login_attempt",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("ip", sa.String(length=45), nullable=True),
+        sa.Column("outcome", sa.String(length=8), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_login_attempt")),
+    )
+    with op.batch_alter_table("login_attempt") as batch_op:
+        batch_op.create_index(batch_op.f("ix_login_attempt_at"), ["at"], unique=False)
+        batch_op.create_index("ix_login_attempt_username_at", ["username", "at"], unique=False)
+        batch_op.create_index("ix_login_attempt_ip_at", ["ip", "at"], unique=False)
 
 
 def downgrade():
+    op.drop_table("login_attempt")
     op.drop_table("password_history")
     with op.batch_alter_table("user_account") as batch_op:
         batch_op.drop_column("password_changed_at")

@@ -3,7 +3,7 @@ signing in keeps: past passwords, login attempts, open sessions, the second fact
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, func
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -66,3 +66,21 @@ class PasswordHistory(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     password_hash: Mapped[str] = mapped_column(String(256))
     set_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class LoginAttempt(db.Model):
+    """One sign-in attempt, by the name typed (known or not) and the address it came from. Lockout and
+    per-address throttling count these rows, so every worker process sees the same counts. Kept a day;
+    the audit log keeps the lasting record."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        Index("ix_login_attempt_username_at", "username", "at"),
+        Index("ix_login_attempt_ip_at", "ip", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    username: Mapped[str] = mapped_column(String(64))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    outcome: Mapped[str] = mapped_column(String(8))  # lockout.FAILED, REFUSED, LOCKED or SUCCEEDED

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
+from portal.accounts import lockout
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password, password_problem, reused, set_password, temporary_password
 from portal.audit.services import Actor, Target, record
@@ -29,26 +30,39 @@ USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 _DUMMY_HASH = None  # computed lazily; equalises the timing of unknown and known usernames
 
 
-def authenticate(actor: Actor, username: str, password: str) -> User:
-    """The user behind these credentials, or AccountError. Every attempt is recorded."""
-    global _DUMMY_HASH
-    user = db.session.scalar(select(User).where(User.username == username.strip()))
-    if user is None:
-        _DUMMY_HASH = _DUMMY_HASH or hash_password("dummy-password-1")
-        check_password_hash(_DUMMY_HASH, password)
-        raise AccountError("用户名或密码错误")
-    if not check_password_hash(user.password_hash, password):
-        record(actor, AuditAction.LOGIN_FAILED, Target.of_user(user))
+def authenticate(actor: Actor, username: str, password: str, now: datetime | None = None) -> User:
+    """The user behind these credentials, or AccountError. Every attempt is counted (lockout.py) and recorded;
+    every refusal before the password is known to be right reads the same (lockout.generic_refusal)."""
+    now = now or datetime.now()
+    name = username.strip()[:64]
+    user = db.session.scalar(select(User).where(User.username == name))
+    if reason := lockout.held_back(name, actor.ip, now):
+        _spend_a_password_check(password)  # the answer takes as long as a wrong password would
+        lockout.record_refused(actor, name, user, reason, now)
         db.session.commit()
-        raise AccountError("用户名或密码错误")
-    if not user.active:
-        raise AccountError("账号已停用，请联系上级管理员")
-    if user.school is not None and not user.school.active:
-        raise AccountError("所在学校已被标记为无效，账号不能登录")
-    user.last_login_at = datetime.now()
+        raise AccountError(lockout.generic_refusal())
+    if user is None or not check_password_hash(user.password_hash, password):
+        if user is None:
+            _spend_a_password_check(password)
+        lockout.record_failure(actor, name, user, "用户名不存在" if user is None else "密码错误", now)
+        db.session.commit()
+        raise AccountError(lockout.generic_refusal())
+    if not user.active or (user.school is not None and not user.school.active):
+        refusal = "账号已停用，请联系上级管理员" if not user.active else "所在学校已被标记为无效，账号不能登录"
+        record(actor, AuditAction.LOGIN_FAILED, Target.of_user(user), f"密码正确，但{refusal}")
+        db.session.commit()
+        raise AccountError(refusal)
+    lockout.record_success(name, actor.ip, now)
+    user.last_login_at = now
     record(Actor(user, actor.ip), AuditAction.LOGIN, Target.of_user(user))
     db.session.commit()
     return user
+
+
+def _spend_a_password_check(password: str) -> None:
+    global _DUMMY_HASH
+    _DUMMY_HASH = _DUMMY_HASH or hash_password("dummy-password-1")
+    check_password_hash(_DUMMY_HASH, password)
 
 
 def record_logout(actor: Actor) -> None:
