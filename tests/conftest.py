@@ -5,6 +5,7 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from flask import g
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -41,9 +42,17 @@ def backend_app(request, tmp_path_factory):
                 connection.execute(text("DROP SCHEMA public CASCADE"))
                 connection.execute(text("CREATE SCHEMA public"))
         upgrade()
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+def _fresh_g() -> None:
+    """A served request starts with an empty flask.g; a test's requests run inside the test's own app context and
+    would share one, so the signed-in user (and the CSRF token) would be carried over instead of loaded afresh."""
+    for name in list(vars(g)):
+        delattr(g, name)
 
 
 @pytest.fixture

@@ -43,9 +43,26 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_login_attempt_at"), ["at"], unique=False)
         batch_op.create_index("ix_login_attempt_username_at", ["username", "at"], unique=False)
         batch_op.create_index("ix_login_attempt_ip_at", ["ip", "at"], unique=False)
+    op.create_table(
+        "user_session",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("last_seen_at", sa.DateTime(), nullable=False),
+        sa.Column("ip", sa.String(length=45), nullable=True),
+        sa.Column("second_factor_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["user_id"], ["user_account.id"], name=op.f("fk_user_session_user_id_user_account"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_user_session")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_user_session_token_hash")),
+    )
+    with op.batch_alter_table("user_session") as batch_op:
+        batch_op.create_index(batch_op.f("ix_user_session_user_id"), ["user_id"], unique=False)
 
 
 def downgrade():
+    op.drop_table("user_session")
     op.drop_table("login_attempt")
     op.drop_table("password_history")
     with op.batch_alter_table("user_account") as batch_op:

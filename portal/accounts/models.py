@@ -84,3 +84,20 @@ class LoginAttempt(db.Model):
     username: Mapped[str] = mapped_column(String(64))
     ip: Mapped[str | None] = mapped_column(String(45))
     outcome: Mapped[str] = mapped_column(String(8))  # lockout.FAILED, REFUSED, LOCKED or SUCCEEDED
+
+
+class UserSession(db.Model):
+    """A signed-in browser. The cookie carries only a random token whose SHA-256 is looked up here on every
+    request, so ending a session (logout, password change, disable, reset) takes effect at once everywhere."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    second_factor_at: Mapped[datetime | None] = mapped_column(DateTime)  # when this session passed TOTP
+
+    user: Mapped[User] = relationship()

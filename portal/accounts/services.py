@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
-from portal.accounts import lockout
+from portal.accounts import lockout, sessions
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password, password_problem, reused, set_password, temporary_password
 from portal.audit.services import Actor, Target, record
@@ -65,12 +65,15 @@ def _spend_a_password_check(password: str) -> None:
     check_password_hash(_DUMMY_HASH, password)
 
 
-def record_logout(actor: Actor) -> None:
+def record_logout(actor: Actor, session_token: str | None) -> None:
+    sessions.end(session_token)
     record(actor, AuditAction.LOGOUT, Target.of_user(actor.user))
     db.session.commit()
 
 
-def change_password(actor: Actor, user: User, current: str, new: str, confirm: str) -> None:
+def change_password(actor: Actor, user: User, current: str, new: str, confirm: str, *,
+                    keep_session: str | None = None) -> None:
+    """The user's own change; every other session of theirs ends (a thief's included)."""
     if not check_password_hash(user.password_hash, current):
         raise AccountError("当前密码不正确")
     if new != confirm:
@@ -81,7 +84,8 @@ def change_password(actor: Actor, user: User, current: str, new: str, confirm: s
         raise AccountError("新密码不能与当前密码或最近使用过的 5 个密码相同")
     set_password(user, new, chosen=True, now=datetime.now())
     user.must_change_password = False
-    record(actor, AuditAction.CHANGE_PASSWORD, Target.of_user(user))
+    ended = sessions.end_all(user.id, keep=keep_session)
+    record(actor, AuditAction.CHANGE_PASSWORD, Target.of_user(user), f"其他 {ended} 个登录会话已结束" if ended else None)
     db.session.commit()
 
 
@@ -165,6 +169,8 @@ def _region_for_account(scope: Scope | None, region_code: str | None, level: Reg
 
 def set_active(actor: Actor, user: User, active: bool) -> None:
     user.active = active
+    if not active:
+        sessions.end_all(user.id)
     record(actor, AuditAction.ENABLE_USER if active else AuditAction.DISABLE_USER, Target.of_user(user))
     db.session.commit()
 
@@ -174,6 +180,7 @@ def reset_password(actor: Actor, user: User) -> str:
     password = temporary_password(user.username)
     set_password(user, password, chosen=False, now=datetime.now())
     user.must_change_password = True
+    sessions.end_all(user.id)
     record(actor, AuditAction.RESET_PASSWORD, Target.of_user(user))
     db.session.commit()
     return password

@@ -1,11 +1,11 @@
 """Routes: login, logout, password change, and the account list of an upper tier."""
 from datetime import datetime
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, g, make_response, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import or_
 
-from portal.accounts import services
+from portal.accounts import services, sessions
 from portal.accounts.forms import ChangePasswordForm, CreateUserForm, LoginForm
 from portal.accounts.models import User
 from portal.accounts.passwords import RULES, password_expired
@@ -21,9 +21,45 @@ login_manager.login_view = "accounts.login"
 login_manager.login_message = "请先登录"
 
 
+SESSION_TOKEN = "sid"  # the cookie's key for the token of the user_session row
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+    """The user of a live server-side session: an ended or expired session signs the browser out."""
+    resumed = sessions.resume(session.get(SESSION_TOKEN), int(user_id), datetime.now())
+    g.user_session, g.session_expired = resumed.session, resumed.expired
+    return resumed.session.user if resumed.session else None
+
+
+@login_manager.unauthorized_handler
+def sign_in_first():
+    flash("登录已超时，请重新登录" if g.get("session_expired") else "请先登录")
+    return go_to(url_for("accounts.login", next=request.full_path if request.method == "GET" else None))
+
+
+def go_to(url: str):
+    """A redirect; for htmx, one the browser follows as a whole page (never a login page swapped into a table)."""
+    if request.htmx:
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+def begin_session(user: User) -> None:
+    """Sign the browser in on a new server-side session. The cookie's old content goes, its CSRF token with it."""
+    session.clear()
+    session[SESSION_TOKEN] = sessions.start(user.id, request.remote_addr, datetime.now())
+    db.session.commit()
+    login_user(user)
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after signing in: a path of this portal, never another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("home.index")
 
 
 @bp.before_app_request
@@ -34,7 +70,7 @@ def force_password_change():
         and (current_user.must_change_password or password_expired(current_user, datetime.now()))
         and request.endpoint not in ("accounts.change_password", "accounts.logout", "static")
     ):
-        return redirect(url_for("accounts.change_password"))
+        return go_to(url_for("accounts.change_password"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -47,16 +83,17 @@ def login():
         except services.AccountError as refusal:
             error = str(refusal)
         else:
-            login_user(user)
-            return redirect(url_for("home.index"), 303)
+            begin_session(user)
+            return redirect(safe_next(request.args.get("next")), 303)
     return render("accounts/login.html", form=form, error=error, status=200 if error is None else 401)
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    services.record_logout(acting())
+    services.record_logout(acting(), session.get(SESSION_TOKEN))
     logout_user()
+    session.clear()
     flash("您已安全退出")
     return redirect(url_for("accounts.login"), 303)
 
@@ -68,7 +105,8 @@ def change_password():
     error = None
     if form.validate_on_submit():
         try:
-            services.change_password(acting(), current_user, form.current.data, form.new.data, form.confirm.data)
+            services.change_password(acting(), current_user, form.current.data, form.new.data, form.confirm.data,
+                                     keep_session=session.get(SESSION_TOKEN))
         except services.AccountError as refusal:
             error = str(refusal)
         else:
