@@ -18,6 +18,9 @@ def upgrade():
         # Existing passwords start their 90 days now: nobody is locked out by the upgrade itself.
         batch_op.add_column(sa.Column("password_changed_at", sa.DateTime(), server_default=sa.text("(CURRENT_TIMESTAMP)"),
                                       nullable=False))
+        batch_op.add_column(sa.Column("totp_cipher", sa.LargeBinary(), nullable=True))
+        batch_op.add_column(sa.Column("totp_enabled_at", sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column("totp_last_step", sa.Integer(), nullable=True))
     op.create_table(
         "password_history",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -59,11 +62,35 @@ def upgrade():
     )
     with op.batch_alter_table("user_session") as batch_op:
         batch_op.create_index(batch_op.f("ix_user_session_user_id"), ["user_id"], unique=False)
+    op.create_table(
+        "recovery_code",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("code_hash", sa.String(length=256), nullable=False),
+        sa.Column("used_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["user_id"], ["user_account.id"], name=op.f("fk_recovery_code_user_id_user_account"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_recovery_code")),
+    )
+    with op.batch_alter_table("recovery_code") as batch_op:
+        batch_op.create_index(batch_op.f("ix_recovery_code_user_id"), ["user_id"], unique=False)
+    op.create_table(
+        "school_second_factor",
+        sa.Column("school_id", sa.Integer(), nullable=False),
+        sa.Column("required_at", sa.DateTime(), nullable=False),
+        sa.Column("required_by_name", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(["school_id"], ["school.id"], name=op.f("fk_school_second_factor_school_id_school"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("school_id", name=op.f("pk_school_second_factor")),
+    )
 
 
 def downgrade():
+    op.drop_table("school_second_factor")
+    op.drop_table("recovery_code")
     op.drop_table("user_session")
     op.drop_table("login_attempt")
     op.drop_table("password_history")
     with op.batch_alter_table("user_account") as batch_op:
-        batch_op.drop_column("password_changed_at")
+        for column in ("totp_last_step", "totp_enabled_at", "totp_cipher", "password_changed_at"):
+            batch_op.drop_column(column)

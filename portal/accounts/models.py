@@ -3,7 +3,7 @@ signing in keeps: past passwords, login attempts, open sessions, the second fact
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, func
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -28,6 +28,10 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
     password_changed_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    # The TOTP secret, encrypted (portal/protect.py). Set but not enabled while the user is enrolling.
+    totp_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)  # the last 30-second step used: no code twice
 
     region: Mapped[Region | None] = relationship()
     school: Mapped[School | None] = relationship()
@@ -101,3 +105,27 @@ class UserSession(db.Model):
     second_factor_at: Mapped[datetime | None] = mapped_column(DateTime)  # when this session passed TOTP
 
     user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator app (a lost phone). Shown once, stored hashed."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(256))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class SchoolSecondFactor(db.Model):
+    """A school whose accounts the province requires to use the second factor (bureau and department
+    accounts always do)."""
+
+    __tablename__ = "school_second_factor"
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"), primary_key=True)
+    required_at: Mapped[datetime] = mapped_column(DateTime)
+    required_by_name: Mapped[str] = mapped_column(String(64))
+
+    school: Mapped[School] = relationship()

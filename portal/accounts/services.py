@@ -65,10 +65,18 @@ def _spend_a_password_check(password: str) -> None:
     check_password_hash(_DUMMY_HASH, password)
 
 
-def record_logout(actor: Actor, session_token: str | None) -> None:
-    sessions.end(session_token)
+def record_logout(actor: Actor) -> None:
     record(actor, AuditAction.LOGOUT, Target.of_user(actor.user))
     db.session.commit()
+
+
+def end_other_sessions(actor: Actor, keep_session: str | None) -> int:
+    """The user signs out every other browser of theirs (a computer left signed in elsewhere)."""
+    ended = sessions.end_all(actor.user_id, keep=keep_session)
+    if ended:
+        record(actor, AuditAction.END_SESSIONS, Target.of_user(actor.user), f"{ended} 个")
+    db.session.commit()
+    return ended
 
 
 def change_password(actor: Actor, user: User, current: str, new: str, confirm: str, *,
