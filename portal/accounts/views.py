@@ -4,7 +4,6 @@ from datetime import datetime
 
 from flask import Blueprint, flash, g, make_response, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import or_
 
 from portal.accounts import second_factor, services, sessions, signin
 from portal.accounts.forms import ChangePasswordForm, CodeForm, LoginForm
@@ -16,7 +15,6 @@ from portal.web import acting, render
 bp = Blueprint("accounts", __name__)
 
 login_manager.login_view = "accounts.login"
-login_manager.login_message = "请先登录"
 SESSION_TOKEN = "sid"  # the cookie's key for the token of the user_session row
 AFTER_SIGN_IN = "after_sign_in"  # where the user was going when the session ran out
 
@@ -119,7 +117,7 @@ def verify_second_factor():
             verified = second_factor.verify(acting(), current_user, form.code.data, datetime.now())
         except second_factor.SecondFactorError as refusal:
             if not refusal.locked:
-                error = str(refusal)
+                error, form.code.data = str(refusal), ""
             else:
                 _sign_out()
                 flash(str(refusal))
@@ -145,7 +143,7 @@ def enrol_second_factor():
         try:
             codes = second_factor.confirm_enrolment(acting(), current_user, form.code.data, datetime.now())
         except second_factor.SecondFactorError as refusal:
-            error = str(refusal)
+            error, form.code.data = str(refusal), ""
         else:
             second_factor_passed()
             return render("accounts/recovery_codes.html", codes=codes, first_time=True)
