@@ -69,11 +69,12 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
-    from portal.accounts.cli import create_user_command
+    from portal.accounts.cli import create_user_command, reset_second_factor_command
     from portal.org.cli import import_regions_command, import_schools_command
     from seed.cli import seed_demo_command
 
-    for command in (create_user_command, import_regions_command, import_schools_command, seed_demo_command):
+    for command in (create_user_command, reset_second_factor_command, import_regions_command, import_schools_command,
+                    seed_demo_command):
         app.cli.add_command(command)
     from portal.deadlines.cli import seed_deadlines_command
 

@@ -12,7 +12,20 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    PERMANENT_SESSION_LIFETIME = 8 * 3600
-    WTF_CSRF_TIME_LIMIT = None  # the session lifetime already bounds the token
+    # Sign-in sessions live in the database (portal/accounts/sessions.py): logout, a password change, a disable or
+    # a reset ends them at once. Idle and absolute limits, in minutes and hours.
+    SESSION_IDLE_MINUTES = int(os.environ.get("PORTAL_SESSION_IDLE_MINUTES", "30"))
+    SESSION_MAX_HOURS = int(os.environ.get("PORTAL_SESSION_MAX_HOURS", "8"))
+    PERMANENT_SESSION_LIFETIME = SESSION_MAX_HOURS * 3600
+    # A form's CSRF token expires: a page left open longer answers "页面已过期，请刷新页面".
+    WTF_CSRF_TIME_LIMIT = int(os.environ.get("PORTAL_CSRF_MINUTES", "60")) * 60
+    # Password guessing: an account (any name typed, known or not) locks after LOGIN_LOCK_FAILURES failures for
+    # LOGIN_LOCK_MINUTES; one address may fail LOGIN_ADDRESS_FAILURES times in that window, whatever the names.
+    LOGIN_LOCK_FAILURES = int(os.environ.get("PORTAL_LOGIN_LOCK_FAILURES", "5"))
+    LOGIN_LOCK_MINUTES = int(os.environ.get("PORTAL_LOGIN_LOCK_MINUTES", "15"))
+    LOGIN_ADDRESS_FAILURES = int(os.environ.get("PORTAL_LOGIN_ADDRESS_FAILURES", "30"))
+    PASSWORD_MAX_AGE_DAYS = int(os.environ.get("PORTAL_PASSWORD_MAX_AGE_DAYS", "90"))  # bureau and department accounts
+    PASSWORD_HISTORY = 5  # a new password may not be any of the last five
+    TOTP_ISSUER = os.environ.get("PORTAL_TOTP_ISSUER", "就学信息库")  # the name authenticator apps show
     PROVINCE_CODE = os.environ.get("PROVINCE_CODE", "32")
     PAGE_SIZE = 50

@@ -3,8 +3,9 @@ import json
 from functools import wraps
 from urllib.parse import quote
 
-from flask import Flask, abort, make_response, render_template, request
+from flask import Flask, abort, flash, make_response, render_template, request
 from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
 
 from portal.audit.services import Actor
 from portal.scope import Scope
@@ -99,6 +100,14 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(400)
     def bad_request(error):
+        if isinstance(error, CSRFError):  # the form's token ran out (WTF_CSRF_TIME_LIMIT) or the session is gone
+            if request.htmx:  # htmx would drop a 400 silently: reload the page, the message waits on it
+                flash("页面已过期，已为您刷新页面，请重新操作。")
+                response = make_response("", 400)
+                response.headers["HX-Refresh"] = "true"
+                return response
+            return render("errors/error.html", "errors/_error.html", 400, title="页面已过期",
+                          message="页面已过期，请刷新页面后重试。")
         return render("errors/error.html", "errors/_error.html", 400, title="请求无效",
                       message="请求无效或页面已过期，请刷新页面后重试。")
 

@@ -26,6 +26,10 @@ def seed_demo_command(if_empty):
 
 
 def _print_accounts():
-    click.echo(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）：")
+    click.echo("演示账号（仅供演示：密码和双因素密钥都是公开的，正式使用前必须停用或删除这些账号）：")
     for account in demo.demo_accounts(""):
         click.echo(f"  {account.username:<10} {account.role.label:<4} {account.display_name}")
+    click.echo(f"  密码均为 {demo.DEMO_PASSWORD}")
+    click.echo(f"  省、市、县和部门演示账号已绑定双因素认证，TOTP 密钥均为 {demo.DEMO_TOTP_SECRET}：")
+    click.echo("  在认证器 App 中手动添加该密钥，或运行 "
+               f".venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{demo.DEMO_TOTP_SECRET}').now())\" 得到当前验证码")

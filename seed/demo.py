@@ -3,19 +3,25 @@ per tier and department. Deterministic: the same database every time. Written wi
 import csv
 import os
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, insert, select
 
 from portal.accounts.models import User
-from portal.accounts.services import hash_password
+from portal.accounts.passwords import hash_password
+from portal.accounts.second_factor import REQUIRED_ROLES
 from portal.audit.services import Actor, Target, record, region_scope_codes
 from portal.extensions import db
 from portal.org.models import Region, School
 from portal.org.registry import region_level
+from portal.protect import protector
 from portal.vocab import AuditAction, Department, Ownership, RegionLevel, Role, Stage
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
 DEMO_PASSWORD = "Demo2026"
+# The demo accounts that must use the second factor come enrolled with this published secret (make run prints
+# it): anyone can compute their codes, which is why demo accounts must never stay on a real installation.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPDEMOJBSWY3DPEHPK"
 
 # Schools generated in every county: (stage, how many, name pattern). About 22 per county.
 COUNTY_SCHOOLS = (
@@ -119,10 +125,13 @@ def seed_demo() -> dict[str, int]:
     accounts = demo_accounts(first_xuanwu_school)
     school_ids = dict(db.session.execute(select(School.code, School.id)).all())
     password_hash = hash_password(DEMO_PASSWORD)
+    now = datetime.now()
     db.session.execute(insert(User), [
         {"username": a.username, "display_name": a.display_name, "role": a.role.value, "region_code": a.region_code,
          "school_id": school_ids.get(a.school_code), "department": a.department.value if a.department else None,
-         "password_hash": password_hash, "active": True, "must_change_password": False}
+         "password_hash": password_hash, "active": True, "must_change_password": False, "password_changed_at": now,
+         **({"totp_cipher": protector().encrypt(DEMO_TOTP_SECRET), "totp_enabled_at": now}
+            if a.role in REQUIRED_ROLES else {})}
         for a in accounts
     ])
     record(Actor.command_line(), AuditAction.SEED_DEMO, Target("demo", None, "演示省"),

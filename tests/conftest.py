@@ -5,11 +5,12 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from flask import g
 from flask_migrate import upgrade
 from sqlalchemy import text
 
 from portal import create_app
-from factories import PASSWORD, make_region, make_school, make_user
+from factories import make_region, make_school, make_user, sign_in
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.org.models import Region, School
@@ -41,9 +42,17 @@ def backend_app(request, tmp_path_factory):
                 connection.execute(text("DROP SCHEMA public CASCADE"))
                 connection.execute(text("CREATE SCHEMA public"))
         upgrade()
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+def _fresh_g() -> None:
+    """A served request starts with an empty flask.g; a test's requests run inside the test's own app context and
+    would share one, so the signed-in user (and the CSRF token) would be carried over instead of loaded afresh."""
+    for name in list(vars(g)):
+        delattr(g, name)
 
 
 @pytest.fixture
@@ -114,9 +123,10 @@ def world(app) -> World:
 
 @pytest.fixture
 def login_as(client, world):
-    """login_as("county") signs the test client in as a user of that tier (in 玄武区 / 南京市 / its school)."""
+    """login_as("county") signs the test client in as a user of that tier (in 玄武区 / 南京市 / its school),
+    through the login page and, for the tiers that must use it, the second factor."""
 
-    def sign_in(role: str, **overrides) -> User:
+    def sign_in_as(role: str, **overrides) -> User:
         defaults = {
             "province": {"region": world.province},
             "city": {"region": world.nanjing},
@@ -126,11 +136,10 @@ def login_as(client, world):
         }[role]
         user = make_user(Role(role), **{**defaults, **overrides})
         db.session.commit()
-        response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-        assert response.status_code == 303, response.text
+        sign_in(client, user)  # the password, then the TOTP code for bureau and department users
         return user
 
-    return sign_in
+    return sign_in_as
 
 
 @pytest.fixture

@@ -1,14 +1,20 @@
 """Factories that build test data in one line: make_region, make_school, make_user; and page_text()."""
 import re
 
+from datetime import datetime
+
+import pyotp
+
 from portal.accounts.models import User
-from portal.accounts.services import hash_password
+from portal.accounts.passwords import hash_password
+from portal.accounts.second_factor import REQUIRED_ROLES, STEP_SECONDS
 from portal.extensions import db
 from portal.org.models import Region, School
 from portal.org.services import place_school
 from portal.vocab import Department, RegionLevel, Role
 
 PASSWORD = "Passw0rd-test"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPTESTJBSWY3DPEHPK"  # the authenticator of every enrolled test user
 
 
 def make_region(code: str, name: str, parent: Region | None = None) -> Region:
@@ -33,17 +39,49 @@ def make_school(region: Region, name: str | None = None, stages: str = "primary"
 
 
 def make_user(role: Role, *, username: str | None = None, region: Region | None = None, school: School | None = None,
-              department: Department | None = None, must_change_password: bool = False, active: bool = True) -> User:
+              department: Department | None = None, must_change_password: bool = False, active: bool = True,
+              enrolled: bool | None = None) -> User:
+    """A user with PASSWORD. Users whose role must use the second factor come enrolled with TOTP_SECRET unless
+    enrolled=False (then they enrol at their first sign-in); login_as passes the code like a user would."""
+    from portal.protect import protector
+
+    enrolled = role in REQUIRED_ROLES if enrolled is None else enrolled
     user = User(
         username=username or f"{role.value}-{next(_school_serial)}", display_name=f"{role.label}测试用户",
         password_hash=hash_password(PASSWORD), role=role.value, region_code=region.code if region else None,
         school_id=school.id if school else None, department=department.value if department else None,
-        active=active, must_change_password=must_change_password,
+        active=active, must_change_password=must_change_password, password_changed_at=datetime.now(),
+        totp_cipher=protector().encrypt(TOTP_SECRET) if enrolled else None,
+        totp_enabled_at=datetime.now() if enrolled else None,
     )
     db.session.add(user)
     db.session.flush()
     return user
 
+
+def totp_code(user: User, secret: str = TOTP_SECRET) -> str:
+    """The code the user's authenticator shows that the portal will still take: a step not used yet (one step
+    ahead if this one was, as a phone whose clock runs a little fast would show)."""
+    db.session.refresh(user)
+    step = int(datetime.now().timestamp()) // STEP_SECONDS
+    if user.totp_last_step is not None and user.totp_last_step >= step:
+        step = user.totp_last_step + 1
+    return pyotp.TOTP(secret).at(step * STEP_SECONDS)
+
+
+def pass_second_factor(client, user: User, secret: str = TOTP_SECRET):
+    response = client.post("/login/second-factor", data={"code": totp_code(user, secret)})
+    assert response.status_code == 303, page_text(response)
+    return response
+
+
+def sign_in(client, user: User, password: str = PASSWORD, secret: str = TOTP_SECRET):
+    """The whole sign-in of an enrolled (or not required) user, through the pages."""
+    response = client.post("/login", data={"username": user.username, "password": password})
+    assert response.status_code == 303, page_text(response)
+    if response.headers["Location"].endswith("/login/second-factor"):
+        response = pass_second_factor(client, user, secret)
+    return response
 
 
 def page_text(response) -> str:

@@ -1,9 +1,13 @@
-"""flask create-user: make an account from the command line (the first province account, say)."""
+"""flask create-user: make an account from the command line (the first province account, say);
+flask reset-second-factor: when nobody above can reset it from the web."""
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
-from portal.accounts import services
+from portal.accounts import second_factor, services
+from portal.accounts.models import User
 from portal.audit.services import Actor
+from portal.extensions import db
 from portal.vocab import Department, Role
 
 
@@ -25,3 +29,15 @@ def create_user_command(username, display_name, role, region_code, school_code, 
     except services.AccountError as refusal:
         raise click.ClickException(str(refusal)) from None
     click.echo(f"已创建{user.role_label}账号 {user.username}（{user.unit_name}），初始密码：{initial}（首次登录须修改）")
+
+
+@click.command("reset-second-factor")
+@click.argument("username")
+@with_appcontext
+def reset_second_factor_command(username):
+    """重置账号的双因素认证（例如唯一的省级管理员丢失了手机和恢复码）；下次登录时重新绑定。"""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"账号 {username} 不存在")
+    second_factor.reset(Actor.command_line(), user)
+    click.echo(f"已重置 {username} 的双因素认证，其登录会话已全部结束；下次登录时须重新绑定认证器")

@@ -9,6 +9,10 @@ class LoginForm(FlaskForm):
     password = PasswordField("密码", validators=[DataRequired("请输入密码")])
 
 
+class CodeForm(FlaskForm):
+    code = StringField("验证码", validators=[DataRequired("请输入验证码"), Length(max=32, message="验证码过长")])
+
+
 class ChangePasswordForm(FlaskForm):
     current = PasswordField("当前密码", validators=[DataRequired("请输入当前密码")])
     new = PasswordField("新密码", validators=[DataRequired("请输入新密码")])
@@ -16,7 +20,7 @@ class ChangePasswordForm(FlaskForm):
 
 
 class CreateUserForm(FlaskForm):
-    username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=64)])
+    username = StringField("用户名", validators=[DataRequired("请输入用户名")])
     display_name = StringField("姓名或单位", validators=[DataRequired("请输入姓名或单位"), Length(max=64)])
     role = SelectField("账号类型", validate_choice=False)
     region_code = SelectField("所属区划", validate_choice=False, validators=[Optional()])

@@ -1,13 +1,13 @@
 """Accounts: sign-in, password rules, and the creation, disabling and reset of lower-tier accounts."""
 import re
-import secrets
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import func, select
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
+from portal.accounts import lockout, sessions
 from portal.accounts.models import User
+from portal.accounts.passwords import hash_password, password_problem, reused, set_password, temporary_password
 from portal.audit.services import Actor, Target, record
 from portal.extensions import db
 from portal.org.models import Region, School
@@ -30,47 +30,39 @@ USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 _DUMMY_HASH = None  # computed lazily; equalises the timing of unknown and known usernames
 
 
-def hash_password(password: str) -> str:
-    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
-
-
-def password_problem(password: str) -> str | None:
-    """Why a new password is refused, or None. Rules a school's aid officer can follow."""
-    if len(password) < 8:
-        return "密码至少 8 位"
-    if not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
-        return "密码须同时包含字母和数字"
-    return None
-
-
-def temporary_password() -> str:
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
-    while True:
-        candidate = "".join(secrets.choice(alphabet) for _ in range(10))
-        if password_problem(candidate) is None:
-            return candidate
-
-
-def authenticate(actor: Actor, username: str, password: str) -> User:
-    """The user behind these credentials, or AccountError. Every attempt is recorded."""
-    global _DUMMY_HASH
-    user = db.session.scalar(select(User).where(User.username == username.strip()))
-    if user is None:
-        _DUMMY_HASH = _DUMMY_HASH or hash_password("dummy-password-1")
-        check_password_hash(_DUMMY_HASH, password)
-        raise AccountError("用户名或密码错误")
-    if not check_password_hash(user.password_hash, password):
-        record(actor, AuditAction.LOGIN_FAILED, Target.of_user(user))
+def authenticate(actor: Actor, username: str, password: str, now: datetime | None = None) -> User:
+    """The user behind these credentials, or AccountError. Every attempt is counted (lockout.py) and recorded;
+    every refusal before the password is known to be right reads the same (lockout.generic_refusal)."""
+    now = now or datetime.now()
+    name = username.strip()[:64]
+    user = db.session.scalar(select(User).where(User.username == name))
+    if reason := lockout.held_back(name, actor.ip, now):
+        _spend_a_password_check(password)  # the answer takes as long as a wrong password would
+        lockout.record_refused(actor, name, user, reason, now)
         db.session.commit()
-        raise AccountError("用户名或密码错误")
-    if not user.active:
-        raise AccountError("账号已停用，请联系上级管理员")
-    if user.school is not None and not user.school.active:
-        raise AccountError("所在学校已被标记为无效，账号不能登录")
-    user.last_login_at = datetime.now()
+        raise AccountError(lockout.generic_refusal())
+    if user is None or not check_password_hash(user.password_hash, password):
+        if user is None:
+            _spend_a_password_check(password)
+        lockout.record_failure(actor, name, user, "用户名不存在" if user is None else "密码错误", now)
+        db.session.commit()
+        raise AccountError(lockout.generic_refusal())
+    if not user.active or (user.school is not None and not user.school.active):
+        refusal = "账号已停用，请联系上级管理员" if not user.active else "所在学校已被标记为无效，账号不能登录"
+        record(actor, AuditAction.LOGIN_FAILED, Target.of_user(user), f"密码正确，但{refusal}")
+        db.session.commit()
+        raise AccountError(refusal)
+    lockout.record_success(name, actor.ip, now)
+    user.last_login_at = now
     record(Actor(user, actor.ip), AuditAction.LOGIN, Target.of_user(user))
     db.session.commit()
     return user
+
+
+def _spend_a_password_check(password: str) -> None:
+    global _DUMMY_HASH
+    _DUMMY_HASH = _DUMMY_HASH or hash_password("dummy-password-1")
+    check_password_hash(_DUMMY_HASH, password)
 
 
 def record_logout(actor: Actor) -> None:
@@ -78,18 +70,30 @@ def record_logout(actor: Actor) -> None:
     db.session.commit()
 
 
-def change_password(actor: Actor, user: User, current: str, new: str, confirm: str) -> None:
+def end_other_sessions(actor: Actor, keep_session: str | None) -> int:
+    """The user signs out every other browser of theirs (a computer left signed in elsewhere)."""
+    ended = sessions.end_all(actor.user_id, keep=keep_session)
+    if ended:
+        record(actor, AuditAction.END_SESSIONS, Target.of_user(actor.user), f"{ended} 个")
+    db.session.commit()
+    return ended
+
+
+def change_password(actor: Actor, user: User, current: str, new: str, confirm: str, *,
+                    keep_session: str | None = None) -> None:
+    """The user's own change; every other session of theirs ends (a thief's included)."""
     if not check_password_hash(user.password_hash, current):
         raise AccountError("当前密码不正确")
     if new != confirm:
         raise AccountError("两次输入的新密码不一致")
-    if new == current:
-        raise AccountError("新密码不能与当前密码相同")
-    if problem := password_problem(new):
+    if problem := password_problem(new, user.username):
         raise AccountError(problem)
-    user.password_hash = hash_password(new)
+    if reused(user, new):
+        raise AccountError("新密码不能与当前密码或最近使用过的 5 个密码相同")
+    set_password(user, new, chosen=True, now=datetime.now())
     user.must_change_password = False
-    record(actor, AuditAction.CHANGE_PASSWORD, Target.of_user(user))
+    ended = sessions.end_all(user.id, keep=keep_session)
+    record(actor, AuditAction.CHANGE_PASSWORD, Target.of_user(user), f"其他 {ended} 个登录会话已结束" if ended else None)
     db.session.commit()
 
 
@@ -136,10 +140,10 @@ def create_user(
         user.region_code, user.region = region.code, region
 
     if password is None:
-        password = temporary_password()
-    elif problem := password_problem(password):
+        password = temporary_password(username)
+    elif problem := password_problem(password, username):
         raise AccountError(problem)
-    user.password_hash = hash_password(password)
+    set_password(user, password, chosen=False, now=datetime.now())
     user.must_change_password = True
     user.created_by_id = actor.user_id
     db.session.add(user)
@@ -173,15 +177,18 @@ def _region_for_account(scope: Scope | None, region_code: str | None, level: Reg
 
 def set_active(actor: Actor, user: User, active: bool) -> None:
     user.active = active
+    if not active:
+        sessions.end_all(user.id)
     record(actor, AuditAction.ENABLE_USER if active else AuditAction.DISABLE_USER, Target.of_user(user))
     db.session.commit()
 
 
 def reset_password(actor: Actor, user: User) -> str:
     """Give the account a temporary password that must be changed at the next login."""
-    password = temporary_password()
-    user.password_hash = hash_password(password)
+    password = temporary_password(user.username)
+    set_password(user, password, chosen=False, now=datetime.now())
     user.must_change_password = True
+    sessions.end_all(user.id)
     record(actor, AuditAction.RESET_PASSWORD, Target.of_user(user))
     db.session.commit()
     return password

@@ -19,7 +19,9 @@ class Actor:
 
     @property
     def name(self) -> str:
-        return self.user.username if self.user is not None else "命令行"
+        if self.user is not None:
+            return self.user.username
+        return "命令行" if self.ip == "cli" else "未登录访客"  # a web request before sign-in: a login attempt
 
     @property
     def user_id(self) -> int | None:

@@ -25,7 +25,7 @@ def test_wrong_password_is_refused_and_recorded(client, world):
     client.post("/login", data={"username": "nobody", "password": "wrong"})
     from portal.audit.models import AuditEntry
     actions = db.session.scalars(db.select(AuditEntry.action).where(AuditEntry.actor_id.is_(None))).all()
-    assert actions == ["login_failed"]
+    assert actions == ["login_failed", "login_failed"]  # the unknown name too
     assert user.last_login_at is None
 
 

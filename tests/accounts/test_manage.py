@@ -93,7 +93,7 @@ def test_school_has_no_account_management(client, login_as):
 
 def test_create_user_command(app, world):
     result = app.test_cli_runner().invoke(args=["create-user", "--username", "sheng2", "--role", "province",
-                                                "--region", "320000", "--password", "Sheng2026x"])
+                                                "--region", "320000", "--password", "Harbor-2026x"])
     assert result.exit_code == 0, result.output
     assert "已创建省级账号 sheng2" in result.output
     refused = app.test_cli_runner().invoke(args=["create-user", "--username", "sheng2", "--role", "province",

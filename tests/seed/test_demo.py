@@ -1,7 +1,8 @@
 """The demo province: Jiangsu's real regions, 2,000+ schools of every stage, deterministic, accounts that work."""
 from sqlalchemy import distinct, func, select
 
-from factories import page_text
+from factories import page_text, sign_in
+from portal.accounts.models import User
 from portal.org.models import Region, School
 from portal.extensions import db
 from portal.vocab import RegionLevel, Stage
@@ -25,14 +26,19 @@ def test_seed_is_deterministic(app):
     assert demo.generate_schools(regions) == demo.generate_schools(regions)
 
 
+def sign_in_demo(client, username: str):
+    """The password Demo2026, then (bureau and department accounts) a code from the published demo secret."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    return sign_in(client, user, demo.DEMO_PASSWORD, demo.DEMO_TOTP_SECRET)
+
+
 def test_demo_accounts_log_in(app, client):
     demo.seed_demo()
     for username in ("sheng", "nanjing", "xuanwu", "xuexiao", "fupin"):
-        response = client.post("/login", data={"username": username, "password": demo.DEMO_PASSWORD})
-        assert response.status_code == 303, username
+        sign_in_demo(client, username)
         assert client.get("/").status_code == 200
         client.post("/logout")
-    client.post("/login", data={"username": "xuanwu", "password": demo.DEMO_PASSWORD})
+    sign_in_demo(client, "xuanwu")
     text = page_text(client.get("/org/schools"))
     assert "南京市玄武区第一小学" in text and "鼓楼区" not in text
 
@@ -42,6 +48,7 @@ def test_seed_command_skips_a_full_database(app):
     assert "演示省已生成" in runner.invoke(args=["seed-demo", "--if-empty"]).output
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert again.exit_code == 0 and "跳过" in again.output and "xuanwu" in again.output
+    assert "仅供演示" in again.output and demo.DEMO_PASSWORD in again.output and demo.DEMO_TOTP_SECRET in again.output
 
 
 def test_demo_funds_most_library_students_and_leaves_some_unfunded(app, client):
@@ -62,11 +69,11 @@ def test_demo_funds_most_library_students_and_leaves_some_unfunded(app, client):
         select(func.sum(SchoolProgress.hardship), func.sum(SchoolProgress.funded), func.sum(SchoolProgress.unfunded))
         .where(SchoolProgress.term == current_term().code)).one()
     assert funded + unfunded == hardship and 0.05 < unfunded / hardship < 0.25
-    client.post("/login", data={"username": "xuexiao", "password": demo.DEMO_PASSWORD})
+    sign_in_demo(client, "xuexiao")
     text = page_text(client.get("/funding/"))  # the school's 资助名单
     library, paid, unpaid = (int(re.search(rf"(\d+) {label}", text).group(1))
                              for label in ("就学信息库学生", "本期已受助", "本期未受助"))
     assert library == paid + unpaid and paid > 0 and unpaid > 0
     client.post("/logout")
-    client.post("/login", data={"username": "xuanwu", "password": demo.DEMO_PASSWORD})
+    sign_in_demo(client, "xuanwu")
     assert "南京市玄武区第一小学" in page_text(client.get("/funding/"))  # the county's schools, from progress
