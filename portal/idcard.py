@@ -10,9 +10,11 @@ someone holding all of that still has every day of the year and every sequence n
 
     365 days × 500 sequence numbers (1000, halved by the known gender) = 182,500 candidates ≥ 10,000
 
-(the check character is then fixed by the rest, so showing it would divide by about 11; showing any one of
-digits 11-17 divides by 10, or by 2 to 12 for a digit of the date: hence none is shown). The old shape,
-full birth date in clear with the last four characters in the mask, left exactly one. The full date is read
+(366 × 500 = 183,000 in a leap year). The check character is then fixed by the rest, so showing it would divide
+by about 11; showing a digit of 15-16 divides by 10 (the 17th by 5, its parity being known), one of the date's
+11-14 by 2 to 12: hence none is shown (the last two characters alone would leave about 3,300). A "born before
+1 September" bit for school cohorts would leave 122 × 500 = 61,000 and is not needed: cohorts go by year. The
+old shape, full birth date in clear with the last four characters in the mask, left exactly one. The full date is read
 from the decrypted number after a recorded reveal; nothing else needs it (school-age and 控辍保学 lists count
 by birth year). tests/test_id_privacy.py counts the candidates from the database's clear columns and from
 the text of every page and export."""

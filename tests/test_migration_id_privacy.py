@@ -2,6 +2,7 @@
 showing the last four): afterwards no table keeps a birth date, every mask shows the region prefix alone, and
 the ID numbers can no longer be rebuilt from the clear columns. Run on a database of its own (a fresh SQLite
 file; on PostgreSQL a schema of its own), not the suite's."""
+import base64
 import os
 from datetime import date, datetime
 from decimal import Decimal
@@ -10,13 +11,13 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from conftest import TEST_KEY
 from factories import make_id_number
 from portal import create_app
 from portal.extensions import db
 from portal.protect import protector
 from test_id_privacy import MINIMUM, candidates, known_positions
 
+KEY = base64.b64encode(b"m" * 32).decode()
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 SCHEMA = "migration_id_privacy"
 ZHANG = make_id_number("320102", "20150312", 11)  # in every table
@@ -40,7 +41,7 @@ def old_database(request, tmp_path):
             connection.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
         url = base + ("&" if "?" in base else "?") + f"options=-csearch_path%3D{SCHEMA}"
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-secret",
-                      "PORTAL_DATA_KEY": TEST_KEY}, instance_path=str(tmp_path))
+                      "PORTAL_DATA_KEY": KEY}, instance_path=str(tmp_path))
     with app.app_context():
         upgrade(revision="0009_login_security")
         yield app
