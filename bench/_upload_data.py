@@ -132,7 +132,7 @@ def _library() -> None:
         batches[category] = batch.id
     db.session.commit()
     keep = protector()
-    columns = ("batch_id", "category", "id_hash", "id_cipher", "id_masked", "name", "gender", "birth_date",
+    columns = ("batch_id", "category", "id_hash", "id_cipher", "id_masked", "name", "gender", "birth_year",
                "region_prefix", "row_number")
     sql = f"INSERT INTO library_record ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     connection = db.engine.raw_connection()
@@ -143,7 +143,7 @@ def _library() -> None:
             rows = [
                 (batches[CATEGORIES[serial % len(CATEGORIES)]], CATEGORIES[serial % len(CATEGORIES)], digest, cipher,
                  mask(number), name, "M" if int(number[16]) % 2 else "F",
-                 f"{number[6:10]}-{number[10:12]}-{number[12:14]}", number[:6], serial + 2)
+                 int(number[6:10]), number[:6], serial + 2)
                 for serial, (number, name), digest, cipher in zip(
                     range(start, start + len(people)), people, keep.digest_many(numbers), keep.encrypt_many(numbers))
             ]
@@ -167,19 +167,19 @@ def _enrolled() -> None:
         " rows_read, students) SELECT id, :term, 'current', 'bench.xlsx', 'bench', datetime('now'), datetime('now'),"
         " :n, :n FROM school WHERE id <= :schools ORDER BY id"), {"term": term, "n": per_school, "schools": SCHOOLS})
     columns = ("upload_id, school_id, term, student_no, name, gender, id_hash, id_cipher, id_masked, region_prefix, "
-               "birth_date, stage, grade, class_name, entry_month, row_number")
+               "birth_year, stage, grade, class_name, entry_month, row_number")
     hits = LIBRARY_PEOPLE // HIT_EVERY
     # library people: person k*HIT_EVERY goes to school k % SCHOOLS (uploads and schools are numbered alike)
     db.session.execute(text(
         f"INSERT INTO enrolment_student ({columns}) SELECT 1 + ((id - 1) / :every) % :schools, "
         "1 + ((id - 1) / :every) % :schools, :term, 'G' || id_masked, name, gender, id_hash, id_cipher, id_masked,"
-        " region_prefix, birth_date, 'primary', '三年级', '三年级（1）班', '2024-09', id FROM library_record"
+        " region_prefix, birth_year, 'primary', '三年级', '三年级（1）班', '2024-09', id FROM library_record"
         " WHERE (id - 1) % :every = 0"), {"every": HIT_EVERY, "schools": SCHOOLS, "term": term})
     db.session.execute(text(
         f"WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < :others) "
         f"INSERT INTO enrolment_student ({columns}) SELECT 1 + k % :schools, 1 + k % :schools, :term, 'G' || k,"
-        " '学生' || k, 'F', randomblob(16), randomblob(45), '3201**********' || substr('000' || (k % 10000), -4),"
-        " '320102', '2016-09-01', 'primary', '三年级', '三年级（2）班', '2024-09', k FROM n"),
+        " '学生' || k, 'F', randomblob(16), randomblob(45), '320102************',"
+        " '320102', 2016, 'primary', '三年级', '三年级（2）班', '2024-09', k FROM n"),
         {"others": ENROLLED - hits, "schools": SCHOOLS, "term": term})
     db.session.commit()
 

@@ -96,7 +96,7 @@ def _build_app(instance: str):
         db.session.execute(insert(EnrolmentStudent.__table__), [
             {"upload_id": upload.id, "school_id": school.id, "term": "2026-autumn", "name": f"学生{n}",
              "id_hash": digest, "id_cipher": cipher, "id_masked": mask(number), "region_prefix": number[:6],
-             "birth_date": datetime(int(number[6:10]), int(number[10:12]), int(number[12:14])).date(),
+             "birth_year": int(number[6:10]),
              "stage": "undergraduate", "row_number": n + 2}
             for n, (number, digest, cipher) in enumerate(zip(ids, guard.digest_many(ids), guard.encrypt_many(ids)))])
         db.session.commit()

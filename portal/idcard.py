@@ -1,5 +1,23 @@
 """GB 11643 citizen ID numbers (公民身份号码): normalise spreadsheet cells, validate, upgrade 15-digit numbers, mask.
-Bank card numbers go through the same import and display paths, so their masking and Luhn check live here too."""
+Bank card numbers go through the same import and display paths, so their masking and Luhn check live here too.
+
+What may be kept in clear beside an ID number (DESIGN §7: without the key, what the database keeps in clear and
+what a page or export shows without a recorded reveal must leave at least 10,000 candidates for the number).
+An 18-character number is RRRRRR YYYY MMDD SSS C: region (1-6), birth date (7-14), sequence (15-17, the 17th odd
+for men), check character (18). The portal keeps in clear, and shows, only the region prefix, the birth YEAR
+(birth_year()), the gender and the mask (mask(): the region prefix and twelve stars, nothing of 7-18). So
+someone holding all of that still has every day of the year and every sequence number of that gender open:
+
+    365 days × 500 sequence numbers (1000, halved by the known gender) = 182,500 candidates ≥ 10,000
+
+(366 × 500 = 183,000 in a leap year). The check character is then fixed by the rest, so showing it would divide
+by about 11; showing a digit of 15-16 divides by 10 (the 17th by 5, its parity being known), one of the date's
+11-14 by 2 to 12: hence none is shown (the last two characters alone would leave about 3,300). A "born before
+1 September" bit for school cohorts would leave 122 × 500 = 61,000 and is not needed: cohorts go by year. The
+old shape, full birth date in clear with the last four characters in the mask, left exactly one. The full date is read
+from the decrypted number after a recorded reveal; nothing else needs it (school-age and 控辍保学 lists count
+by birth year). tests/test_id_privacy.py counts the candidates from the database's clear columns and from
+the text of every page and export."""
 from __future__ import annotations
 
 import math
@@ -16,6 +34,7 @@ __all__ = [
     "validate_many",
     "check_digit",
     "birth_date",
+    "birth_year",
     "gender",
     "region_prefix",
     "province_code",
@@ -43,6 +62,7 @@ EXCEL_NUMBER_MESSAGE = (
 )
 CHECK_DIGIT_MESSAGE = "校验码不正确，请核对号码"
 EARLIEST_BIRTH_YEAR = 1900
+MASK_KEPT = 6  # characters a mask shows: the region prefix, already in clear beside it
 
 # ISO 7064 MOD 11-2 as laid out in GB 11643: the 17 digits are weighed 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2,
 # which is 2**(17 - i) mod 11 for position i, and the weighted sum mod 11 picks the check character.
@@ -260,6 +280,11 @@ def birth_date(id18: str) -> date:
     return date(int(id18[6:10]), int(id18[10:12]), int(id18[12:14]))
 
 
+def birth_year(id18: str) -> int:
+    """Year of birth (positions 7-10): the only part of the birth date that may be kept in clear."""
+    return int(_require_id18(id18)[6:10])
+
+
 def gender(id18: str) -> str:
     """"男" or "女": the 17th digit is odd for men, even for women."""
     _require_id18(id18)
@@ -277,12 +302,16 @@ def province_code(id18: str) -> str:
 
 
 def mask(id_number: str) -> str:
-    """"3201**********123X": first four and last four kept, every other character a star, length unchanged.
-    Never fails, so invalid numbers can be shown masked too; eight characters or fewer are fully starred."""
+    """"320102************": the six-digit region prefix kept, every other character a star, length unchanged.
+
+    Nothing of the birth date, sequence number or check character is shown (see the module's docstring for the
+    count this leaves). Never fails, so invalid numbers can be shown masked too: one of 15 characters or more
+    keeps its first six, a shorter one its first four, and eight characters or fewer are fully starred."""
     text = "" if id_number is None else str(id_number)
     if len(text) <= 8:
         return "*" * len(text)
-    return text[:4] + "*" * (len(text) - 8) + text[-4:]
+    kept = MASK_KEPT if len(text) >= 15 else 4
+    return text[:kept] + "*" * (len(text) - kept)
 
 
 def mask_bank_card(card: str) -> str:

@@ -45,7 +45,7 @@ class Person:
     id_masked: str
     name: str
     gender: str
-    birth_date: date
+    birth_year: int
     region_prefix: str
 
 
@@ -96,13 +96,13 @@ def _pool(term: Term) -> dict[int, list[Person]]:
                      .where(LibraryBatch.status == BatchStatus.CURRENT).group_by(LibraryRecord.id_hash))
     rows = db.session.execute(
         select(LibraryRecord.id_hash, LibraryRecord.id_cipher, LibraryRecord.id_masked, LibraryRecord.name,
-               LibraryRecord.gender, LibraryRecord.birth_date, LibraryRecord.region_prefix)
+               LibraryRecord.gender, LibraryRecord.birth_year, LibraryRecord.region_prefix)
         .where(LibraryRecord.id.in_(first_records)).order_by(LibraryRecord.id))
     pool: dict[int, list[Person]] = {}
     for row in rows:
         if row[0] not in reserved:
             person = Person(*row)
-            pool.setdefault(person.birth_date.year, []).append(person)
+            pool.setdefault(person.birth_year, []).append(person)
     shuffle = random.Random(20260901).shuffle  # library order is category by category: mix them, always alike
     for year in sorted(pool):
         shuffle(pool[year])
@@ -159,10 +159,10 @@ def _enrol(school: School, term: Term, addition: manual.Addition) -> None:
         EnrolmentUpload.school_id == school.id, EnrolmentUpload.term == term.code,
         EnrolmentUpload.status == UploadStatus.CURRENT))
     number, keep = addition.id_number, protector()
-    masked, born = idcard.mask(number), idcard.birth_date(number)
+    masked = idcard.mask(number)
     insert_students([(upload.id, school.id, term.code, masked_student_no("G" + number, number, masked), addition.name,
                       "M" if int(number[16]) % 2 else "F", keep.digest(number), keep.encrypt(number), masked,
-                      number[:6], born.isoformat() if db.engine.dialect.name == "sqlite" else born, addition.stage,
+                      number[:6], idcard.birth_year(number), addition.stage,
                       addition.grade, addition.class_name, f"{term.year}-09", None, upload.students + 2)])
     upload.students += 1
 
@@ -176,7 +176,6 @@ def _write(term: Term, uploads: list[dict], rows: list[tuple[int, list[tuple]]])
     numbers = [number for _, students in rows for number, *_ in students if number]
     keep = protector()
     protected = dict(zip(numbers, zip(keep.digest_many(numbers), keep.encrypt_many(numbers))))
-    text_dates = db.engine.dialect.name == "sqlite"
     entry, values = f"{term.year}-09", []
     for school_id, students in rows:
         upload_id = upload_ids[school_id]
@@ -185,13 +184,13 @@ def _write(term: Term, uploads: list[dict], rows: list[tuple[int, list[tuple]]])
                 masked = idcard.mask(number)
                 digest, cipher = protected[number]
                 gender, region = "M" if int(number[16]) % 2 else "F", number[:6]
-                born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+                born = int(number[6:10])
                 student_no = masked_student_no("G" + number, number, masked)
             else:
                 masked, digest, cipher = person.id_masked, person.id_hash, person.id_cipher
-                gender, region, born, student_no = person.gender, person.region_prefix, person.birth_date, f"G{masked}"
+                gender, region, born, student_no = person.gender, person.region_prefix, person.birth_year, f"G{masked}"
             values.append((upload_id, school_id, term.code, student_no, name, gender, digest, cipher, masked, region,
-                           born.isoformat() if text_dates else born, stage, grade, class_name, entry, None,
+                           born, stage, grade, class_name, entry, None,
                            position + 2))
         if len(values) >= 20_000:
             insert_students(values)

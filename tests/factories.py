@@ -122,7 +122,7 @@ def make_library_person(id_number: str, name: str, category=None, hukou_code: st
     record = LibraryRecord(
         batch_id=batch.id, category=category.value, id_hash=protector().digest(id_number),
         id_cipher=protector().encrypt(id_number), id_masked=idcard.mask(id_number), name=name,
-        gender=Gender.by_label()[idcard.gender(id_number)].value, birth_date=idcard.birth_date(id_number),
+        gender=Gender.by_label()[idcard.gender(id_number)].value, birth_year=idcard.birth_year(id_number),
         region_prefix=id_number[:6], hukou_code=hukou_code, row_number=1, **details,
     )
     db.session.add(record)
@@ -225,12 +225,12 @@ def make_enrolled_student(school: School, id_number: str, name: str, *, term: st
     stage = stage or school.stages.split(",")[0]
     values = dict(school_id=school.id, term=term, id_hash=protector().digest(id_number),
                   id_cipher=protector().encrypt(id_number), id_masked=idcard.mask(id_number), name=name,
-                  region_prefix=id_number[:6], birth_date=idcard.birth_date(id_number), stage=stage,
+                  region_prefix=id_number[:6], birth_year=idcard.birth_year(id_number), stage=stage,
                   class_name="一年级1班")
     db.session.add(EnrolmentStudent(upload_id=upload.id, row_number=1, **values))
     student = None
     if library:
-        values.pop("birth_date")
+        values.pop("birth_year")
         student = HardshipStudent(categories=categories, active=True, **values)
         db.session.add(student)
     db.session.flush()

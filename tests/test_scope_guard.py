@@ -15,7 +15,7 @@ def xishan_student(w) -> int:
     from portal.terms import current_term
 
     student = HardshipStudent(school_id=w.xishan_school.id, term=current_term().code, id_hash=b"x" * 16,
-                              id_cipher=b"x", id_masked="3202**********0011", name="锡山学生", region_prefix="320205",
+                              id_cipher=b"x", id_masked="320205************", name="锡山学生", region_prefix="320205",
                               source="manual", review_status="pending")
     db.session.add(student)
     db.session.commit()

@@ -79,7 +79,7 @@ def add_student(actor: Actor, school: School, term: Term, addition: Addition) ->
     student.name = addition.name
     student.student_no = masked_student_no(addition.student_no or None, number, student.id_masked)
     student.gender = Gender.by_label()[idcard.gender(number)].value
-    student.birth_date, student.region_prefix = idcard.birth_date(number), number[:6]
+    student.birth_year, student.region_prefix = idcard.birth_year(number), number[:6]
     student.stage = addition.stage if addition.stage in {s.value for s in Stage} else None
     student.grade, student.class_name = addition.grade or None, addition.class_name or None
     student.source, student.active = HardshipSource.MANUAL.value, True

@@ -177,7 +177,7 @@ def _update_found(run_id: int, term: str, now: datetime) -> None:
     db.session.execute(
         update(row)
         .where(_same_student(term), found.run_id == run_id, student.id == found.enrolment_student_id, differs)
-        .values(name=student.name, gender=student.gender, birth_date=student.birth_date,
+        .values(name=student.name, gender=student.gender, birth_year=student.birth_year,
                 region_prefix=student.region_prefix, student_no=student.student_no, stage=student.stage,
                 grade=student.grade, class_name=student.class_name,
                 hukou_code=hukou, source=HardshipSource.MATCHED.value, categories=found.categories, active=True,
@@ -196,7 +196,7 @@ def _insert_found(run_id: int, term: str, now: datetime) -> None:
     columns = {
         "school_id": found.school_id, "term": literal(term), "id_hash": found.id_hash,
         "id_cipher": student.id_cipher, "id_masked": student.id_masked, "name": student.name,
-        "gender": student.gender, "birth_date": student.birth_date, "region_prefix": student.region_prefix,
+        "gender": student.gender, "birth_year": student.birth_year, "region_prefix": student.region_prefix,
         "hukou_code": hukou, "student_no": student.student_no,
         "stage": student.stage, "grade": student.grade, "class_name": student.class_name,
         "source": literal(HardshipSource.MATCHED.value), "categories": found.categories, "active": true(),

@@ -4,9 +4,9 @@ An upload is written whole while 'pending' (the preview) and becomes the school'
 for the term on confirmation, the previous one 'superseded': the swap is two UPDATEs in one transaction.
 HardshipStudent rows are keyed by (school, term, ID digest) and updated in place by each matching, so
 what the school verified survives a re-upload or a re-match."""
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import (Boolean, ColumnElement, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
+from sqlalchemy import (Boolean, ColumnElement, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
                         UniqueConstraint, and_, func, or_)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -64,7 +64,7 @@ class EnrolmentStudent(db.Model):
     id_cipher: Mapped[bytes] = mapped_column(LargeBinary)
     id_masked: Mapped[str] = mapped_column(String(18))
     region_prefix: Mapped[str] = mapped_column(String(6))
-    birth_date: Mapped[date] = mapped_column(Date)
+    birth_year: Mapped[int] = mapped_column(Integer)  # never the full date in clear (portal.idcard)
     stage: Mapped[str | None] = mapped_column(String(16))  # Stage
     grade: Mapped[str | None] = mapped_column(String(32))
     class_name: Mapped[str | None] = mapped_column(String(64))
@@ -92,7 +92,7 @@ class HardshipStudent(db.Model):
     id_masked: Mapped[str] = mapped_column(String(18))
     name: Mapped[str] = mapped_column(String(64))
     gender: Mapped[str | None] = mapped_column(String(1))
-    birth_date: Mapped[date | None] = mapped_column(Date)
+    birth_year: Mapped[int | None] = mapped_column(Integer)
     region_prefix: Mapped[str] = mapped_column(String(6))
     hukou_code: Mapped[str | None] = mapped_column(String(6))  # 户籍地 as the school's file or the library gave it
     student_no: Mapped[str | None] = mapped_column(String(32))

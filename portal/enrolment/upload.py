@@ -3,7 +3,7 @@ clean (the preview); confirmed in one transaction that makes it the term's snaps
 progress. The province's bulk import (one file, many schools, a 学校标识码 column) uses the same reader."""
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, insert, select, update
@@ -257,7 +257,6 @@ class _Reader:
         self.other_school_rows = 0
         self.known_school_rows = 0
         self.protector = protector()
-        self.text_dates = db.engine.dialect.name == "sqlite"  # SQLAlchemy stores a Date as "YYYY-MM-DD" there
 
     def add_uploads(self, school_ids: set[int], filename: str) -> None:
         """A pending EnrolmentUpload for each school of a batch that has none yet, in one INSERT (a province's
@@ -313,16 +312,16 @@ class _Reader:
         ciphers = self.protector.encrypt_many([row[ID] for row, _, _, _ in unique])
         self.add_uploads(set(school_ids), filename)
         uploads = self.uploads
-        term, text_dates, values = self.term.code, self.text_dates, []
+        term, values = self.term.code, []
         for (row, school_id, digest, stage), cipher in zip(unique, ciphers):
             number = row[ID]
-            masked, born, student_no = mask(number), f"{number[6:10]}-{number[10:12]}-{number[12:14]}", row[STUDENT_NO]
+            masked, student_no = mask(number), row[STUDENT_NO]
             if student_no and number[:17] in student_no:
                 student_no = masked_student_no(student_no, number, masked)
             values.append((
                 uploads[school_id], school_id, term, student_no, row[NAME],
                 GENDER_CODES[row[GENDER] or id_gender(number)], digest, cipher, masked, number[:6],
-                born if text_dates else date.fromisoformat(born), stage.value, row[GRADE],
+                int(number[6:10]), stage.value, row[GRADE],
                 row[CLASS], row[ENTRY], row[HUKOU], row[-1],
             ))
         self.counts.update(school_id for _, school_id, _, _ in unique)
@@ -349,19 +348,19 @@ class _Reader:
 
 
 STUDENT_COLUMNS = ("upload_id", "school_id", "term", "student_no", "name", "gender", "id_hash", "id_cipher",
-                   "id_masked", "region_prefix", "birth_date", "stage", "grade", "class_name", "entry_month",
+                   "id_masked", "region_prefix", "birth_year", "stage", "grade", "class_name", "entry_month",
                    "hukou_code", "row_number")
 
 
 def insert_students(rows: list[tuple]) -> None:
-    """Write STUDENT_COLUMNS tuples in the session's transaction (dates: see text_dates)."""
+    """Write STUDENT_COLUMNS tuples in the session's transaction."""
     insert_plain(EnrolmentStudent.__tablename__, STUDENT_COLUMNS, rows)
 
 
 def masked_student_no(student_no: str | None, number: str, masked: str) -> str | None:
     """A 全国学籍号 is usually "G" + the ID number: it is stored with the ID part masked, like the ID itself."""
-    if student_no and number in student_no.upper():
-        return student_no.upper().replace(number, masked)
+    if student_no and number[:17] in student_no.upper():  # with or without its check character
+        return student_no.upper().replace(number, masked).replace(number[:17], masked[:17])
     return student_no
 
 

@@ -3,9 +3,9 @@
 A batch is written whole while 'pending' (the preview), becomes 'current' on confirmation, and the
 category's previous batch becomes 'superseded' but stays as history. So an import is all or nothing
 by construction: readers and matching only ever join records of current batches."""
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, func, text
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -90,7 +90,7 @@ class LibraryRecord(db.Model):
     id_masked: Mapped[str] = mapped_column(String(18))
     name: Mapped[str] = mapped_column(String(64))
     gender: Mapped[str] = mapped_column(String(1))  # Gender, from the ID number
-    birth_date: Mapped[date] = mapped_column(Date)  # from the ID number
+    birth_year: Mapped[int] = mapped_column(Integer)  # from the ID number; the full date only under the key
     region_prefix: Mapped[str] = mapped_column(String(6))  # where the ID was first issued
     hukou_code: Mapped[str | None] = mapped_column(String(6))  # 户籍地, when the file gives it
     poverty_status: Mapped[str | None] = mapped_column(String(16))  # PovertyStatus (建档立卡)

@@ -6,8 +6,8 @@ starts this file as a process of its own (`python -I record_sink.py`), which the
 
 Rows arrive column by column (a list per column, in the order of the writer's columns), with values as the
 database stores them (bytes, str, int, None), except one: the checked 18-digit `id_number`. It is never
-stored; the sink stores what it gives instead (FROM_ID_NUMBER: the masked number, gender, birth date as
-"YYYY-MM-DD" text, the first-issue region). On SQLite the INSERT derives them; for COPY (PostgreSQL) they are
+stored; the sink stores what it gives instead (FROM_ID_NUMBER: the masked number, gender, birth year, the
+first-issue region: what portal.idcard allows in clear, never the full birth date). On SQLite the INSERT derives them; for COPY (PostgreSQL) they are
 made with from_id_numbers() before the rows go in.
 
 Frames between the two processes are a length and a pickle (protocol 5 carries bytearray as it is): the
@@ -25,15 +25,17 @@ from operator import itemgetter
 
 TABLE = "library_record"
 ID_NUMBER = "id_number"
-FROM_ID_NUMBER = ("id_masked", "gender", "birth_date", "region_prefix")
+FROM_ID_NUMBER = ("id_masked", "gender", "birth_year", "region_prefix")
 BLOB_COLUMNS = frozenset({"id_hash", "id_cipher", "disability_cert_cipher"})
 FINISH, ABORT = "finish", "abort"
 _GENDER_OF_DIGIT = {str(digit): "M" if digit % 2 else "F" for digit in range(10)}  # 17th digit odd: male
-# The same four as SQLite expressions of the number ({0}); a test checks that both forms agree.
+# The same four as SQLite expressions of the number ({0}); a test checks that both forms agree with
+# portal.idcard's mask() and birth_year().
+_MASK_STARS = "*" * 12
 _FROM_ID_NUMBER_SQL = (
-    "substr({0}, 1, 4) || '**********' || substr({0}, 15)",
+    f"substr({{0}}, 1, 6) || '{_MASK_STARS}'",
     "CASE WHEN substr({0}, 17, 1) IN ('1', '3', '5', '7', '9') THEN 'M' ELSE 'F' END",  # 17th digit odd: male
-    "substr({0}, 7, 4) || '-' || substr({0}, 11, 2) || '-' || substr({0}, 13, 2)",
+    "CAST(substr({0}, 7, 4) AS INTEGER)",
     "substr({0}, 1, 6)",
 )
 # A larger page cache keeps the hot part of the id_hash index in memory while it grows (batches arrive in
@@ -45,9 +47,9 @@ _LENGTH = struct.Struct("<Q")
 
 def from_id_numbers(numbers: list[str]) -> list[list[str]]:
     """The FROM_ID_NUMBER columns of a batch of checked 18-digit ID numbers."""
-    return [[number[:4] + "**********" + number[14:] for number in numbers],
+    return [[number[:6] + _MASK_STARS for number in numbers],
             list(map(_GENDER_OF_DIGIT.__getitem__, map(itemgetter(16), numbers))),
-            [f"{number[6:10]}-{number[10:12]}-{number[12:14]}" for number in numbers],
+            list(map(itemgetter(slice(6, 10)), numbers)),  # the year as text: COPY sends text anyway
             list(map(itemgetter(slice(0, 6)), numbers))]
 
 

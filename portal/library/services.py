@@ -2,7 +2,7 @@
 and when the library last changed, which tells the province whether schools need matching again."""
 import threading
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import Select, and_, case, distinct, func, literal, select
@@ -84,10 +84,11 @@ _cache: dict[tuple, Overview] = {}
 _cache_lock = threading.Lock()
 
 
-def school_age_bounds(today: date) -> tuple[date, date]:
-    """(earliest, latest) birth date of someone aged 3 to 22 today, both inclusive."""
+def school_age_bounds(today: date) -> tuple[int, int]:
+    """(earliest, latest) birth year of someone who turns 3 to 22 this year, both inclusive. By year because the
+    birth year is all of the date kept in clear (portal.idcard); it is also how schools count a cohort."""
     youngest, oldest = SCHOOL_AGE
-    return _years_before(today, oldest + 1) + timedelta(days=1), _years_before(today, youngest)
+    return today.year - oldest, today.year - youngest
 
 
 def overview(today: date | None = None) -> Overview:
@@ -111,7 +112,7 @@ def overview(today: date | None = None) -> Overview:
 def _compute_overview(today: date, last_change: datetime | None, province: str) -> Overview:
     earliest, latest = school_age_bounds(today)
     record = LibraryRecord
-    young = and_(record.birth_date >= earliest, record.birth_date <= latest)
+    young = and_(record.birth_year >= earliest, record.birth_year <= latest)
     live = record.batch_id.in_(current_batches())
     by_category = {code: (count, school_age) for code, count, school_age in db.session.execute(
         select(record.category, func.count(), func.sum(case((young, 1), else_=0))).where(live)
@@ -180,13 +181,6 @@ def _name(names: dict[str, str], code: str) -> str:
     full, enclosing = place_name(code), place_name(code[:4] + "00" if code[4:] != "00" else code[:2] + "0000")
     short = full[len(enclosing):] if full.startswith(enclosing) and full != enclosing else full
     return f"{short}（原区划 {code}）"
-
-
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February in a year that has none
-        return day.replace(year=day.year - years, day=28)
 
 
 # ---------------------------------------------------------------- search and reveal

@@ -285,10 +285,16 @@ def test_fields_need_an_eighteen_character_number():
 
 # ---------------------------------------------------------------- masking and Luhn
 
+def test_birth_year():
+    assert idcard.birth_year("32010220090101123X") == 2009
+
+
 def test_mask_id():
-    assert idcard.mask("32010220090101123X") == "3201**********123X"
+    # the region prefix only: nothing of the birth date, the sequence number or the check character
+    assert idcard.mask("32010220090101123X") == "320102************"
     assert len(idcard.mask("32010220090101123X")) == 18
-    assert idcard.mask("110105491231002") == "1101*******1002"
+    assert idcard.mask("110105491231002") == "110105*********"
+    assert idcard.mask("3201022009") == "3201******"
     assert idcard.mask("12345678") == "********"
     assert idcard.mask("") == ""
 
