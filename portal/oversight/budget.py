@@ -108,7 +108,7 @@ class Budget:
     standards: dict  # Stage → yearly amount per funded student
     rows: list[BudgetRow]
     total: BudgetRow
-    stages: list[Stage]  # the columns: stages with students or a standard
+    stages: list[Stage]  # the columns: stages with students
 
 
 def estimate(reading: TermReading, region: Region, assumptions: Assumptions) -> Budget:
@@ -134,7 +134,7 @@ def estimate(reading: TermReading, region: Region, assumptions: Assumptions) -> 
                     target.amounts[stage] += amount
     for row in [*rows.values(), total]:
         row.amounts = {stage: _yuan(amount) for stage, amount in row.amounts.items()}
-    stages = [stage for stage in Stage if total.students[stage] or standards[stage]]
+    stages = [stage for stage in Stage if total.students[stage]]
     return Budget(region, reading.term.label, reading.term.year + 1, assumptions, standards, list(rows.values()), total, stages)
 
 
