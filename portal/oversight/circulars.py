@@ -23,7 +23,8 @@ from portal.sheet_writer import write_xlsx
 from portal.terms import Term
 from portal.vocab import AuditAction, RegionLevel, SubmissionStatus
 
-LAGGARDS_NAMED = 20  # per kind; the count says how many there are in all
+LAGGARDS_KEPT = 2000  # per kind, in the snapshot and its xlsx; the count says how many there are in all
+LAGGARDS_PRINTED = 30  # per kind on the page: the full list is the xlsx
 _DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
 
 
@@ -146,7 +147,7 @@ def _laggards(reading: TermReading, region: Region, flag: SchoolFlag) -> dict:
     order = (query if flag is not SchoolFlag.UNAIDED else
              query.order_by(None).order_by(SchoolProgress.unfunded_without_reason.desc(), School.code))
     named = [{"name": row.name, "region": row.region_name, "unaided": row.unfunded_without_reason or 0}
-             for row in db.session.execute(order.limit(LAGGARDS_NAMED))]
+             for row in db.session.execute(order.limit(LAGGARDS_KEPT))]
     return {"flag": flag.value, "label": flag.label, "total": total, "schools": named}
 
 

@@ -108,7 +108,7 @@ def circular_draft():
         figures = circulars.draft(reading, region)
     except circulars.CircularError as error:
         return _circular_list(str(error), 422)
-    return render("oversight/circular_draft.html", figures=figures, summary=circulars.summary(figures),
+    return render("oversight/circular_draft.html", figures=figures, printed=circulars.LAGGARDS_PRINTED, summary=circulars.summary(figures),
                   term=reading.term, as_of=reading.today, region=region)
 
 
@@ -127,7 +127,8 @@ def issue_circular():
 @roles_required(*ISSUERS)
 def circular_page(circular_id: int):
     circular = circulars.circular_of(scope(), circular_id)
-    return render("oversight/circular.html", circular=circular, figures=circular.figures)
+    return render("oversight/circular.html", circular=circular, figures=circular.figures,
+                  printed=circulars.LAGGARDS_PRINTED)
 
 
 @bp.get("/circulars/<int:circular_id>/export.xlsx")
