@@ -64,14 +64,17 @@ def default_ticked(project: FundingProject) -> bool:
     return bool(project.standard_amounts) and not any(word in project.name for word in NOT_NEED_BASED)
 
 
-def assumptions_from(projects: list[FundingProject], args) -> Assumptions:
-    """The page's form (GET, so links and the xlsx keep it): ticked project ids, the tier, the coverage in %.
-    A first visit (no `chosen`) ticks the need-based projects with standards."""
+def ticked_projects(projects: list[FundingProject], args) -> list[FundingProject]:
+    """The projects ticked on the form; a first visit (no `chosen`) ticks the need-based ones with standards."""
     if args.get("chosen"):
         wanted = set(args.getlist("project"))
-        ticked = [project for project in projects if str(project.id) in wanted and project.standard_amounts]
-    else:
-        ticked = [project for project in projects if default_ticked(project)]
+        return [project for project in projects if str(project.id) in wanted and project.standard_amounts]
+    return [project for project in projects if default_ticked(project)]
+
+
+def assumptions_from(projects: list[FundingProject], args) -> Assumptions:
+    """The page's form (GET, so links and the xlsx keep it): ticked project ids, the tier, the coverage in %."""
+    ticked = ticked_projects(projects, args)
     tier = args.get("tier", "highest")
     if tier not in TIERS:
         raise BudgetError("标准档次无法识别，请选择最高档、各档平均或最低档")

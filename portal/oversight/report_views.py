@@ -59,7 +59,7 @@ def budget_page(code: str):
         assumptions = budget.assumptions_from(projects, request.args)
     except budget.BudgetError as error:
         return render("oversight/budget.html", "oversight/_budget.html", 422, error=str(error), estimate=None,
-                      ticked=set(), **context)
+                      ticked={project.id for project in budget.ticked_projects(projects, request.args)}, **context)
     estimate = budget.estimate(reading, region, assumptions)
     return render("oversight/budget.html", "oversight/_budget.html", estimate=estimate,
                   ticked={project.id for project in assumptions.projects}, assumptions=assumptions,

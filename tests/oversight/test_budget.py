@@ -100,6 +100,7 @@ def test_a_bad_coverage_or_tier_is_a_chinese_message(client, login_as, world):
         response = client.get("/oversight/budget" + query)
         assert response.status_code == 422 and message in page_text(response)
         assert "江苏省合计" not in page_text(response)
+        assert re.search(r'name="project" value="\d+" checked', response.text)  # the form keeps what was ticked
     fragment = client.get("/oversight/budget?coverage=0", headers={"HX-Request": "true"})
     assert fragment.status_code == 422 and fragment.text.lstrip().startswith('<section id="budget">')
 
