@@ -191,7 +191,8 @@ def issue(actor: Actor, reading: TermReading, region: Region, summary_text: str)
     number = (db.session.scalar(select(func.max(Circular.number)).where(Circular.region_code == region.code)) or 0) + 1
     circular = Circular(region_code=region.code, number=number, term=reading.term.code, as_of=reading.today,
                         title=f"{region.name}{reading.term.label}特殊困难学生资助工作进展情况通报（第{number}期）",
-                        summary=text, figures=figures, issued_by_id=actor.user_id, issued_by_name=actor.name,
+                        summary=text, figures=figures, issued_by_id=actor.user_id,
+                        issued_by_name=actor.user.display_name if actor.user is not None else actor.name,
                         issued_at=datetime.now())
     db.session.add(circular)
     db.session.flush()

@@ -138,3 +138,33 @@ def test_counties_and_schools_issue_no_circulars(client, login_as, world):
     login_as("county")
     assert client.get("/oversight/circulars").status_code == 404
     assert client.post("/oversight/circulars", data={}).status_code == 404
+
+
+def test_the_date_parser_reads_what_people_type():
+    from portal.oversight.circulars import CircularError, parse_as_of
+    from portal.terms import Term
+
+    term, today = Term(2026, "autumn"), date(2026, 12, 3)
+    assert parse_as_of("2026/11/5", term, today) == date(2026, 11, 5)
+    assert parse_as_of(" 2026年11月5日 ", term, today) == date(2026, 11, 5)
+    assert parse_as_of("", term, today) == today
+    for text in ("2026-02-30", "11/5/2026", "2026-12-04", "2026-08-31"):
+        try:
+            parse_as_of(text, term, today)
+        except CircularError:
+            continue
+        raise AssertionError(text)
+
+
+def test_ties_share_a_rank_and_the_next_rank_skips(app, world):
+    from portal.oversight.circulars import draft
+    from portal.oversight.figures import TermReading
+    from portal.scope import Scope
+    from factories import make_user
+    from portal.vocab import Role
+
+    given_progress(world)
+    reading = TermReading(Scope(make_user(Role.PROVINCE, region=world.province)), current_term())
+    rows = {row["name"]: row for row in draft(reading, world.province)["rows"]}
+    assert rows["无锡市"]["ranks"]["upload"] == 1 and rows["江苏省直属学校"]["ranks"]["upload"] == 1
+    assert rows["南京市"]["ranks"]["upload"] == 3
