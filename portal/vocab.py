@@ -226,6 +226,7 @@ class AuditAction(Vocab):
     REVEAL_ID = "reveal_id", "查看完整证件号"
     IMPORT_LIBRARY = "import_library", "导入基础信息库"
     CANCEL_LIBRARY_IMPORT = "cancel_library_import", "取消基础信息库导入"
+    ISSUE_CIRCULAR = "issue_circular", "印发通报"
 
 
 class DeadlineModule(Vocab):

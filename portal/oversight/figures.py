@@ -2,6 +2,7 @@
 query per level), never counted from students. What depends on today — which due date applies and whether it
 has passed — is worked out from the deadline calendar as the rows are read, never stored."""
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import Date, Select, String, and_, case, func, literal, select, true
 
@@ -9,20 +10,21 @@ from portal.deadlines import services as deadlines
 from portal.deadlines import periods
 from portal.extensions import db
 from portal.org.models import Region, School
-from portal.oversight.options import SchoolFlag
+from portal.accounts.models import User
+from portal.oversight.options import ROLLED_UP_FLAGS, SchoolFlag
 from portal.progress.models import SchoolProgress
 from portal.progress.services import CATEGORY_FIGURES
 from portal.reasons.figures import NO_DATE, month_in_progress
 from portal.review.services import DONE
 from portal.scope import Scope
 from portal.terms import Term, parse_period
-from portal.vocab import RegionLevel, SubmissionKind, SubmissionStatus
+from portal.vocab import RegionLevel, Role, SubmissionKind, SubmissionStatus
 
 SUMMED = ("students", "hardship", *CATEGORY_FIGURES, "verified", "graded", "funded", "unfunded_with_reason",
           "unfunded_without_reason", "manual_pending", "duplicates")
 # what a grouped row holds: schools, uploaded, the sums, status_<status> and schools_<flag> counts of schools
 FIGURES = ("schools", "uploaded", *SUMMED, *(f"status_{status.value}" for status in SubmissionStatus),
-           *(f"schools_{flag.value}" for flag in SchoolFlag))
+           *(f"schools_{flag.value}" for flag in ROLLED_UP_FLAGS))
 
 
 def _count(condition):
@@ -80,18 +82,24 @@ class TermReading:
             SchoolFlag.UNAIDED: SchoolProgress.unfunded_without_reason > 0,
             SchoolFlag.MANUAL_PENDING: SchoolProgress.manual_pending > 0,
             SchoolFlag.DUPLICATES: SchoolProgress.duplicates > 0,
+            SchoolFlag.NO_ACCOUNT: ~has_active_account(),
+            SchoolFlag.UNVERIFIED: SchoolProgress.verified < SchoolProgress.hardship,
+            SchoolFlag.UNGRADED: SchoolProgress.without_hardship_level > 0,
+            SchoolFlag.INCOMPLETE_RECORDS: SchoolProgress.incomplete_records > 0,
         }[flag]
 
     def figure_columns(self) -> list:
         columns = [func.count(School.id).label("schools"), func.count(SchoolProgress.uploaded_at).label("uploaded")]
         columns += [func.coalesce(func.sum(getattr(SchoolProgress, name)), 0).label(name) for name in SUMMED]
         columns += [_count(self.status == status.value).label(f"status_{status.value}") for status in SubmissionStatus]
-        columns += [_count(self.flag(flag)).label(f"schools_{flag.value}") for flag in SchoolFlag]
+        columns += [_count(self.flag(flag)).label(f"schools_{flag.value}") for flag in ROLLED_UP_FLAGS]
         return columns
 
-    def rollup(self, region: Region) -> list[dict]:
+    def rollup(self, region: Region, columns: list | None = None, by: tuple = ()) -> list[dict]:
         """One grouped query: a row per child region of `region` holding the schools below it, and a row per
-        school hanging on `region` itself (for a county: every school). Each row has region_code or school_id."""
+        school hanging on `region` itself (for a county: every school). Each row has region_code or school_id,
+        and the figure_columns() (or the labelled aggregate `columns` a page asks for instead); `by` adds School
+        columns to group on as well (the budget's stages)."""
         child = {RegionLevel.PROVINCE.value: School.city_code, RegionLevel.CITY.value: School.county_code}.get(region.level)
         if child is None:
             keys = [School.id]
@@ -100,7 +108,8 @@ class TermReading:
             direct = case((child.is_(None), School.id))
             keys = [child, direct]
             labelled = [child.label("region_code"), direct.label("school_id")]
-        query = self.select(*labelled, *self.figure_columns()).where(under(region)).group_by(*keys)
+        query = (self.select(*labelled, *by, *(columns or self.figure_columns())).where(under(region))
+                 .group_by(*keys, *by))
         return [_plain(row) for row in db.session.execute(query).mappings()]
 
     def school_figures(self, school: School) -> dict:
@@ -117,6 +126,12 @@ class TermReading:
                 .join(Region, Region.code == School.region_code).where(*conditions))
 
 
+def has_active_account():
+    """A WHERE clause on School: the school has an enabled school account (003: 学校机构100%纳入系统管理)."""
+    return (select(User.id).where(User.school_id == School.id, User.active.is_(True), User.role == Role.SCHOOL.value)
+            .exists())
+
+
 def _plain(row) -> dict:
     """Sums come back as Decimal on PostgreSQL: figures are counts."""
-    return {key: int(value) if key in FIGURES else value for key, value in row.items()}
+    return {key: int(value) if key in FIGURES or isinstance(value, Decimal) else value for key, value in row.items()}

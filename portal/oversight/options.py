@@ -17,9 +17,17 @@ class SchoolFlag(Vocab):
     MANUAL_PENDING = "manual_pending", "新增学生待审核"
     DUPLICATES = "duplicates", "有学籍重复学生"
     UPLOADED = "uploaded", "已上传学籍"
+    # the data-quality page's (003: 3个100%、3个零误差)
+    NO_ACCOUNT = "no_account", "无有效学校账号"
+    UNVERIFIED = "unverified", "有未核实学生"
+    UNGRADED = "ungraded", "有未认定困难等级学生"
+    INCOMPLETE_RECORDS = "incomplete_records", "资助信息不完整"
 
 
-TODO_FLAGS = tuple(flag for flag in SchoolFlag if flag is not SchoolFlag.UPLOADED)
+QUALITY_FLAGS = (SchoolFlag.NO_ACCOUNT, SchoolFlag.UNVERIFIED, SchoolFlag.UNGRADED, SchoolFlag.INCOMPLETE_RECORDS)
+# the flags every drill-down and home counts schools for (the quality page counts its own)
+ROLLED_UP_FLAGS = tuple(flag for flag in SchoolFlag if flag not in QUALITY_FLAGS)
+TODO_FLAGS = tuple(flag for flag in ROLLED_UP_FLAGS if flag is not SchoolFlag.UPLOADED)
 
 
 @dataclass(frozen=True)

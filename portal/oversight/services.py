@@ -37,7 +37,7 @@ class Row:
         return self.figures[key]
 
     def add(self, figures: dict) -> None:
-        for key in FIGURES:
+        for key in self.figures:
             self.figures[key] += figures[key]
 
 
@@ -58,22 +58,24 @@ class Level:
         return Level(self.total, sort_rows(self.regions, key, descending), sort_rows(self.schools, key, descending))
 
 
-def level(reading: TermReading, region: Region) -> Level:
-    """The table of a region in scope. Child regions with no active school still get a (zero) row."""
-    figures = reading.rollup(region)
+def level(reading: TermReading, region: Region, columns: list | None = None) -> Level:
+    """The table of a region in scope. Child regions with no active school still get a (zero) row. `columns`
+    (labelled aggregates over the joined School and SchoolProgress) replace the drill-down's own figures."""
+    figures = reading.rollup(region, columns)
+    keys = FIGURES if columns is None else tuple(column.key for column in columns)
     children = db.session.scalars(reading.scope.regions().where(Region.parent_code == region.code)
                                   .order_by(Region.code)).all()
     by_region = {row["region_code"]: row for row in figures if row["school_id"] is None}
     regions = []
     for child in children:
-        row = Row(child.name, child.code, region=child)
+        row = Row(child.name, child.code, dict.fromkeys(keys, 0), region=child)
         if child.code in by_region:
             row.add(by_region[child.code])
         regions.append(row)
     by_school = {row["school_id"]: row for row in figures if row["school_id"] is not None}
-    schools = [Row(school.name, school.code, school_id=school.id, figures={k: by_school[school.id][k] for k in FIGURES})
+    schools = [Row(school.name, school.code, school_id=school.id, figures={k: by_school[school.id][k] for k in keys})
                for school in db.session.scalars(select(School).where(School.id.in_(by_school)).order_by(School.code))]
-    total = Row(f"{region.name}合计", region.code, region=region)
+    total = Row(f"{region.name}合计", region.code, dict.fromkeys(keys, 0), region=region)
     for row in figures:
         total.add(row)
     return Level(total, regions, schools)
@@ -104,7 +106,7 @@ def direct_schools(table: Level, region: Region) -> Row | None:
     """The schools hanging on the region itself (省属、市属) as one row, for the to-do table of a home."""
     if not table.schools or region.level == RegionLevel.COUNTY.value:
         return None
-    row = Row("直属学校", region.code, region=region)
+    row = Row("直属学校", region.code, dict.fromkeys(table.total.figures, 0), region=region)
     for school in table.schools:
         row.add(school.figures)
     return row

@@ -94,3 +94,6 @@ def export_school_list():
 def percent(rate: float | None) -> str:
     """A rate as statistics print it (85.3%); a dash when there was nothing to divide."""
     return "—" if rate is None else f"{rate:.1%}"
+
+
+from portal.oversight import report_views  # noqa: E402,F401  (its routes join this blueprint)
