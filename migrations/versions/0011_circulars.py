@@ -1,14 +1,14 @@
 """circulars: each issued 通报 with the snapshot of the figures it ranked (JSON), so later work never alters it
 
-Revision ID: 0010_circulars
-Revises: 0009_login_security
+Revision ID: 0011_circulars
+Revises: 0010_id_privacy
 Create Date: 2026-12-03
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_circulars"
-down_revision = "0009_login_security"
+revision = "0011_circulars"
+down_revision = "0010_id_privacy"
 branch_labels = None
 depends_on = None
 
