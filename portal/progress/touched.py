@@ -99,12 +99,18 @@ def touch_rows(session: Session, table: str, columns: list[str], rows) -> None:
 # ---- ORM objects ---------------------------------------------------------------------------------------------
 
 def _after_flush(session: Session, _context) -> None:
+    students: set[int] = set()  # rows keyed through their student: one SELECT for the whole flush
     for state_set, changed_only in ((session.new, False), (session.dirty, True), (session.deleted, False)):
         for instance in state_set:
-            _note_instance(session, instance, changed_only)
+            _note_instance(session, instance, changed_only, students)
+    if students:
+        from portal.enrolment.models import HardshipStudent
+
+        _touch_select(session, select(HardshipStudent.school_id, HardshipStudent.term).distinct()
+                      .where(HardshipStudent.id.in_(sorted(students))))
 
 
-def _note_instance(session: Session, instance, changed_only: bool) -> None:
+def _note_instance(session: Session, instance, changed_only: bool, students: set[int]) -> None:
     from portal.funding.models import FundingProject
     from portal.org.models import School
 
@@ -122,12 +128,7 @@ def _note_instance(session: Session, instance, changed_only: bool) -> None:
     if watched is None or (changed_only and not session.is_modified(instance)):
         return
     if watched.via_student:
-        from portal.enrolment.models import HardshipStudent
-
-        student_ids = {value for value in _values(state, "student_id") if value is not None}
-        if student_ids:
-            _touch_select(session, select(HardshipStudent.school_id, HardshipStudent.term)
-                          .where(HardshipStudent.id.in_(student_ids)))
+        students.update(value for value in _values(state, "student_id") if value is not None)
         return
     schools = _values(state, watched.school)
     if watched.term:
