@@ -1,13 +1,12 @@
 /* Oversight charts: draws every [data-chart] element with Apache ECharts (vendor/echarts-*.min.js, SVG renderer)
    from the page's own JSON data block (#chart-data, type application/json: data, never executed). Runs on page
-   load and again on each htmx swap of the drill-down; charts are resized to the A4 width for printing. */
+   load and again on each htmx swap of the drill-down; printed, each SVG scales to the page (print.css). */
 (function () {
   if (window.portalCharts) { return; }
   window.portalCharts = true;
 
   var COLOURS = ["#1558b0", "#2e7d32", "#b26a00", "#b3261e", "#6a1b9a", "#00838f"];
   var FONT = '"PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif';
-  var PRINT_WIDTH = 640;  // px: A4 less the margins at 96 dpi, with the numbers' table below the chart
   var drawn = [];
 
   function percentAxis() {
@@ -76,10 +75,21 @@
       option.textStyle = { fontFamily: FONT };
       option.animation = false;  // printed and screenshotted as drawn
       var chart = window.echarts.init(element, null, { renderer: "svg" });
+      chart.on("finished", function () { scalable(element); });
       chart.setOption(option);
       element.setAttribute("data-drawn", "1");
       drawn.push(chart);
     });
+  }
+
+  // A viewBox lets the drawn SVG scale to whatever width it is given (print.css: the page's width), whichever way
+  // the page is printed — Ctrl+P fires beforeprint, a PDF export by the browser may not.
+  function scalable(element) {
+    var svg = element.querySelector("svg");
+    if (svg && svg.getAttribute("width")) {
+      svg.setAttribute("viewBox", "0 0 " + svg.getAttribute("width") + " " + svg.getAttribute("height"));
+      svg.setAttribute("preserveAspectRatio", "xMinYMin meet");
+    }
   }
 
   function forget(root) {
@@ -90,14 +100,12 @@
     });
   }
 
-  function resizeAll(width) {
-    drawn.forEach(function (chart) { chart.resize(width ? { width: width } : undefined); });
+  function resizeAll() {
+    drawn.forEach(function (chart) { chart.resize(); });
   }
 
   document.addEventListener("DOMContentLoaded", function () { draw(document); });
   document.addEventListener("htmx:beforeSwap", function (event) { if (event.detail.target) { forget(event.detail.target); } });
   document.addEventListener("htmx:afterSettle", function () { draw(document); });
   window.addEventListener("resize", function () { resizeAll(); });
-  window.addEventListener("beforeprint", function () { resizeAll(PRINT_WIDTH); });
-  window.addEventListener("afterprint", function () { resizeAll(); });
 }());
