@@ -60,7 +60,7 @@ def touch(session: Session, school_ids, term: str = EVERY_TERM) -> None:
         return
     ids = found.setdefault(term, set())
     ids.update(int(school_id) for school_id in school_ids if school_id is not None)
-    if len(ids) > MANY and term != EVERY_TERM:
+    if len(ids) > MANY:  # beyond a bound parameter list's reach: every school, still set-based
         found[term] = ALL
 
 
@@ -155,13 +155,15 @@ def _do_orm_execute(state) -> None:
     statement = state.statement
     table = getattr(statement, "table", None)
     name = getattr(table, "name", None)
-    if name == "school":
+    if name == "school":  # a school moved, re-staged or marked 空壳 (one by one, or a registry import's executemany)
         if state.is_update and any(key in SCHOOL_FIGURE_COLUMNS for key in _set_keys(statement)):
-            _touch_schools_select(state.session, _keyed(statement, table.c.id))
+            for where in _wheres(statement.whereclause, state.parameters):
+                _touch_schools_select(state.session, _keyed(where, table.c.id))
         return
     if name == "funding_project":
         if state.is_update and "level" in _set_keys(statement):
-            _touch_select(state.session, _project_pairs(_keyed(statement, table.c.id)))
+            for where in _wheres(statement.whereclause, state.parameters):
+                _touch_select(state.session, _project_pairs(_keyed(where, table.c.id)))
         return
     watched = WATCHED.get(name)
     if watched is None:
@@ -199,9 +201,9 @@ def _key(column) -> str:
     return column if isinstance(column, str) else getattr(column, "key", str(column))
 
 
-def _keyed(statement, column) -> Select:
+def _keyed(where, column) -> Select:
     query = select(column)
-    return query.where(statement.whereclause) if statement.whereclause is not None else query
+    return query.where(where) if where is not None else query
 
 
 def _pairs(watched: Watched, table, where) -> Select:

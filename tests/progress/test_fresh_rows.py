@@ -250,3 +250,25 @@ def test_bulk_refresh_is_set_based(world):
     assert small == large  # the same statements whatever the number of schools
     db.session.commit()
     assert all(figures(school)["hardship"] == 1 for school in many)
+
+
+def test_a_registry_import_that_moves_a_school_moves_its_figures(client, login_as, world):
+    """The province's 学校 import updates schools as one executemany UPDATE: its moves refresh their rows too."""
+    student = make_unfunded_student(world.xuanwu_school, "钱八")
+    make_funding_record(student, TERM.code)
+    db.session.commit()
+    login_as("province")
+    book = Workbook()
+    book.active.append(["学校标识码", "学校名称", "所在区划代码", "学段", "办学性质"])
+    book.active.append([world.xuanwu_school.code, world.xuanwu_school.name, world.xishan.code, "小学", "公办"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    preview = client.post("/org/import/schools", data={"file": (io.BytesIO(buffer.getvalue()), "学校.xlsx")},
+                          content_type="multipart/form-data")
+    token = preview.get_data(as_text=True).split('name="token" value="')[1].split('"')[0]
+    assert client.post("/org/import/schools/confirm", data={"token": token}).status_code == 303
+    db.session.expire_all()
+    row = progress_of(world.xuanwu_school.id, TERM.code)
+    assert (row.city_code, row.county_code, row.national_amount) == ("320200", world.xishan.code, 500)
+    disbursed = {b.region.name: b.disbursed for b in fiscal.balances(_province_scope(world), world.province, TERM)}
+    assert (disbursed["南京市"], disbursed["无锡市"]) == (0, 500)
