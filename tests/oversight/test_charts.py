@@ -44,6 +44,8 @@ def test_the_charts_carry_the_progress_figures(client, login_as, world):
     assert (wuxi["upload_rate"], wuxi["funded_rate"], wuxi["submitted_rate"]) == (0.0, 50.0, 0.0)
     # the same numbers as a table beside each chart
     table = html.split('id="numbers-regions"')[1].split("</table>")[0]
+    assert re.sub(r"<[^>]+>|\s+", " ", table.split("</thead>")[0]).split()[1:] == ["覆盖与完成（%）", "区划", "学籍上传率",
+                                                                               "核实率", "资助率", "上报完成率"]
     assert re.sub(r"<[^>]+>|\s+", " ", table).split("南京市")[1].split()[:4] == ["50.0", "66.7", "80.0", "50.0"]
     assert 'data-chart="categories"' in html and 'data-chart="regions"' in html
     assert "js/charts.js" in html and "vendor/echarts-6.1.0.common.min.js" in html
