@@ -14,6 +14,7 @@ from test_browser import CHROMIUM, DRIVER, browser, mark_page, sign_in, still_sa
 pytestmark = pytest.mark.skipif(not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)),
                                 reason="浏览器测试需要 Debian 的 chromium 和 chromium-driver")
 
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -57,8 +58,9 @@ def test_the_charts_render_as_svg_under_a_strict_policy(browser, strict_url, wor
     assert bars  # something drawn, not an empty canvas
     mark_page(browser)
     browser.find_element(By.CSS_SELECTOR, "#drill tbody").find_element(By.LINK_TEXT, "南京市").click()
-    WebDriverWait(browser, 10).until(lambda b: "南京市" in b.find_element(By.CSS_SELECTOR, "#drill h1").text)
-    WebDriverWait(browser, 10).until(lambda b: set(svg_charts(b)) >= {"categories", "regions"})
+    swapped = WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,))
+    swapped.until(lambda b: "南京市" in b.find_element(By.CSS_SELECTOR, "#drill h1").text)
+    swapped.until(lambda b: set(svg_charts(b)) >= {"categories", "regions"})
     assert still_same_page(browser)  # swapped in place, charts drawn again
     problems = [entry["message"] for entry in browser.get_log("browser") if entry["level"] in ("SEVERE", "WARNING")]
     # htmx's own indicator <style> is the CSP change's to switch off (htmx.config.includeIndicatorStyles), not ours
