@@ -32,6 +32,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from portal import models, protect  # noqa: F401  (models: every table registered before migrations run)
 
     protect.init_protector(app)
+    from portal.progress import touched
+
+    touched.install(db.session.session_factory.class_)  # progress rows refreshed before every commit
     _register_blueprints(app)
     _register_commands(app)
     from portal import web

@@ -26,6 +26,9 @@ def insert_plain(table: str, columns: list[str], rows: list[tuple], connection=N
     if not rows:
         return
     connection = connection or db.session.connection()
+    from portal.progress.touched import touch_rows  # the schools these rows belong to get their figures refreshed
+
+    touch_rows(db.session(), table, columns, rows)
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     connection.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) "
                                f"VALUES ({', '.join([mark] * len(columns))})", rows)

@@ -8,6 +8,6 @@ from portal.funding.models import FiscalAllocation, FundingImport, FundingProjec
 from portal.library.models import LibraryBatch, LibraryRecord  # noqa: F401
 from portal.org.models import Region, School  # noqa: F401
 from portal.oversight.models import Circular  # noqa: F401
-from portal.progress.models import SchoolProgress  # noqa: F401
+from portal.progress.models import ProgressSnapshot, ReasonsProgress, SchoolProgress  # noqa: F401
 from portal.reasons.models import ReasonOption, UnfundedReason  # noqa: F401
 from portal.review.models import PeriodSubmission  # noqa: F401

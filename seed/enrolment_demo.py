@@ -19,7 +19,6 @@ from portal.enrolment.upload import insert_students, masked_student_no
 from portal.extensions import db
 from portal.library.models import BatchStatus, LibraryBatch, LibraryRecord
 from portal.org.models import School
-from portal.progress.services import refresh_progress
 from portal.protect import protector
 from portal.terms import Term, current_term
 from portal.vocab import Category, DibaoType, Stage
@@ -71,7 +70,6 @@ def seed_enrolment_demo(term: Term | None = None) -> dict[str, int]:
     _write(term, uploads, rows)
     run = matching.start_run("演示数据", term.code, whole_province=True)
     matching.match(run, None)
-    refresh_progress(None, term.code)
     db.session.flush()
     _library_upkeep(term)
     return {"enrolled": sum(len(students) for _, students in rows), "schools": len(uploads),
@@ -223,4 +221,3 @@ def _library_upkeep(term: Term) -> None:
             student = manual.add_student(actor, school, term, addition)
             if serial == 2 and extra == 1:
                 manual.review_addition(actor, student, False, "请补充民政部门出具的低保证明")
-    refresh_progress(county_schools, term.code)

@@ -22,7 +22,6 @@ from portal.funding.national import seed_national_projects
 from portal.funding.status import library_condition
 from portal.idcard import luhn_ok
 from portal.org.models import Region, School
-from portal.progress.services import refresh_progress
 from portal.review.models import PeriodSubmission
 from portal.terms import Term, current_term, periods_of, term_period
 from portal.vocab import AuditAction, FundLevel, ProjectLevel, Stage, SubmissionKind, SubmissionStatus
@@ -61,7 +60,6 @@ def seed_funding_demo(today: date | None = None) -> dict[str, int]:
     made["projects"] += _local_projects()
     db.session.flush()
     made["records"] = _funded_records(actor, term, today)
-    refresh_progress(None, term.code)
     made["submissions"] = _submissions(term, today)
     made["allocations"] = _allocations(term, today)
     record(actor, AuditAction.SEED_DEMO, Target("demo", None, "演示省"),

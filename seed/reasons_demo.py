@@ -15,7 +15,6 @@ from portal.enrolment.models import HardshipStudent
 from portal.extensions import db
 from portal.funding.status import library_condition, unfunded_condition
 from portal.org.models import School
-from portal.progress.services import refresh_progress
 from portal.reasons.figures import month_in_progress, reportable
 from portal.reasons.models import UnfundedReason
 from portal.reasons.options import NOT_FOR_REGISTERED_POOR
@@ -65,8 +64,6 @@ def seed_reasons_demo(today: date | None = None) -> dict[str, int]:
     for period, which, state in _plans(today, demo_school_id):
         made["reasons"] += _insert_reasons(period, which, state, now)
         made["submissions"] += _insert_submissions(period, which, state, now)
-    for term in {current_term(today), previous_month(month_in_progress(current_term(today), today)).term}:
-        refresh_progress(None, term.code)
     record(actor, AuditAction.SEED_DEMO, Target("demo", None, "演示省"),
            f"未资助原因演示：{made['submissions']} 个填报状态，{made['reasons']} 条原因")
     return made

@@ -13,7 +13,6 @@ from portal.enrolment.common import ensure_term_open
 from portal.enrolment.models import HardshipCategory, HardshipStudent
 from portal.extensions import db
 from portal.org.models import School
-from portal.progress.services import refresh_progress
 from portal.terms import Term
 from portal.vocab import AuditAction, Category, HardshipLevel, HardshipSource, LibraryFlag, ReviewStatus, Stage
 
@@ -112,7 +111,6 @@ def verify(actor: Actor, student: HardshipStudent, in_school: bool | None, needs
     student.verified_by_id = actor.user_id
     record(actor, AuditAction.VERIFY_STUDENT, _target(student),
            f"在校：{_yes_no(in_school)}；需要资助：{_yes_no(needs_aid)}；困难等级：{HardshipLevel.label_of(level) or '未填'}")
-    refresh_progress([student.school_id], student.term)
     db.session.commit()
 
 

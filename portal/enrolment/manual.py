@@ -16,7 +16,6 @@ from portal.enrolment.models import (EnrolmentStudent, EnrolmentUpload, Hardship
 from portal.enrolment.upload import masked_student_no
 from portal.extensions import db
 from portal.org.models import School
-from portal.progress.services import refresh_progress
 from portal.protect import protector
 from portal.scope import Scope
 from portal.terms import Term
@@ -99,11 +98,10 @@ def add_student(actor: Actor, school: School, term: Term, addition: Addition) ->
         for category in categories
     ]
     db.session.flush()
-    touched = matching.mark_duplicates(term.code, [school.id])
+    matching.mark_duplicates(term.code, [school.id])
     unenrolled = "" if enrolled is not None else "；本校学籍中无此证件号，学校确认仍新增"
     record(actor, AuditAction.ADD_STUDENT, Target.of_school(school),
            f"{term.label}：{student.name}（{student.id_masked}），{student.category_labels}{unenrolled}")
-    refresh_progress({school.id} | touched, term.code)
     db.session.commit()
     return student
 
@@ -181,5 +179,4 @@ def review_addition(actor: Actor, student: HardshipStudent, approve: bool, comme
            Target("hardship_student", str(student.id), f"{school.name} {student.name}（{student.id_masked}）",
                   school.city_code, school.county_code, school.id),
            f"{student.review_label}{'：' + comment if comment else ''}")
-    refresh_progress([student.school_id], student.term)
     db.session.commit()

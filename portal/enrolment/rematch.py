@@ -13,7 +13,6 @@ from portal.enrolment.common import EnrolmentError
 from portal.enrolment.models import MatchingRun, MatchingStatus
 from portal.extensions import db
 from portal.library.services import library_changed_since
-from portal.progress.services import refresh_progress
 from portal.terms import Term
 from portal.vocab import AuditAction
 
@@ -48,7 +47,6 @@ def finish_rematch(run_id: int) -> MatchingRun:
     run = db.session.get(MatchingRun, run_id)
     try:
         matching.match(run, None)
-        refresh_progress(None, run.term)
         db.session.commit()
     except Exception as failure:
         db.session.rollback()

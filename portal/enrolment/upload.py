@@ -20,7 +20,6 @@ from portal.enrolment.upload_risks import UploadRisks, upload_risks
 from portal.extensions import db
 from portal.idcard import check_digit, gender as id_gender, mask
 from portal.org.models import School
-from portal.progress.services import refresh_progress
 from portal.protect import protector
 from portal.sheet_values import ID_NUMBER_LABEL, ID_NUMBER_SYNONYMS, id_number
 from portal.terms import Term, parse_term
@@ -220,7 +219,7 @@ def _make_current(actor: Actor, upload_ids: list[int], school_ids: list[int], te
     db.session.execute(update(EnrolmentUpload).where(EnrolmentUpload.id.in_(upload_ids))
                        .values(status=UploadStatus.CURRENT, confirmed_at=datetime.now()))
     run = matching.start_run(actor.name, term.code, school_ids[0] if len(school_ids) == 1 else None)
-    result = matching.match(run, school_ids)
+    matching.match(run, school_ids)
     # The superseded snapshot's rows are no longer needed (its header stays as history); matching has
     # already used them to clear 学籍重复 flags they caused elsewhere.
     superseded = select(EnrolmentUpload.id).where(EnrolmentUpload.term == term.code,
@@ -228,7 +227,6 @@ def _make_current(actor: Actor, upload_ids: list[int], school_ids: list[int], te
                                                   EnrolmentUpload.status == UploadStatus.SUPERSEDED)
     db.session.execute(delete(EnrolmentStudent).where(EnrolmentStudent.upload_id.in_(superseded)),
                        execution_options=SET_BASED)
-    refresh_progress(set(school_ids) | result.touched_schools, term.code)
     return run
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import insert, select, update
 
 from portal.audit.services import Actor, Target, record
 from portal.extensions import db
-from portal.funding.models import FundingProject, FundingRecord
+from portal.funding.models import FundingProject
 from portal.vocab import AuditAction, PeriodType, ProjectLevel, Stage
 
 YEAR, TERM, MONTH = PeriodType.YEAR.value, PeriodType.TERM.value, PeriodType.MONTH.value
@@ -152,8 +152,4 @@ def _localise_preschool(actor: Actor) -> int:
                        .values(level=ProjectLevel.LOCAL.value).execution_options(synchronize_session=False))
     record(actor, AuditAction.EDIT_PROJECT, Target("funding_project", None, name),
            f"{name}改为地方政府资助项目（003附件6学前资助子系统无国家资助模块）")
-    from portal.progress.services import refresh_progress  # progress reads funding's figures
-
-    for term in db.session.scalars(select(FundingRecord.term).distinct().where(FundingRecord.project_id.in_(found))):
-        refresh_progress(None, term)
     return len(found)

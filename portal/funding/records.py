@@ -21,7 +21,6 @@ from portal.funding.status import funded_condition, library_condition
 from portal.funding.students import period_records, period_students
 from portal.idcard import IdNumberError, validate
 from portal.org.models import School
-from portal.progress.services import refresh_progress
 from portal.protect import protector
 from portal.review import services as review
 from portal.sheet_values import CellError
@@ -294,7 +293,6 @@ def add_record(actor: Actor, school: School, period: Period, draft: RecordDraft)
     importer.insert_rows(school, period, accepted, actor, None)
     record(actor, AuditAction.ADD_FUNDING_RECORD, Target.of_school(school),
            f"{period.label} {accepted[0].id_masked} {name} {project.name} {values[1] or ''}")
-    refresh_progress([school.id], period.term.code)
     db.session.commit()
     return db.session.scalar(select(FundingRecord).where(period_records(school.id, period))
                              .order_by(FundingRecord.id.desc()).limit(1))
@@ -323,7 +321,6 @@ def delete_record(actor: Actor, found: FundingRecord) -> None:
     detail = f"{period.label} {found.id_masked} {found.name} {found.project.name} {found.amount or ''}"
     db.session.execute(delete(FundingRecord).where(FundingRecord.id == found.id))
     record(actor, AuditAction.DELETE_FUNDING_RECORD, Target.of_school(school), detail)
-    refresh_progress([school.id], period.term.code)
     db.session.commit()
 
 
@@ -342,7 +339,6 @@ def import_list(actor: Actor, school: School, period: Period, mode: str | None, 
     except FundingError:
         db.session.rollback()
         raise
-    refresh_progress([school.id], period.term.code)
     db.session.commit()
     return done
 

@@ -6,8 +6,6 @@ from sqlalchemy import func, select, update
 from portal.audit.services import Actor, Target, record, region_scope_codes
 from portal.extensions import db
 from portal.org.models import Region, School
-from portal.progress.models import SchoolProgress
-from portal.progress.services import refresh_progress
 from portal.review.models import PeriodSubmission
 from portal.scope import Scope
 from portal.vocab import AuditAction, RegionLevel, Role
@@ -119,9 +117,6 @@ def move_school(actor: Actor, scope: Scope, school: School, region_code: str) ->
     db.session.flush()
     db.session.execute(update(PeriodSubmission).where(PeriodSubmission.school_id == school.id)
                        .values(city_code=school.city_code, county_code=school.county_code))
-    terms = db.session.scalars(select(SchoolProgress.term).where(SchoolProgress.school_id == school.id)).all()
-    for term in terms:
-        refresh_progress([school.id], term)
     record(actor, AuditAction.MOVE_SCHOOL, Target.of_school(school), f"{before} → {region.name}")
     db.session.commit()
 

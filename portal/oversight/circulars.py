@@ -17,7 +17,6 @@ from portal.oversight.figures import TermReading
 from portal.oversight.models import Circular
 from portal.oversight.options import SchoolFlag
 from portal.oversight.services import Row, direct_schools, level
-from portal.progress.models import SchoolProgress
 from portal.scope import Scope
 from portal.sheet_writer import write_xlsx
 from portal.terms import Term
@@ -145,7 +144,7 @@ def _laggards(reading: TermReading, region: Region, flag: SchoolFlag) -> dict:
     query = lists.schools(reading, lists.ListFilter(region, flag))
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     order = (query if flag is not SchoolFlag.UNAIDED else
-             query.order_by(None).order_by(SchoolProgress.unfunded_without_reason.desc(), School.code))
+             query.order_by(None).order_by(reading.without_reason.desc(), School.code))
     named = [{"name": row.name, "region": row.region_name, "unaided": row.unfunded_without_reason or 0}
              for row in db.session.execute(order.limit(LAGGARDS_KEPT))]
     return {"flag": flag.value, "label": flag.label, "total": total, "schools": named}

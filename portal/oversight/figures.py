@@ -4,7 +4,9 @@ has passed — is worked out from the deadline calendar as the rows are read, ne
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Date, Select, String, and_, case, func, literal, select, true
+from sqlalchemy import Date, Select, String, and_, case, false, func, literal, select, true
+
+from sqlalchemy.orm import aliased
 
 from portal.deadlines import services as deadlines
 from portal.deadlines import periods
@@ -12,16 +14,18 @@ from portal.extensions import db
 from portal.org.models import Region, School
 from portal.accounts.models import User
 from portal.oversight.options import ROLLED_UP_FLAGS, SchoolFlag
-from portal.progress.models import SchoolProgress
+from portal.progress.models import ReasonsProgress, SchoolProgress
+from portal.review.models import PeriodSubmission
 from portal.progress.services import CATEGORY_FIGURES
 from portal.reasons.figures import NO_DATE, month_in_progress
 from portal.review.services import DONE
 from portal.scope import Scope
-from portal.terms import Term, parse_period
+from portal.terms import Term, parse_period, periods_of
 from portal.vocab import RegionLevel, Role, SubmissionKind, SubmissionStatus
 
 SUMMED = ("students", "hardship", *CATEGORY_FIGURES, "verified", "graded", "funded", "unfunded_with_reason",
           "unfunded_without_reason", "manual_pending", "duplicates")
+STORED = ("students", "hardship", *CATEGORY_FIGURES, "verified", "funded", "manual_pending", "duplicates")
 # what a grouped row holds: schools, uploaded, the sums, status_<status> and schools_<flag> counts of schools
 FIGURES = ("schools", "uploaded", *SUMMED, *(f"status_{status.value}" for status in SubmissionStatus),
            *(f"schools_{flag.value}" for flag in ROLLED_UP_FLAGS))
@@ -40,30 +44,65 @@ def under(region: Region):
     return true()
 
 
+class Everywhere:
+    """A scope of every school (the day's snapshot; a test reading a school's figures as the dashboards do)."""
+
+    def school_condition(self):
+        return true()
+
+
+def figures_of(school: School, term: Term, today: date | None = None) -> dict:
+    """One school's figures for a term as every dashboard reads them."""
+    return TermReading(Everywhere(), term, today).school_figures(school)
+
+
 class TermReading:
     """The active schools in a scope with their progress rows for a term (a school no write has touched yet has
-    no row and counts as nothing done). A 空壳 school drops out of every figure."""
+    no row and counts as nothing done). A 空壳 school drops out of every figure. The period a school is reporting
+    (the term, or for a 中职 school the month being reported today) is chosen here, as the rows are read; its
+    unfunded figures come from that period's ReasonsProgress row and its status from the PeriodSubmission."""
 
     def __init__(self, scope: Scope, term: Term, today: date | None = None):
         self.scope, self.term = scope, term
         self.today = today or deadlines.today()
         monthly = School.stages == periods.VOCATIONAL
-        untouched = case((monthly, literal(month_in_progress(term, self.today).code, String)),
-                         else_=literal(term.code, String))
-        self.period = func.coalesce(SchoolProgress.reasons_period, untouched)
-        self.status = func.coalesce(SchoolProgress.reasons_status, literal(SubmissionStatus.NOT_STARTED.value, String))
+        self.period = case((monthly, literal(month_in_progress(term, self.today).code, String)),
+                           else_=literal(term.code, String))
+        self.status = func.coalesce(PeriodSubmission.status, literal(SubmissionStatus.NOT_STARTED.value, String))
+        self.with_reason = func.coalesce(ReasonsProgress.unfunded_with_reason, 0)
+        self.without_reason = func.coalesce(ReasonsProgress.unfunded_without_reason, 0)
         self.due = self._due_dates()
-        self.overdue = and_(self.due.is_not(None), self.due < self.today, self.status.not_in(DONE))
+        self.overdue = case((monthly, self._months_overdue()),
+                            else_=and_(self.due.is_not(None), self.due < self.today, self.status.not_in(DONE)))
 
     def select(self, *columns) -> Select:
         joined = and_(SchoolProgress.school_id == School.id, SchoolProgress.term == self.term.code)
+        reasons = and_(ReasonsProgress.school_id == School.id, ReasonsProgress.period == self.period)
+        submission = and_(PeriodSubmission.school_id == School.id, PeriodSubmission.period == self.period,
+                          PeriodSubmission.kind == SubmissionKind.REASONS.value)
         return (select(*columns).select_from(School).outerjoin(SchoolProgress, joined)
+                .outerjoin(ReasonsProgress, reasons).outerjoin(PeriodSubmission, submission)
                 .where(self.scope.school_condition(), School.active.is_(True)))
+
+    def _months_overdue(self):
+        """A 中职 school is overdue while any month of the term whose report fell due before today is neither
+        submitted nor approved (the month being reported moves on the day after a due date; a lapsed one stays)."""
+        lapsed = [month.code for month in periods_of(self.term, True)
+                  if (due := periods.due_for(periods.VOCATIONAL, SubmissionKind.REASONS, month)) and due < self.today]
+        if not lapsed:
+            return false()
+        month = aliased(PeriodSubmission)  # the outer query joins the submission of the month being reported
+        done = (select(func.count(month.id))
+                .where(month.school_id == School.id, month.kind == SubmissionKind.REASONS.value,
+                       month.period.in_(lapsed), month.status.in_(DONE))
+                .correlate(School).scalar_subquery())
+        return done < len(lapsed)
 
     def _due_dates(self):
         """The 未资助情况上报 due date as a CASE over the few (stage set, period) pairs of the scope's schools,
         read from the calendar now: the province may have moved a date since any row was written."""
-        pairs = db.session.execute(self.select(School.stages, self.period).distinct()).all()
+        pairs = db.session.execute(select(School.stages, self.period).distinct()
+                                   .where(self.scope.school_condition(), School.active.is_(True))).all()
         whens = []
         for stages, period_code in pairs:
             due = periods.due_for(stages, SubmissionKind.REASONS, parse_period(period_code))
@@ -79,7 +118,7 @@ class TermReading:
             SchoolFlag.NOT_SUBMITTED: self.status.not_in(DONE),
             SchoolFlag.RETURNED: self.status == SubmissionStatus.RETURNED.value,
             SchoolFlag.OVERDUE: self.overdue,
-            SchoolFlag.UNAIDED: SchoolProgress.unfunded_without_reason > 0,
+            SchoolFlag.UNAIDED: self.without_reason > 0,
             SchoolFlag.MANUAL_PENDING: SchoolProgress.manual_pending > 0,
             SchoolFlag.DUPLICATES: SchoolProgress.duplicates > 0,
             SchoolFlag.NO_ACCOUNT: ~has_active_account(),
@@ -90,7 +129,11 @@ class TermReading:
 
     def figure_columns(self) -> list:
         columns = [func.count(School.id).label("schools"), func.count(SchoolProgress.uploaded_at).label("uploaded")]
-        columns += [func.coalesce(func.sum(getattr(SchoolProgress, name)), 0).label(name) for name in SUMMED]
+        columns += [func.coalesce(func.sum(getattr(SchoolProgress, name)), 0).label(name) for name in STORED]
+        columns += [func.coalesce(func.sum(SchoolProgress.hardship - SchoolProgress.without_hardship_level), 0)
+                    .label("graded"),  # 已认定 or no longer in school: nothing left to assess
+                    func.coalesce(func.sum(self.with_reason), 0).label("unfunded_with_reason"),
+                    func.coalesce(func.sum(self.without_reason), 0).label("unfunded_without_reason")]
         columns += [_count(self.status == status.value).label(f"status_{status.value}") for status in SubmissionStatus]
         columns += [_count(self.flag(flag)).label(f"schools_{flag.value}") for flag in ROLLED_UP_FLAGS]
         return columns
@@ -120,7 +163,7 @@ class TermReading:
         """Schools with their figures (one row each, not grouped), for a paginated list or its export."""
         return (self.select(School.id, School.code, School.name, Region.name.label("region_name"),
                             SchoolProgress.uploaded_at, SchoolProgress.students, SchoolProgress.hardship,
-                            SchoolProgress.funded, SchoolProgress.unfunded_without_reason,
+                            SchoolProgress.funded, self.without_reason.label("unfunded_without_reason"),
                             SchoolProgress.manual_pending, SchoolProgress.duplicates, self.status.label("status"),
                             self.period.label("period"), self.due.label("due"), self.overdue.label("overdue"))
                 .join(Region, Region.code == School.region_code).where(*conditions))

@@ -6,6 +6,7 @@ from portal.enrolment.views import selected_term
 from portal.extensions import db
 from portal.org.models import Region
 from portal.oversight import lists, services
+from portal.oversight.charts import charts as level_charts
 from portal.oversight.figures import TermReading
 from portal.oversight.options import COLUMN_GROUPS, RATES, SchoolFlag
 from portal.terms import parse_period, recent_terms
@@ -22,11 +23,11 @@ def _sorting() -> tuple[str, bool]:
     return (key if key in services.SORT_KEYS else "name"), request.args.get("order") == "desc"
 
 
-def _table_page(reading: TermReading, table: services.Level, trail, school=None):
+def _table_page(reading: TermReading, table: services.Level, trail, school=None, charts=None):
     sort, descending = _sorting()
     return render("oversight/level.html", "oversight/_level.html", term=reading.term, recent_terms=recent_terms(),
                   table=table.sorted(sort, descending), trail=trail, school=school, sort=sort, descending=descending,
-                  column_groups=COLUMN_GROUPS, rates=RATES)
+                  column_groups=COLUMN_GROUPS, rates=RATES, charts=charts)
 
 
 @bp.get("/")
@@ -40,7 +41,9 @@ def index():
 def region_page(code: str):
     region = scope().region(code)
     reading = TermReading(scope(), selected_term())
-    return _table_page(reading, services.level(reading, region), services.trail(scope(), region))
+    table = services.level(reading, region)
+    return _table_page(reading, table, services.trail(scope(), region),
+                       charts=level_charts(table, region, reading.term))
 
 
 @bp.get("/schools/<int:school_id>")

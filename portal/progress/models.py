@@ -1,9 +1,12 @@
-"""SchoolProgress: one row per school per term. Every write that changes a figure refreshes its school's
-row (portal.progress.services), so a dashboard reads O(schools in scope) rows and never counts students."""
+"""SchoolProgress: one row per school per term; ReasonsProgress: one row per school per reporting period (the
+term, or each 中职 month of it). Every transaction that changes a figure refreshes the rows of the schools it
+touched before it commits (portal.progress.touched), so a dashboard reads O(schools in scope) rows and never
+counts students. Nothing here depends on today's date: which 中职 month is being reported, its due date and
+whether it is overdue are worked out when the rows are read (portal.oversight.figures)."""
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -34,17 +37,11 @@ class SchoolProgress(db.Model):
     manual_added: Mapped[int] = mapped_column(Integer, default=0)
     manual_pending: Mapped[int] = mapped_column(Integer, default=0)
     verified: Mapped[int] = mapped_column(Integer, default=0)
-    without_hardship_level: Mapped[int] = mapped_column(Integer, default=0)  # 003: 困难等级 not yet assessed
-    graded: Mapped[int] = mapped_column(Integer, default=0)  # with a 困难等级 the school assessed
+    # 003: 困难等级 not yet assessed (HardshipStudent.lacks_hardship_level); hardship minus it is "graded"
+    without_hardship_level: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     other_province_hukou: Mapped[int] = mapped_column(Integer, default=0)  # 外省户籍 flag
     name_mismatches: Mapped[int] = mapped_column(Integer, default=0)
-    # unfunded reasons (portal.reasons): for the term, or for 中职 the term's latest month begun
-    reasons_period: Mapped[str | None] = mapped_column(String(16))
-    unfunded_with_reason: Mapped[int] = mapped_column(Integer, default=0)
-    unfunded_without_reason: Mapped[int] = mapped_column(Integer, default=0)  # 应助未助
-    reasons_status: Mapped[str | None] = mapped_column(String(16))  # SubmissionStatus
-    reasons_due: Mapped[date | None] = mapped_column(Date)  # overdue = past it and not submitted
     # funding (portal.funding): library students with a record in any period of the term, the rest,
     # and what the school's funded lists paid out (national projects apart, for the fiscal page)
     funded: Mapped[int] = mapped_column(Integer, default=0)
@@ -54,3 +51,37 @@ class SchoolProgress(db.Model):
     funded_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=0)
     national_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=0)
     updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ReasonsProgress(db.Model):
+    """Unfunded students of a school in one reporting period, with and without a reason (应助未助): the term
+    for most schools, every month of it for a 中职 school. The submission's status is read from
+    PeriodSubmission itself (one row per school and period), so review writes nothing here."""
+    __tablename__ = "reasons_progress"
+    __table_args__ = (UniqueConstraint("school_id", "period"), Index("ix_reasons_progress_term", "term"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    term: Mapped[str] = mapped_column(String(16))
+    period: Mapped[str] = mapped_column(String(16))
+    unfunded_with_reason: Mapped[int] = mapped_column(Integer, default=0)
+    unfunded_without_reason: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProgressSnapshot(db.Model):
+    """A day's rolled-up figures per region and term (the 省, each 市, each 县), for the chart of the term's
+    progress over time. Written once a day: by `flask refresh-progress` and by the first refresh of a day."""
+    __tablename__ = "progress_snapshot"
+    __table_args__ = (UniqueConstraint("day", "term", "region_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    term: Mapped[str] = mapped_column(String(16))
+    region_code: Mapped[str] = mapped_column(String(6))
+    schools: Mapped[int] = mapped_column(Integer, default=0)
+    uploaded: Mapped[int] = mapped_column(Integer, default=0)
+    hardship: Mapped[int] = mapped_column(Integer, default=0)
+    verified: Mapped[int] = mapped_column(Integer, default=0)
+    funded: Mapped[int] = mapped_column(Integer, default=0)
+    unaided: Mapped[int] = mapped_column(Integer, default=0)  # 应助未助 in the period being reported that day
+    submitted: Mapped[int] = mapped_column(Integer, default=0)  # schools whose report that day was submitted/approved

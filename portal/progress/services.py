@@ -1,5 +1,6 @@
-"""Keeping SchoolProgress right: every write that changes a school's figures calls refresh_progress() for
-the schools it touched, in its own transaction, so dashboards read one row per school and never count students.
+"""Keeping SchoolProgress and ReasonsProgress right. No writer calls anything: portal.progress.touched notes the
+schools each transaction touched and calls refresh_touched() just before it commits, so dashboards read one row
+per school and never count students. refresh_progress() is also what `flask refresh-progress` runs.
 
 Each domain contributes a *figure source*: a function (school ids select, term code) → a SELECT of
 `school_id` plus one labelled column per SchoolProgress column it owns, grouped by school. Schools the
@@ -9,15 +10,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, case, func, insert, literal, select, update
+from sqlalchemy import Select, and_, case, delete, func, insert, literal, select, update
 
 from portal.bulk import SET_BASED
 from portal.enrolment.models import EnrolmentUpload, HardshipStudent, UploadStatus
 from portal.extensions import db
 from portal.org.models import School
-from portal.progress.models import SchoolProgress
+from portal.progress.models import ReasonsProgress, SchoolProgress
 from portal.funding.figures import RECORD_DEFAULTS, STUDENT_DEFAULTS, record_figures, student_figures
-from portal.reasons.figures import REASON_DEFAULTS, reason_figures
+from portal.reasons.figures import reason_figures
+from portal.terms import TermError, parse_term, periods_of
 from portal.vocab import Category, HardshipSource, ReviewStatus
 
 
@@ -60,7 +62,6 @@ def library_figures(school_ids: Select, term: str) -> Select:
         .label("manual_pending"),
         _count(and_(counted, student.verified_at.is_not(None))).label("verified"),
         _count(student.lacks_hardship_level()).label("without_hardship_level"),
-        _count(and_(counted, student.hardship_level.is_not(None))).label("graded"),
         _count(and_(counted, student.duplicate.is_(True))).label("duplicates"),
         _count(and_(counted, student.out_of_province.is_(True))).label("other_province_hukou"),
         _count(and_(counted, student.name_mismatch.is_(True))).label("name_mismatches"),
@@ -74,10 +75,9 @@ FIGURE_SOURCES: list[FigureSource] = [
     FigureSource(enrolment_figures, {"uploaded_at": None, "matched_at": None, "students": 0}),
     FigureSource(library_figures, {
         "hardship": 0, **{column: 0 for column in CATEGORY_FIGURES}, "manual_added": 0, "manual_pending": 0,
-        "verified": 0, "without_hardship_level": 0, "graded": 0, "duplicates": 0, "other_province_hukou": 0,
+        "verified": 0, "without_hardship_level": 0, "duplicates": 0, "other_province_hukou": 0,
         "name_mismatches": 0,
     }),
-    FigureSource(reason_figures, REASON_DEFAULTS),  # unfunded with / without a reason (portal.reasons)
     FigureSource(student_figures, STUDENT_DEFAULTS),  # library students funded / unfunded (portal.funding)
     FigureSource(record_figures, RECORD_DEFAULTS),  # funded records, incomplete ones, amounts (portal.funding)
 ]
@@ -87,7 +87,8 @@ def refresh_progress(school_ids: Iterable[int] | Select | None, term: str) -> No
     """Recompute the figures of these schools (None: every school) for a term, in the current transaction.
 
     Set-based whatever the number of schools: one INSERT for missing rows, then per figure source one
-    UPDATE to the defaults and one UPDATE … FROM the source's grouped select.
+    UPDATE to the defaults and one UPDATE … FROM the source's grouped select; then the reasons rows: one DELETE
+    and one INSERT … SELECT per reporting period of the term (the term, and its 中职 months).
     """
     ids = _school_id_select(school_ids)
     now = datetime.now()
@@ -109,6 +110,49 @@ def refresh_progress(school_ids: Iterable[int] | Select | None, term: str) -> No
             .values({name: figures.c[name] for name in source.defaults}),
             execution_options=SET_BASED,
         )
+    _refresh_reasons(ids, term)
+
+
+def _refresh_reasons(ids: Select, term_code: str) -> None:
+    db.session.execute(delete(ReasonsProgress).where(ReasonsProgress.term == term_code,
+                                                     ReasonsProgress.school_id.in_(ids)), execution_options=SET_BASED)
+    term = parse_term(term_code)
+    for monthly in (False, True):
+        for period in periods_of(term, monthly):
+            figures = reason_figures(ids, period, monthly).subquery()
+            db.session.execute(insert(ReasonsProgress).from_select(
+                ["school_id", "term", "period", "unfunded_with_reason", "unfunded_without_reason"],
+                select(figures.c.school_id, literal(term_code), literal(period.code),
+                       figures.c.unfunded_with_reason, figures.c.unfunded_without_reason)
+                .where((figures.c.unfunded_with_reason + figures.c.unfunded_without_reason) > 0)))
+
+
+def refresh_touched(session, found: dict) -> None:
+    """Refresh what portal.progress.touched noted: {term or EVERY_TERM: school ids or ALL}. A school moved or
+    marked 空壳 is refreshed in every term it has rows for. Then, once a day, the day's snapshot."""
+    from portal.progress import touched
+
+    every = found.pop(touched.EVERY_TERM, None)
+    if every == touched.ALL:
+        for term in session.scalars(select(SchoolProgress.term).distinct()).all():
+            found[term] = touched.ALL
+    elif every:
+        rows = select(SchoolProgress.term, SchoolProgress.school_id).where(SchoolProgress.school_id.in_(sorted(every)))
+        for term, school_id in session.execute(rows).all():
+            if found.get(term) != touched.ALL:
+                found.setdefault(term, set()).add(school_id)
+    for term, ids in sorted(found.items()):
+        try:
+            parse_term(term)
+        except TermError:
+            continue  # not a term code: nothing is counted under it
+        if ids == touched.ALL or len(ids) > touched.MANY:
+            refresh_progress(None, term)
+        elif ids:
+            refresh_progress(ids, term)
+    from portal.progress.history import snapshot_if_due
+
+    snapshot_if_due()
 
 
 def _school_id_select(school_ids) -> Select:

@@ -260,7 +260,6 @@ def set_reason(actor: Actor, scope, period_text: str, student_id: int, code: str
     review.mark_in_progress(actor, school, REASONS, period, today)
     record(actor, AuditAction.SET_UNFUNDED_REASON, _student_target(student),
            f"{period.label}：{'清除原因' if clearing else option.label}{'（' + note + '）' if note else ''}")
-    figures.refresh_school(school, period.term)
     return current
 
 
@@ -314,7 +313,6 @@ def set_reasons_bulk(actor: Actor, scope, school: School, period_text: str, sele
         review.mark_in_progress(actor, school, REASONS, period, today)
         record(actor, AuditAction.SET_UNFUNDED_REASON, Target.of_school(school),
                f"{period.label}：批量设为“{option.label}”{'（' + note + '）' if note else ''}，{saved} 名学生")
-        figures.refresh_school(school, period.term)
     return BulkResult(saved, stale)
 
 

@@ -11,7 +11,7 @@ from portal.deadlines import periods, services as deadlines
 from portal.extensions import db
 from portal.org.models import School
 from portal.paging import Page
-from portal.progress.models import SchoolProgress
+from portal.progress.models import ReasonsProgress
 from portal.reasons.figures import NO_DATE
 from portal.review.models import PeriodSubmission
 from portal.review.services import DONE
@@ -37,11 +37,10 @@ def _kind_rows(scope, kind: SubmissionKind, period: Period):
     due = case(*whens, else_=NO_DATE) if whens else NO_DATE
     joined = and_(PeriodSubmission.school_id == School.id, PeriodSubmission.kind == kind.value,
                   PeriodSubmission.period == period_code)
-    # 应助未助 from the school's progress row, when that row counts this period (for 中职: the month being
-    # reported at the school's last change; a month nothing has touched yet shows no figure rather than another's).
-    counted = and_(SchoolProgress.school_id == School.id, SchoolProgress.term == period.term.code,
-                   SchoolProgress.reasons_period == period_code)
-    without_reason = (SchoolProgress.unfunded_without_reason if kind is SubmissionKind.REASONS
+    # 应助未助 from the school's progress row for this period (a term, or any 中职 month of it): none unfunded
+    # without a reason has no row, so a reasons row shows 0 rather than nothing.
+    counted = and_(ReasonsProgress.school_id == School.id, ReasonsProgress.period == period_code)
+    without_reason = (func.coalesce(ReasonsProgress.unfunded_without_reason, 0) if kind is SubmissionKind.REASONS
                       else cast(null(), Integer))
     return (
         select(School.id.label("school_id"), School.code.label("school_code"), School.name.label("school_name"),
@@ -54,7 +53,7 @@ def _kind_rows(scope, kind: SubmissionKind, period: Period):
                case((scope.reviewed_schools(), True), else_=False).label("reviewable"),
                without_reason.label("without_reason"))
         .outerjoin(PeriodSubmission, joined)
-        .outerjoin(SchoolProgress, counted)
+        .outerjoin(ReasonsProgress, counted)
         .where(*schools)
     )
 

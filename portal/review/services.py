@@ -125,7 +125,6 @@ def mark_in_progress(actor: Actor, school: School, kind: SubmissionKind | str, p
         db.session.expire(sub)
         if result.rowcount == 1:  # whoever edits first records the start; a simultaneous second edit need not
             record(actor, AuditAction.SUBMISSION_START, _target(school, sub))
-            _refresh_progress(school, sub)
     return sub
 
 
@@ -148,7 +147,6 @@ def submit(actor: Actor, school: School, kind: SubmissionKind | str, period: Per
         _transition(sub, OPEN, "本期状态已被他人改变，请刷新后再试", status=SubmissionStatus.APPROVED.value,
                     submitted_at=now, submitted_by_id=actor.user_id, reviewed_at=now, reviewed_by_id=actor.user_id)
     record(actor, AuditAction.SUBMISSION_SUBMIT, _target(school, sub))
-    _refresh_progress(school, sub)
     return sub
 
 
@@ -181,7 +179,6 @@ def approve(actor: Actor, scope, submission_id: int, version: int | None = None)
                 status=SubmissionStatus.APPROVED.value, reviewed_at=datetime.now(), reviewed_by_id=actor.user_id,
                 review_comment=None)
     record(actor, AuditAction.SUBMISSION_APPROVE, _target(school, sub))
-    _refresh_progress(school, sub)
     return sub
 
 
@@ -205,7 +202,6 @@ def send_back(actor: Actor, scope, submission_id: int, comment: str, version: in
                 status=SubmissionStatus.RETURNED.value, reviewed_at=datetime.now(), reviewed_by_id=actor.user_id,
                 review_comment=comment[:2000], **values)
     record(actor, AuditAction.SUBMISSION_RETURN, _target(school, sub), comment[:500])
-    _refresh_progress(school, sub)
     return sub
 
 
@@ -232,13 +228,6 @@ def reopen(actor: Actor, scope, submission_id: int, days, today: date | None = N
     _transition(sub, OPEN, "本期状态已被他人改变，请刷新后再试", reopened_until=until, reopened_by_id=actor.user_id)
     record(actor, AuditAction.SUBMISSION_REOPEN, _target(school, sub), f"重新开放 {days} 天，至 {until:%Y-%m-%d}")
     return sub
-
-
-def _refresh_progress(school: School, sub: PeriodSubmission) -> None:
-    """The status is a progress figure: dashboards read it from SchoolProgress."""
-    from portal.progress.services import refresh_progress  # imported late: progress reads review's tables
-
-    refresh_progress([school.id], as_period(sub.period).term.code)
 
 
 def _end_of(day: date) -> datetime:

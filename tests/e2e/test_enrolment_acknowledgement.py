@@ -39,6 +39,6 @@ def test_confirming_a_file_that_removes_hardship_students_needs_the_tick(browser
     box.click()
     confirm.click()
     WebDriverWait(browser, 10).until(lambda b: b.switch_to.alert).accept()  # hx-confirm asks first
-    WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda b: "移出 1" in b.find_element(By.TAG_NAME, "main").text)
+    WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(  # the result, not the
+        lambda b: any("移出 1" in flash.text for flash in b.find_elements(By.CSS_SELECTOR, ".flash")))  # warning
     assert_clean(browser, portal_url)

@@ -7,7 +7,9 @@ from sqlalchemy import func, select
 from factories import make_funding_record, make_unfunded_student, page_text
 from portal.audit.models import AuditEntry
 from portal.extensions import db
-from portal.progress.models import SchoolProgress
+from portal.oversight.figures import figures_of
+from portal.terms import current_term
+from portal.progress.models import ReasonsProgress
 from portal.reasons.models import UnfundedReason
 from portal.review.models import PeriodSubmission
 
@@ -61,8 +63,8 @@ def test_one_click_saves_a_reason_and_answers_with_the_row(client, login_as, stu
     assert db.session.scalar(select(PeriodSubmission.status)) == "in_progress"
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "set_unfunded_reason"))
     assert "已享受其他同类资助" in entry.detail and entry.school_id == students["zhang"].school_id
-    progress = db.session.scalar(select(SchoolProgress).where(SchoolProgress.school_id == students["zhang"].school_id))
-    assert (progress.unfunded_with_reason, progress.unfunded_without_reason, progress.reasons_status) == (1, 1, "in_progress")
+    figures = figures_of(students["zhang"].school, current_term())
+    assert (figures["unfunded_with_reason"], figures["unfunded_without_reason"], figures["status_in_progress"]) == (1, 1, 1)
 
 
 def test_a_reason_can_be_changed_with_the_version_seen(client, login_as, students):
@@ -142,9 +144,9 @@ def reasons_state() -> tuple:
     saved = [(r.student_id, r.reason_code, r.note, r.version) for r in reasons()]
     submissions = db.session.execute(select(PeriodSubmission.status, PeriodSubmission.version)).all()
     audited = db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action != "login"))
-    progress = db.session.execute(select(SchoolProgress.school_id, SchoolProgress.unfunded_with_reason,
-                                         SchoolProgress.unfunded_without_reason, SchoolProgress.reasons_status)
-                                  .order_by(SchoolProgress.school_id)).all()
+    progress = db.session.execute(select(ReasonsProgress.school_id, ReasonsProgress.period,
+                                         ReasonsProgress.unfunded_with_reason, ReasonsProgress.unfunded_without_reason)
+                                  .order_by(ReasonsProgress.school_id, ReasonsProgress.period)).all()
     return saved, submissions, audited, progress
 
 

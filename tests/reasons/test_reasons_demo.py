@@ -5,7 +5,8 @@ from sqlalchemy import func, select
 
 from factories import make_funding_record, make_school, make_unfunded_student
 from portal.extensions import db
-from portal.progress.models import SchoolProgress
+from portal.oversight.figures import figures_of
+from portal.terms import parse_term
 from portal.reasons.models import UnfundedReason
 from portal.review.models import PeriodSubmission
 from seed.reasons_demo import previous_month, seed_reasons_demo
@@ -39,10 +40,9 @@ def test_demo_puts_schools_in_every_state_and_gives_reasons(app, world, today_is
                                                              UnfundedReason.period == "2026-autumn"))
         assert given == len(pupils[school_id])
     assert db.session.scalar(select(func.count()).where(UnfundedReason.student_id == funded.id)) == 0
-    progress = db.session.scalar(select(SchoolProgress).where(SchoolProgress.school_id == world.xuanwu_school.id,
-                                                              SchoolProgress.term == "2026-autumn"))
-    assert progress.reasons_status == "in_progress"
-    assert (progress.unfunded_with_reason, progress.unfunded_without_reason) == (3, 1)  # work left for the user
+    figures = figures_of(world.xuanwu_school, parse_term("2026-autumn"))
+    assert figures["status_in_progress"] == 1
+    assert (figures["unfunded_with_reason"], figures["unfunded_without_reason"]) == (3, 1)  # work left for the user
     assert made["submissions"] > 0
 
     again = seed_reasons_demo()

@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 from factories import make_unfunded_student, page_text
 from portal.audit.models import AuditEntry
 from portal.extensions import db
-from portal.progress.models import SchoolProgress
+from portal.oversight.figures import figures_of
 from portal.reasons.models import UnfundedReason
 from portal.review.models import PeriodSubmission
+from portal.terms import parse_term
 
 HX = {"HX-Request": "true"}
 PERIOD = "2026-autumn"
@@ -154,8 +155,8 @@ def test_county_approves_in_place(client, login_as, world, pupils):
     assert response.status_code == 200 and 'id="review-panel"' in response.text and "<html" not in response.text
     assert response.headers["HX-Trigger"] == "review-changed"
     assert submission().status == "approved" and audit_actions()[-1] == "submission_approve"
-    progress = db.session.scalar(select(SchoolProgress).where(SchoolProgress.school_id == world.xuanwu_school.id))
-    assert progress.reasons_status == "approved"
+    figures = figures_of(world.xuanwu_school, parse_term(PERIOD))
+    assert figures["status_approved"] == 1  # read from the submission itself: review refreshes nothing
 
 
 def test_returning_needs_a_comment_and_reopens_for_the_school(client, login_as, world, pupils):
@@ -254,15 +255,12 @@ def test_a_funding_submission_opens_with_its_figures(client, login_as, world, pu
     assert "资助名单" in text and "未填报" in text and "测试助学金" in text
 
 
-def test_refresh_progress_brings_a_vocational_schools_figures_into_the_new_month(app, client, login_as, world,
-                                                                                 deadline_calendar, today_is):
-    from portal.progress.services import refresh_progress
-
+def test_a_vocational_schools_new_month_is_read_without_any_refresh(app, client, login_as, world,
+                                                                    deadline_calendar, today_is):
     school = world.nanjing_city_school  # 中职: reports per month
     today_is(date(2026, 10, 5))
     make_unfunded_student(school, "孙六")
-    refresh_progress([school.id], "2026-autumn")
-    db.session.commit()
+    db.session.commit()  # the commit refreshes the school's figures for every month of the term
     today_is(date(2026, 11, 16))  # October's report was due yesterday: November's now, and nothing touched the school
 
     def cell() -> str:
@@ -271,7 +269,7 @@ def test_refresh_progress_brings_a_vocational_schools_figures_into_the_new_month
         return re.sub(r"<[^>]+>", "", row.split("</td>")[4]).strip()
 
     login_as("city")
-    assert cell() == ""  # October's figure is not shown as November's
+    assert cell() == "1"  # November's own figure, with no cron run in between
     result = app.test_cli_runner().invoke(args=["refresh-progress", "--monthly-only"])
     assert result.exit_code == 0 and "已重新计算 2026秋 1 所学校的进度统计" in result.output
     assert cell() == "1"
