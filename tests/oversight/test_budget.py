@@ -16,6 +16,7 @@ from portal.vocab import Role, Stage
 
 def given_students_and_catalogue(world):
     nine_year = make_school(world.xuanwu, "玄武区实验学校", stages="primary,junior")
+    db.session.commit()  # a school added in the same transaction as its hand-written row would be refreshed to 0
     progress_row(world.xuanwu_school, hardship=10)
     progress_row(nine_year, hardship=5)  # 3 primary, 2 junior
     progress_row(world.qinhuai_school, hardship=5)

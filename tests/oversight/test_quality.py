@@ -20,7 +20,7 @@ def given_quality(world):
     make_user(Role.SCHOOL, school=world.xishan_school)
     make_user(Role.SCHOOL, school=world.qinhuai_school, active=False)  # a disabled account is no account
     world.xuanwu_school_2.active = False
-    progress_row(world.xuanwu_school, hardship=10, verified=8, graded=6, without_hardship_level=3, funded_records=7,
+    progress_row(world.xuanwu_school, hardship=10, verified=8, without_hardship_level=3, funded_records=7,
                  incomplete_records=2, unfunded_with_reason=2, unfunded_without_reason=1, duplicates=1)
     progress_row(world.qinhuai_school, uploaded=False)
     progress_row(world.xishan_school, hardship=4, verified=4, graded=4, funded_records=4, funded=4)
@@ -41,9 +41,9 @@ def test_province_sees_each_city_against_the_3_100_and_3_zero_error_targets(clie
     text = page_text(response)
     assert "数据质量 · 江苏省" in text and "学校机构纳入管理" in text and "资助信息" in text
     # schools 3, with an account 33.3%, without 2, shell 1 | uploaded 33.3%, not 2 | hardship 10, verified 80.0%,
-    # unverified schools 1, graded 60.0%, ungraded 3 | records 7, complete 71.4%, incomplete 2, reasons 66.7%,
+    # unverified schools 1, graded 70.0% (10 − 3 without a level), ungraded 3 | records 7, complete 71.4%, incomplete 2, reasons 66.7%,
     # 应助未助 1, duplicates 1
-    assert row_text(response, "南京市") == "南京市 3 33.3% 2 1 33.3% 2 10 80.0% 1 60.0% 3 7 71.4% 2 66.7% 1 1"
+    assert row_text(response, "南京市") == "南京市 3 33.3% 2 1 33.3% 2 10 80.0% 1 70.0% 3 7 71.4% 2 66.7% 1 1"
     assert row_text(response, "无锡市") == "无锡市 1 100.0% 0 0 100.0% 0 4 100.0% 0 100.0% 0 4 100.0% 0 — 0 0"
     assert row_text(response, "江苏省合计").startswith("江苏省合计 5 40.0% 3 1 40.0% 3 14 85.7%")
 
