@@ -10,3 +10,4 @@ from portal.org.models import Region, School  # noqa: F401
 from portal.progress.models import SchoolProgress  # noqa: F401
 from portal.reasons.models import ReasonOption, UnfundedReason  # noqa: F401
 from portal.review.models import PeriodSubmission  # noqa: F401
+from portal.notices.models import NoticeRecord, NoticeSchoolSettings, NoticeTemplate  # noqa: F401

@@ -112,7 +112,8 @@ class TermReading:
         return (self.select(School.id, School.code, School.name, Region.name.label("region_name"),
                             SchoolProgress.uploaded_at, SchoolProgress.students, SchoolProgress.hardship,
                             SchoolProgress.funded, SchoolProgress.unfunded_without_reason,
-                            SchoolProgress.manual_pending, SchoolProgress.duplicates, self.status.label("status"),
+                            SchoolProgress.manual_pending, SchoolProgress.duplicates, SchoolProgress.notified,
+                            self.status.label("status"),
                             self.period.label("period"), self.due.label("due"), self.overdue.label("overdue"))
                 .join(Region, Region.code == School.region_code).where(*conditions))
 

@@ -17,6 +17,7 @@ from portal.extensions import db
 from portal.org.models import School
 from portal.progress.models import SchoolProgress
 from portal.funding.figures import RECORD_DEFAULTS, STUDENT_DEFAULTS, record_figures, student_figures
+from portal.notices.figures import NOTICE_DEFAULTS, notice_figures
 from portal.reasons.figures import REASON_DEFAULTS, reason_figures
 from portal.vocab import Category, HardshipSource, ReviewStatus
 
@@ -80,6 +81,7 @@ FIGURE_SOURCES: list[FigureSource] = [
     FigureSource(reason_figures, REASON_DEFAULTS),  # unfunded with / without a reason (portal.reasons)
     FigureSource(student_figures, STUDENT_DEFAULTS),  # library students funded / unfunded (portal.funding)
     FigureSource(record_figures, RECORD_DEFAULTS),  # funded records, incomplete ones, amounts (portal.funding)
+    FigureSource(notice_figures, NOTICE_DEFAULTS),  # hardship students whose families were told (portal.notices)
 ]
 
 
