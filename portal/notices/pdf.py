@@ -139,9 +139,10 @@ def write_notices(notices: Iterable[Notice], out) -> int:
     return pdf.page_no()
 
 
-def render_notices_pdf(school, term, selection: Selection, out_path: str | Path,
+def render_notices_pdf(school, term, selection: Selection, out_path,
                        progress: Callable[[int, int], None] | None = None) -> int:
-    """The batch's notices (a Selection of the school's library for the term) into one PDF at out_path,
+    """The batch's notices (a Selection of the school's library for the term) into one PDF at out_path (a path
+    or a binary file),
     a chunk of students at a time; progress(done, total) after each chunk. Returns the number of pages."""
     pdf = new_document()
     done = 0
@@ -155,5 +156,8 @@ def render_notices_pdf(school, term, selection: Selection, out_path: str | Path,
         pdf.add_page()
         pdf.set_font("noto", size=12)
         pdf.cell(WIDTH, 10, "所选范围内没有学生")
-    pdf.output(str(out_path))
+    if hasattr(out_path, "write"):
+        out_path.write(pdf.output())
+    else:
+        pdf.output(str(out_path))
     return done

@@ -143,7 +143,8 @@ def current_template() -> Template:
 
 
 def school_settings(school_id: int) -> NoticeSchoolSettings:
-    return db.session.get(NoticeSchoolSettings, school_id) or NoticeSchoolSettings(school_id=school_id)
+    found = db.session.get(NoticeSchoolSettings, school_id) if school_id is not None else None
+    return found or NoticeSchoolSettings(school_id=school_id)
 
 
 class NoticeBuilder:
