@@ -1,4 +1,5 @@
 """A class of hardship students with names that never contain one another, and the text of a PDF's pages."""
+import unicodedata
 from io import BytesIO
 
 from pypdf import PdfReader
@@ -42,5 +43,7 @@ def make_primary_catalogue(province):
 
 def pdf_pages(content: bytes) -> list[str]:
     """Each page's text. pypdf reads fpdf2's ToUnicode map of a CFF font as UTF-16 code units, so a NUL comes
-    before each character (poppler's pdftotext and viewers read it right): the NULs are dropped here."""
-    return [page.extract_text().replace("\x00", "") for page in PdfReader(BytesIO(content)).pages]
+    before each character (poppler's pdftotext and viewers read it right): the NULs are dropped here. Chromium's
+    PDF maps some glyphs to their Kangxi-radical code points (⽣ for 生): NFKC folds them back."""
+    return [unicodedata.normalize("NFKC", page.extract_text().replace("\x00", ""))
+            for page in PdfReader(BytesIO(content)).pages]
