@@ -14,7 +14,7 @@ FONT = Path(__file__).resolve().parent / "fonts" / "NotoSansSC-GB2312.otf"
 PAGE_W, PAGE_H, MARGIN = 210, 297, 18
 WIDTH = PAGE_W - 2 * MARGIN
 SLIP_TOP = PAGE_H - 70  # the tear-off return slip's cut line (mm from the top)
-SIZES = (11, 10.5, 10, 9.5, 9, 8.5, 8, 7.5)  # the body shrinks until the notice fits above the slip
+SIZES = (12, 11.5, 11, 10.5, 10, 9.5, 9, 8.5, 8, 7.5)  # the body shrinks until the notice fits above the slip
 
 
 def new_document() -> FPDF:
@@ -75,8 +75,8 @@ class _Page:
 
 def _body(page: _Page, notice: Notice) -> None:
     page.text(notice.title, size=page.size + 7, align="C", gap=3)
-    page.text(f"学校：{notice.school_name}　　学生：{notice.student_name}　　班级：{notice.class_name or '—'}"
-              f"　　学段：{notice.stage or '—'}　　学期：{notice.term_label}")
+    page.text(f"学校：{notice.school_name}　学生：{notice.student_name}　班级：{notice.class_name or '—'}"
+              f"　学段：{notice.stage or '—'}　学期：{notice.term_label}")
     for paragraph in notice.paragraphs:
         if paragraph == POLICY_MARK:
             _policies(page, notice)

@@ -183,7 +183,7 @@ class NoticeBuilder:
     def notice(self, student, paid: funding.Paid | None) -> Notice:
         family = "、".join(FAMILY_WORDS.get(code, Category.label_of(code))
                           for code in student.categories.split(",") if code) or "家庭经济困难家庭"
-        contact = (self.settings.contact or "").strip() or "请向班主任询问"
+        contact = (self.settings.contact or "").strip() or "学校尚未登记，请先询问班主任"
         values = {"学校": self.school.name, "学生": student.name, "班级": student.class_name or "",
                   "年级": student.grade or "", "学段": Stage.label_of(student.stage), "学期": self.term.label,
                   "困难情况": family, "申请截止日期": self.apply_by(student.stage), "联系方式": contact,
@@ -203,9 +203,9 @@ class NoticeBuilder:
 
 def received_text(notice: Notice) -> str:
     if notice.received_projects:
-        return (f"{notice.period_label}孩子已享受：{'、'.join(notice.received_projects)}，"
+        return (f"本期（{notice.period_label}）孩子已享受：{'、'.join(notice.received_projects)}，"
                 f"合计 {notice.received_amount:,.2f} 元。")
-    return f"{notice.period_label}孩子尚未享受资助，请按下面的方法及时申请。"
+    return f"本期（{notice.period_label}）孩子尚未享受资助，请按下面的方法及时申请。"
 
 
 def _chinese_date(day: date) -> str:
