@@ -175,7 +175,7 @@ def test_the_library_links_its_current_filter_to_the_print_page(client, login_as
     login_as("school")
     html = client.get(f"/enrolment/schools/{world.xuanwu_school.id}/library?term={TERM}&class=三年级2班&notified=no").get_data(
         as_text=True)
-    assert "打印告知书（按当前筛选）" in html
+    assert "打印告知书（按当前筛选，1 人）" in html
     link = html.split('id="print-notices" href="')[1].split('"')[0].replace("&amp;", "&")
     assert "notified=no" in link and "class=" in link
     assert "甲乙丙" in page_text(client.get(link))
