@@ -19,7 +19,7 @@ from portal.terms import Term, parse_period
 from portal.vocab import RegionLevel, SubmissionKind, SubmissionStatus
 
 SUMMED = ("students", "hardship", *CATEGORY_FIGURES, "verified", "graded", "funded", "unfunded_with_reason",
-          "unfunded_without_reason", "manual_pending", "duplicates")
+          "unfunded_without_reason", "manual_pending", "duplicates", "notified")
 # what a grouped row holds: schools, uploaded, the sums, status_<status> and schools_<flag> counts of schools
 FIGURES = ("schools", "uploaded", *SUMMED, *(f"status_{status.value}" for status in SubmissionStatus),
            *(f"schools_{flag.value}" for flag in SchoolFlag))
