@@ -37,7 +37,7 @@ class _Page:
     def __init__(self, pdf: FPDF, size: float, measure: bool):
         self.pdf, self.size, self.measure, self.height = pdf, size, measure, 0.0
 
-    def text(self, content: str, size: float | None = None, align: str = "L", gap: float = 1.5) -> None:
+    def text(self, content: str, size: float | None = None, align: str = "L", gap: float = 2.5) -> None:
         size = size or self.size
         self.pdf.set_font("noto", size=size)
         if self.measure:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, func, insert, literal, select
+from sqlalchemy import Date, DateTime, Integer, Select, String, func, insert, literal, select
 
 from portal.audit.services import Actor, Target, record
 from portal.deadlines import services as deadlines
@@ -244,8 +244,9 @@ def record_told(actor: Actor, school: School, term: Term, selection: Selection, 
     if notified_on > (today or deadlines.today()):
         raise NoticeError("告知日期不能晚于今天")
     students = selected_students(school, term, selection).order_by(None).subquery()
-    rows = select(students.c.id, literal(school.id), literal(term.code), literal(notified_on), literal(method),
-                  literal(actor.user_id), literal(actor.name), literal(datetime.now()))
+    rows = select(students.c.id, literal(school.id, Integer), literal(term.code, String), literal(notified_on, Date),
+                  literal(method, String), literal(actor.user_id, Integer), literal(actor.name, String),
+                  literal(datetime.now(), DateTime))
     result = db.session.execute(insert(NoticeRecord).from_select(
         ["student_id", "school_id", "term", "notified_on", "method", "by_user_id", "by_name", "created_at"], rows))
     count = result.rowcount
