@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import Date, DateTime, Integer, Select, String, func, insert, literal, select
 
 from portal.audit.services import Actor, Target, record
+from portal.bulk import inserted
 from portal.deadlines import services as deadlines
 from portal.enrolment.library import LibraryFilter, library_students
 from portal.enrolment.models import HardshipStudent
@@ -247,9 +248,9 @@ def record_told(actor: Actor, school: School, term: Term, selection: Selection, 
     rows = select(students.c.id, literal(school.id, Integer), literal(term.code, String), literal(notified_on, Date),
                   literal(method, String), literal(actor.user_id, Integer), literal(actor.name, String),
                   literal(datetime.now(), DateTime))
-    result = db.session.execute(insert(NoticeRecord).from_select(
-        ["student_id", "school_id", "term", "notified_on", "method", "by_user_id", "by_name", "created_at"], rows))
-    count = result.rowcount
+    count = inserted(insert(NoticeRecord).from_select(
+        ["student_id", "school_id", "term", "notified_on", "method", "by_user_id", "by_name", "created_at"], rows),
+        NoticeRecord.id)
     if not count:
         raise NoticeError("所选范围内没有学生")
     record(actor, AuditAction.RECORD_NOTICE, Target.of_school(school),
