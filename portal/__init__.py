@@ -69,6 +69,10 @@ def _register_blueprints(app: Flask) -> None:
     from portal.oversight.views import bp as oversight_bp
 
     app.register_blueprint(oversight_bp)
+    from portal.notices import views as _notice_views  # noqa: F401  (routes on the blueprint)
+    from portal.notices import bp as notices_bp
+
+    app.register_blueprint(notices_bp)
 
 
 def _register_commands(app: Flask) -> None:
@@ -95,6 +99,9 @@ def _register_commands(app: Flask) -> None:
 
     app.cli.add_command(import_library_command)
     app.cli.add_command(refresh_progress_command)
+    from portal.notices.cli import print_notices_command
+
+    app.cli.add_command(print_notices_command)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

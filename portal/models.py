@@ -11,3 +11,4 @@ from portal.oversight.models import Circular  # noqa: F401
 from portal.progress.models import ProgressSnapshot, ReasonsProgress, SchoolProgress  # noqa: F401
 from portal.reasons.models import ReasonOption, UnfundedReason  # noqa: F401
 from portal.review.models import PeriodSubmission  # noqa: F401
+from portal.notices.models import NoticeRecord, NoticeSchoolSettings, NoticeTemplate  # noqa: F401

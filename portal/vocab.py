@@ -227,6 +227,10 @@ class AuditAction(Vocab):
     IMPORT_LIBRARY = "import_library", "导入基础信息库"
     CANCEL_LIBRARY_IMPORT = "cancel_library_import", "取消基础信息库导入"
     ISSUE_CIRCULAR = "issue_circular", "印发通报"
+    EDIT_NOTICE_TEMPLATE = "edit_notice_template", "修改告知书模板"
+    EDIT_NOTICE_SETTINGS = "edit_notice_settings", "修改学校告知书设置"
+    PRINT_NOTICES = "print_notices", "打印资助政策告知书"
+    RECORD_NOTICE = "record_notice", "登记政策告知"
 
 
 class DeadlineModule(Vocab):

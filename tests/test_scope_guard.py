@@ -86,6 +86,9 @@ OBJECT_ROUTES = {
     "oversight.circular_page": ("GET", lambda w, other: f"/oversight/circulars/{_wuxi_circular(w)}"),
     "oversight.export_circular": ("GET", lambda w, other: f"/oversight/circulars/{_wuxi_circular(w)}/export.xlsx"),
     "library.reveal_id": ("POST", lambda w, other: f"/library/records/{_disabled_batch_record().id}/reveal"),
+    "notices.print_page": ("GET", lambda w, other: f"/notices/schools/{w.xishan_school.id}/print?student={_xishan_student(w).id}"),
+    "notices.notices_pdf": ("GET", lambda w, other: f"/notices/schools/{w.xishan_school.id}/notices.pdf"),
+    "notices.record_told": ("POST", lambda w, other: f"/notices/schools/{w.xishan_school.id}/told"),
 }
 # Routes without an object: lists and forms whose content must stay inside the scope.
 LIST_ROUTES = {
@@ -147,6 +150,8 @@ LIST_ROUTES = {
     "library.import_template": "/library/import/poverty/template.xlsx",
     "library.refused_rows": None,
     "library.batch_list": "/library/batches",
+    "notices.settings_page": "/notices/settings",
+    "notices.template_page": "/notices/template",
 }
 PUBLIC = {"static", "accounts.login"}
 

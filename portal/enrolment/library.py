@@ -12,6 +12,7 @@ from portal.enrolment import matching
 from portal.enrolment.common import ensure_term_open
 from portal.enrolment.models import HardshipCategory, HardshipStudent
 from portal.extensions import db
+from portal.notices.models import NoticeRecord
 from portal.org.models import School
 from portal.terms import Term
 from portal.vocab import AuditAction, Category, HardshipLevel, HardshipSource, LibraryFlag, ReviewStatus, Stage
@@ -33,6 +34,7 @@ FLAG_CONDITIONS = {
     LibraryFlag.UNVERIFIED: lambda: HardshipStudent.verified_at.is_(None),
     LibraryFlag.NO_LEVEL: HardshipStudent.lacks_hardship_level,
 }
+NOTIFIED_FILTERS = {"yes": "已告知", "no": "未告知"}
 EXPORT_HEADER = ["学籍号", "姓名", "身份证件号", "学段", "年级", "班级", "类别", "类别详情", "标记", "户籍地代码",
                  "是否在校", "是否需要资助", "困难等级", "审核状态"]
 
@@ -45,6 +47,8 @@ class LibraryFilter:
     search: str = ""
     sort: str = "class"
     descending: bool = False
+    grade: str = ""
+    notified: str = ""  # "yes" / "no": whether the family was told this term (portal.notices)
 
     @classmethod
     def from_args(cls, args) -> "LibraryFilter":
@@ -58,6 +62,8 @@ class LibraryFilter:
             search=args.get("q", "").strip(),
             sort=sort if sort in SORTS else "class",
             descending=args.get("order") == "desc",
+            grade=args.get("grade", "").strip(),
+            notified=args.get("notified") if args.get("notified") in NOTIFIED_FILTERS else "",
         )
 
 
@@ -71,6 +77,11 @@ def library_students(school_id: int, term: str, filters: LibraryFilter) -> Selec
         query = query.where(HardshipStudent.categories.contains(filters.category))
     if filters.flag:
         query = query.where(FLAG_CONDITIONS[LibraryFlag(filters.flag)]())
+    if filters.grade:
+        query = query.where(HardshipStudent.grade == filters.grade)
+    if filters.notified:
+        told = select(NoticeRecord.id).where(NoticeRecord.student_id == HardshipStudent.id).exists()
+        query = query.where(told if filters.notified == "yes" else ~told)
     if filters.search:
         query = query.where(HardshipStudent.name.contains(filters.search, autoescape=True)
                             | (HardshipStudent.student_no == filters.search))
@@ -84,6 +95,14 @@ def class_names(school_id: int, term: str) -> list[str]:
         .where(HardshipStudent.school_id == school_id, HardshipStudent.term == term,
                HardshipStudent.active.is_(True), HardshipStudent.class_name.is_not(None))
         .order_by(HardshipStudent.class_name)))
+
+
+def grade_names(school_id: int, term: str) -> list[str]:
+    return list(db.session.scalars(
+        select(HardshipStudent.grade).distinct()
+        .where(HardshipStudent.school_id == school_id, HardshipStudent.term == term,
+               HardshipStudent.active.is_(True), HardshipStudent.grade.is_not(None))
+        .order_by(HardshipStudent.grade)))
 
 
 def duplicate_schools(student: HardshipStudent) -> list[School]:

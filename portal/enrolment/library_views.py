@@ -9,6 +9,7 @@ from portal.enrolment.models import HardshipStudent
 from portal.enrolment.views import ALL_TIERS, bp, current_upload, selected_term
 from portal.extensions import db
 from portal.funding import students as funding
+from portal.notices import services as notices
 from portal.places import place_name
 from portal.progress.services import progress_of
 from portal.scope import reviewing_role
@@ -38,6 +39,8 @@ def library_page(school_id: int):
                   funding_period=funding_period, funding_status=funding_status, funding_filters=funding.STATUS_FILTERS,
                   paid=funding.paid(school.id, funding_period, students.items),
                   students=students, classes=library.class_names(school.id, term.code),
+                  grades=library.grade_names(school.id, term.code), notified_filters=library.NOTIFIED_FILTERS,
+                  told=notices.told(student.id for student in students.items),
                   progress=progress_of(school.id, term.code), snapshot=current_upload(school.id, term),
                   **VOCABULARIES)
 
@@ -52,6 +55,7 @@ def export_library(school_id: int):
 
 def _student_page(student, status: int = 200, **context):
     context.setdefault("history", funding.history(scope(), student))  # funding across periods (portal.funding)
+    context.setdefault("told", notices.history(student.id))  # families told (portal.notices)
     not_enrolled = student.is_manual and manual.enrolment_of(student.school_id, student.term, student.id_hash) is None
     return render("enrolment/student.html", status=status, student=student, place=place_name(
         student.hukou_code or student.region_prefix), from_hukou=bool(student.hukou_code), error=None,

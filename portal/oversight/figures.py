@@ -24,8 +24,8 @@ from portal.terms import Term, parse_period, periods_of
 from portal.vocab import RegionLevel, Role, SubmissionKind, SubmissionStatus
 
 SUMMED = ("students", "hardship", *CATEGORY_FIGURES, "verified", "graded", "funded", "unfunded_with_reason",
-          "unfunded_without_reason", "manual_pending", "duplicates")
-STORED = ("students", "hardship", *CATEGORY_FIGURES, "verified", "funded", "manual_pending", "duplicates")
+          "unfunded_without_reason", "manual_pending", "duplicates", "notified")
+STORED = ("students", "hardship", *CATEGORY_FIGURES, "verified", "funded", "manual_pending", "duplicates", "notified")
 # what a grouped row holds: schools, uploaded, the sums, status_<status> and schools_<flag> counts of schools
 FIGURES = ("schools", "uploaded", *SUMMED, *(f"status_{status.value}" for status in SubmissionStatus),
            *(f"schools_{flag.value}" for flag in ROLLED_UP_FLAGS))
@@ -164,7 +164,8 @@ class TermReading:
         return (self.select(School.id, School.code, School.name, Region.name.label("region_name"),
                             SchoolProgress.uploaded_at, SchoolProgress.students, SchoolProgress.hardship,
                             SchoolProgress.funded, self.without_reason.label("unfunded_without_reason"),
-                            SchoolProgress.manual_pending, SchoolProgress.duplicates, self.status.label("status"),
+                            SchoolProgress.manual_pending, SchoolProgress.duplicates, SchoolProgress.notified,
+                            self.status.label("status"),
                             self.period.label("period"), self.due.label("due"), self.overdue.label("overdue"))
                 .join(Region, Region.code == School.region_code).where(*conditions))
 

@@ -18,7 +18,7 @@ from portal.vocab import AuditAction, SubmissionStatus
 PER_PAGE = 50
 EXPORT_LIMIT = 50_000
 HEADERS = ["学校", "学校标识码", "所在区划", "学籍上传时间", "在校生", "特殊困难学生", "已资助", "应助未助",
-           "新增待审核", "学籍重复", "未资助情况上报期", "上报状态", "截止日期", "是否逾期"]
+           "新增待审核", "学籍重复", "未资助情况上报期", "上报状态", "截止日期", "是否逾期", "已告知家长"]
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,8 @@ def school_list_xlsx(actor: Actor, reading: TermReading, filters: ListFilter) ->
     rows = db.session.execute(schools(reading, filters).limit(EXPORT_LIMIT))
     lines = ([row.name, row.code, row.region_name, row.uploaded_at, row.students or 0, row.hardship or 0,
               row.funded or 0, row.unfunded_without_reason or 0, row.manual_pending or 0, row.duplicates or 0,
-              parse_period(row.period).label, SubmissionStatus.label_of(row.status), row.due, "逾期" if row.overdue else ""]
+              parse_period(row.period).label, SubmissionStatus.label_of(row.status), row.due, "逾期" if row.overdue else "",
+              row.notified or 0]
              for row in rows)
     content = write_xlsx(HEADERS, lines, sheet_title=f"{reading.term.label}学校名单")
     what = filters.flag.label if filters.flag else "全部学校"

@@ -50,6 +50,7 @@ class SchoolProgress(db.Model):
     incomplete_records: Mapped[int] = mapped_column(Integer, default=0)  # 003 §二(四): card/standard/date/amount
     funded_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=0)
     national_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=0)
+    notified: Mapped[int] = mapped_column(Integer, default=0)  # families told (portal.notices), counted students
     updated_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 

@@ -20,6 +20,7 @@ from portal.progress.models import ReasonsProgress, SchoolProgress
 from portal.funding.figures import RECORD_DEFAULTS, STUDENT_DEFAULTS, record_figures, student_figures
 from portal.reasons.figures import reason_figures
 from portal.terms import TermError, parse_term, periods_of
+from portal.notices.figures import NOTICE_DEFAULTS, notice_figures
 from portal.vocab import Category, HardshipSource, ReviewStatus
 
 
@@ -80,6 +81,7 @@ FIGURE_SOURCES: list[FigureSource] = [
     }),
     FigureSource(student_figures, STUDENT_DEFAULTS),  # library students funded / unfunded (portal.funding)
     FigureSource(record_figures, RECORD_DEFAULTS),  # funded records, incomplete ones, amounts (portal.funding)
+    FigureSource(notice_figures, NOTICE_DEFAULTS),  # hardship students whose families were told (portal.notices)
 ]
 
 

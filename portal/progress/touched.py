@@ -44,6 +44,7 @@ WATCHED = {
     "hardship_category": Watched("student_id", None, via_student=True),
     "funding_record": Watched("school_id", "term"),
     "unfunded_reason": Watched("school_id", None, period="period"),
+    "notice_record": Watched("school_id", "term"),
 }
 SCHOOL_FIGURE_COLUMNS = ("region_code", "city_code", "county_code", "active", "stages")
 
