@@ -92,6 +92,9 @@ def _register_commands(app: Flask) -> None:
 
     app.cli.add_command(import_library_command)
     app.cli.add_command(refresh_progress_command)
+    from portal.keys import rotate_key_command
+
+    app.cli.add_command(rotate_key_command)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

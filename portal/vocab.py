@@ -226,6 +226,12 @@ class AuditAction(Vocab):
     REVEAL_ID = "reveal_id", "查看完整证件号"
     IMPORT_LIBRARY = "import_library", "导入基础信息库"
     CANCEL_LIBRARY_IMPORT = "cancel_library_import", "取消基础信息库导入"
+    SCOPE_REFUSED = "scope_refused", "越权访问被拒绝"
+    ROTATE_KEY = "rotate_key", "轮换数据密钥"
+    BACKUP = "backup", "备份数据库"
+    RESTORE = "restore", "恢复数据库"
+    ARCHIVE_AUDIT = "archive_audit", "归档审计日志"
+    COPY_DATABASE = "copy_database", "复制到新数据库"
 
 
 class DeadlineModule(Vocab):
