@@ -93,10 +93,12 @@ def _register_commands(app: Flask) -> None:
 
     app.cli.add_command(import_library_command)
     app.cli.add_command(refresh_progress_command)
+    from portal.audit.archive import archive_audit_command, verify_audit_archive_command
     from portal.backup import backup_command, restore_command
     from portal.keys import rotate_key_command
 
-    for command in (rotate_key_command, backup_command, restore_command):
+    for command in (rotate_key_command, backup_command, restore_command, archive_audit_command,
+                    verify_audit_archive_command):
         app.cli.add_command(command)
 
 
