@@ -10,6 +10,9 @@ from portal.extensions import csrf, db, htmx, login_manager, migrate
 
 
 def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
+    # The data folder: instance/ beside the code unless PORTAL_INSTANCE_PATH names another (production).
+    instance_path = instance_path or (os.path.abspath(os.environ["PORTAL_INSTANCE_PATH"])
+                                      if os.environ.get("PORTAL_INSTANCE_PATH") else None)
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.config.from_object(Config)
     if test_config:
@@ -97,8 +100,10 @@ def _register_commands(app: Flask) -> None:
     from portal.backup import backup_command, restore_command
     from portal.keys import rotate_key_command
 
+    from portal.serving import serve_production_command
+
     for command in (rotate_key_command, backup_command, restore_command, archive_audit_command,
-                    verify_audit_archive_command):
+                    verify_audit_archive_command, serve_production_command):
         app.cli.add_command(command)
 
 
