@@ -100,10 +100,11 @@ def _register_commands(app: Flask) -> None:
     from portal.backup import backup_command, restore_command
     from portal.keys import rotate_key_command
 
+    from portal.copy_db import copy_to_command
     from portal.serving import serve_production_command
 
     for command in (rotate_key_command, backup_command, restore_command, archive_audit_command,
-                    verify_audit_archive_command, serve_production_command):
+                    verify_audit_archive_command, serve_production_command, copy_to_command):
         app.cli.add_command(command)
 
 
