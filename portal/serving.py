@@ -34,6 +34,17 @@ def processes(bind: str, workers: int) -> list[tuple[str, list[str]]]:
     ]
 
 
+def behind_proxies(app: Flask, environ=os.environ) -> Flask:
+    """Behind nginx (PORTAL_PROXIES=1, the number of proxies in front): take the client's address and scheme from
+    the proxy's X-Forwarded-For / -Proto, so lockouts, throttling and the audit log see the real address."""
+    count = int(environ.get("PORTAL_PROXIES", "0") or 0)
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+    return app
+
+
 def _inside(path: str, folder: str) -> bool:
     path, folder = os.path.realpath(path), os.path.realpath(folder)
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
@@ -95,12 +106,13 @@ def _database_problems() -> list[str]:
 
 
 def run_processes(commands: list[tuple[str, list[str]]]) -> int:
-    """Start every process; forward SIGTERM/SIGINT/SIGHUP; when one ends, stop the rest. Its exit code."""
+    """Start every process; forward SIGTERM/SIGINT (and SIGHUP to gunicorn); when one ends, stop the rest.
+    Its exit code."""
     children = [(name, subprocess.Popen(argv, cwd=PROJECT_ROOT)) for name, argv in commands]
 
     def forward(signum, _frame):
-        for _name, child in children:
-            if child.poll() is None:
+        for name, child in children:  # HUP: gunicorn replaces its workers gracefully; the others ignore it
+            if child.poll() is None and (signum != signal.SIGHUP or name == "web"):
                 child.send_signal(signum)
 
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):

@@ -126,3 +126,19 @@ def test_gunicorn_serves_the_login_page(app, tmp_path):
         output = server.communicate(timeout=40)[0]
     assert "Booting worker" in output and "gunicorn" in output.lower()
     assert server.returncode == 0
+
+
+def test_behind_nginx_the_audit_log_sees_the_clients_address(app, world):
+    from portal.audit.models import AuditEntry
+    from portal.serving import behind_proxies
+
+    saved = app.wsgi_app
+    try:
+        behind_proxies(app, environ={"PORTAL_PROXIES": "1"})
+        app.test_client().post("/login", data={"username": "nobody", "password": "Wrong-pass-1"},
+                               environ_base={"REMOTE_ADDR": "127.0.0.1"}, headers={"X-Forwarded-For": "10.20.30.40"})
+    finally:
+        app.wsgi_app = saved
+    from sqlalchemy import select
+
+    assert db.session.scalar(select(AuditEntry.ip).where(AuditEntry.action == "login_failed")) == "10.20.30.40"
