@@ -163,6 +163,11 @@ def reviewing_role(school: School) -> Role:
     return Role.PROVINCE
 
 
+# How a refused object is named in the audit log (its table or kind → Chinese); others keep their table name.
+REFUSED_KINDS = {"school": "学校", "region": "地区", "user": "账号", "page": "页面", "hardship_student": "就学信息库学生",
+                 "enrolment_upload": "学籍上传", "funding_record": "资助记录", "period_submission": "填报"}
+
+
 def refuse_and_record(user, kind: str, identifier) -> None:
     """Record a refused request for an object out of the user's reach (AuditAction.SCOPE_REFUSED), then 404.
     The entry sits where the user belongs, so the user's own bureau and the province read it."""
@@ -173,9 +178,9 @@ def refuse_and_record(user, kind: str, identifier) -> None:
         where = Target.of_user(user)
         asked = f"{request.method} {request.path}"[:500] if has_request_context() else None
         db.session.rollback()
+        label = f"{REFUSED_KINDS.get(kind, kind)} {identifier}"[:128]
         record(Actor(user, request.remote_addr if has_request_context() else "cli"), AuditAction.SCOPE_REFUSED,
-               Target(kind, str(identifier)[:64], f"{kind} {identifier}"[:128], where.city_code, where.county_code,
-                      where.school_id), asked)
+               Target(kind, str(identifier)[:64], label, where.city_code, where.county_code, where.school_id), asked)
         db.session.commit()
     abort(404)
 

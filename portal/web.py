@@ -68,7 +68,7 @@ def roles_required(*roles: Role):
         @login_required
         def guarded(*args, **kwargs):
             if Role(current_user.role) not in roles:
-                refuse_and_record(current_user._get_current_object(), "page", request.endpoint)
+                refuse_and_record(current_user._get_current_object(), "page", request.path)
             return view(*args, **kwargs)
 
         return guarded

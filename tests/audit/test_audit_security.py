@@ -33,7 +33,7 @@ def test_a_request_outside_ones_scope_is_refused_and_recorded(client, login_as, 
     assert entry.school_id == world.xuanwu_school.id  # where the user belongs: its county reads the attempt
     # a page of another tier is refused and recorded the same way; each refusal is one entry
     assert client.get("/audit/").status_code == 404
-    assert [e.target_label for e in _entries("scope_refused")] == [f"hardship_student {other.id}", "page audit.entry_list"]
+    assert [e.target_label for e in _entries("scope_refused")] == [f"就学信息库学生 {other.id}", "页面 /audit/"]
     login_as("county")
     assert "越权访问被拒绝" in page_text(client.get("/audit/?action=scope_refused"))
 
