@@ -6,7 +6,6 @@ import os
 import pytest
 from sqlalchemy import LargeBinary, select
 
-from conftest import TEST_KEY
 from factories import make_id_number, make_library_person, make_user
 from portal import protect
 from portal.accounts.models import User
@@ -15,6 +14,8 @@ from portal.keys import blobs_under_old_keys, reencrypt
 from portal.library.models import LibraryRecord
 from portal.models import ENCRYPTED_COLUMNS
 from portal.vocab import Role
+
+TEST_KEY = base64.b64encode(b"k" * 32).decode()  # tests/conftest.py's key
 
 
 def test_every_encrypted_column_of_the_schema_is_in_the_one_registry():
