@@ -25,7 +25,7 @@ run: install
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Production (README "Production"): checks, then gunicorn with several workers plus the worker, from ONE list
-# (portal/serving.py PROCESSES). Needs SECRET_KEY, DATABASE_URL and the data key in the environment.
+# (portal/serving.py, processes()). Needs SECRET_KEY, DATABASE_URL and the data key in the environment.
 serve: install
 	$(FLASK) db upgrade
 	$(FLASK) serve-production

@@ -141,7 +141,8 @@ def reasons_state() -> tuple:
     db.session.expire_all()
     saved = [(r.student_id, r.reason_code, r.note, r.version) for r in reasons()]
     submissions = db.session.execute(select(PeriodSubmission.status, PeriodSubmission.version)).all()
-    audited = db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action != "login"))
+    audited = db.session.scalar(select(func.count()).select_from(AuditEntry)  # a refusal's own entry changes nothing
+                                .where(AuditEntry.action.not_in(("login", "scope_refused"))))
     progress = db.session.execute(select(SchoolProgress.school_id, SchoolProgress.unfunded_with_reason,
                                          SchoolProgress.unfunded_without_reason, SchoolProgress.reasons_status)
                                   .order_by(SchoolProgress.school_id)).all()
