@@ -1,7 +1,7 @@
 """`flask --app wsgi serve-production`: the one command that serves the portal in production. It first refuses
 to start (in Chinese, non-zero exit) on a default or missing SECRET_KEY, a demo account, a data key inside the
 data folder, a database not at the migrations' head, or SQLite unless allowed; then starts every process of
-PROCESSES (gunicorn with several workers, and the background-job worker) and stops them together."""
+processes() (gunicorn with several workers, and the background-job worker) and stops them together."""
 import os
 import signal
 import subprocess
