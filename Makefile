@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test bench install clean
+.PHONY: run test bench install clean serve
 
 $(BIN)/activate:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（$(PYTHON)）"; exit 1; }
@@ -23,6 +23,12 @@ run: install
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) seed-deadlines
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# Production (README "Production"): checks, then gunicorn with several workers plus the worker, from ONE list
+# (portal/serving.py, processes()). Needs SECRET_KEY, DATABASE_URL and the data key in the environment.
+serve: install
+	$(FLASK) db upgrade
+	$(FLASK) serve-production
 
 test: install
 	$(BIN)/python -m pytest

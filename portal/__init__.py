@@ -10,14 +10,18 @@ from portal.extensions import csrf, db, htmx, login_manager, migrate
 
 
 def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
+    # The data folder: instance/ beside the code unless PORTAL_INSTANCE_PATH names another (production).
+    instance_path = instance_path or (os.path.abspath(os.environ["PORTAL_INSTANCE_PATH"])
+                                      if os.environ.get("PORTAL_INSTANCE_PATH") else None)
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.config.from_object(Config)
     if test_config:
         app.config.update(test_config)
-    os.makedirs(app.instance_path, exist_ok=True)
+    os.makedirs(app.instance_path, mode=0o700, exist_ok=True)  # the data folder: its owner alone
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["SQLALCHEMY_DATABASE_URI"] or (
         "sqlite:///" + os.path.join(app.instance_path, "portal.db")
     )
+    _private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _instance_secret(app.instance_path)
 
     db.init_app(app)
@@ -102,6 +106,33 @@ def _register_commands(app: Flask) -> None:
     from portal.notices.cli import print_notices_command
 
     app.cli.add_command(print_notices_command)
+    from portal.audit.archive import archive_audit_command, verify_audit_archive_command
+    from portal.backup import backup_command, restore_command
+    from portal.keys import rotate_key_command
+
+    from portal.copy_db import copy_to_command
+    from portal.serving import serve_production_command
+
+    for command in (rotate_key_command, backup_command, restore_command, archive_audit_command,
+                    verify_audit_archive_command, serve_production_command, copy_to_command):
+        app.cli.add_command(command)
+
+
+def _private_sqlite_file(uri: str) -> None:
+    """Create a new SQLite database file readable by its owner only (0600): SQLite gives its -wal and -shm
+    files the same mode. An existing file keeps its mode."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(uri)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:" \
+            or url.database.startswith("file:"):
+        return
+    try:
+        os.close(os.open(url.database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except FileNotFoundError:  # its folder does not exist: SQLite will say so when it connects
+        pass
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -6,7 +6,10 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")  # None → a per-instance key file is created (see create_app)
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None → SQLite under instance/
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # The data key (ring): from the environment, or a file outside the data folder in production
+    # (PORTAL_DATA_KEY_FILE); neither set → instance/data.key, created for the one-command demo.
     PORTAL_DATA_KEY = os.environ.get("PORTAL_DATA_KEY")
+    PORTAL_DATA_KEY_FILE = os.environ.get("PORTAL_DATA_KEY_FILE")
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "60")) * 1024 * 1024
     UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_MB", "50")) * 1024 * 1024
     PASSWORD_HASH_METHOD = "scrypt"

@@ -12,3 +12,15 @@ from portal.progress.models import ProgressSnapshot, ReasonsProgress, SchoolProg
 from portal.reasons.models import ReasonOption, UnfundedReason  # noqa: F401
 from portal.review.models import PeriodSubmission  # noqa: F401
 from portal.notices.models import NoticeRecord, NoticeSchoolSettings, NoticeTemplate  # noqa: F401
+
+# Every column holding a value encrypted by portal/protect.py. `flask rotate-key` re-encrypts exactly these, and
+# tests/test_keys.py fails while any *_cipher column of the schema is missing here: a new one is ONE line.
+ENCRYPTED_COLUMNS = (
+    LibraryRecord.id_cipher,
+    LibraryRecord.disability_cert_cipher,
+    EnrolmentStudent.id_cipher,
+    HardshipStudent.id_cipher,
+    FundingRecord.id_cipher,
+    FundingRecord.card_cipher,
+    User.totp_cipher,
+)

@@ -1,6 +1,6 @@
 """Who may see which regions, schools and accounts. Every query for school-owned data starts here,
 so that an object outside the user's scope is never loaded: it answers 404."""
-from flask import abort
+from flask import abort, has_request_context, request
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 
 from portal.accounts.models import User
@@ -48,15 +48,21 @@ class Scope:
     def school(self, school_id: int) -> School:
         school = db.session.scalar(self.schools().where(School.id == school_id))
         if school is None:
-            abort(404)
+            self.refuse("school", school_id)
         return school
 
     def owned(self, model, object_id: int):
         """A row of a school-owned table (any model with id and school_id) if its school is in scope, else 404."""
         found = db.session.scalar(select(model).where(model.id == object_id, self.owns(model.school_id)))
         if found is None:
-            abort(404)
+            self.refuse(model.__tablename__, object_id)
         return found
+
+    def refuse(self, kind: str, identifier) -> None:
+        """404, as if the object did not exist; and an audit entry of who asked for what, from where (an
+        attempt to step outside one's scope, or a mistyped address: one entry per refusal). The request's
+        unfinished work is rolled back first, as the 404 would do anyway."""
+        refuse_and_record(self.user, kind, identifier)
 
     # -- reviewing -------------------------------------------------------------------------
     def reviewed_schools(self) -> ColumnElement[bool]:
@@ -90,7 +96,7 @@ class Scope:
     def region(self, code: str) -> Region:
         region = db.session.scalar(self.regions().where(Region.code == code))
         if region is None:
-            abort(404)
+            self.refuse("region", code)
         return region
 
     @property
@@ -126,7 +132,7 @@ class Scope:
     def managed_user(self, user_id: int) -> User:
         user = db.session.scalar(self.users().where(User.id == user_id))
         if user is None:
-            abort(404)
+            self.refuse("user", user_id)
         return user
 
     @property
@@ -155,6 +161,28 @@ def reviewing_role(school: School) -> Role:
     if school.city_code:
         return Role.CITY
     return Role.PROVINCE
+
+
+# How a refused object is named in the audit log (its table or kind → Chinese); others keep their table name.
+REFUSED_KINDS = {"school": "学校", "region": "地区", "user": "账号", "page": "页面", "hardship_student": "就学信息库学生",
+                 "enrolment_upload": "学籍上传", "funding_record": "资助记录", "period_submission": "填报"}
+
+
+def refuse_and_record(user, kind: str, identifier) -> None:
+    """Record a refused request for an object out of the user's reach (AuditAction.SCOPE_REFUSED), then 404.
+    The entry sits where the user belongs, so the user's own bureau and the province read it."""
+    from portal.audit.services import Actor, Target, record
+    from portal.vocab import AuditAction
+
+    if user is not None and getattr(user, "is_authenticated", False):
+        where = Target.of_user(user)
+        asked = f"{request.method} {request.path}"[:500] if has_request_context() else None
+        db.session.rollback()
+        label = f"{REFUSED_KINDS.get(kind, kind)} {identifier}"[:128]
+        record(Actor(user, request.remote_addr if has_request_context() else "cli"), AuditAction.SCOPE_REFUSED,
+               Target(kind, str(identifier)[:64], label, where.city_code, where.county_code, where.school_id), asked)
+        db.session.commit()
+    abort(404)
 
 
 def scope_of(user: User) -> Scope:

@@ -1,5 +1,6 @@
 """The formula-safe xlsx writer behind every export and every refused-rows download: a cell that begins
 with = + - @ is stored as text, never as a formula; control characters openpyxl would refuse are dropped."""
+import hashlib
 import io
 import math
 import re
@@ -34,11 +35,24 @@ def stream_xlsx(headers: Iterable[str], rows: Iterable[Iterable], *, sheet_title
     for cell in header_cells:
         cell.font = bold
     sheet.append(header_cells)
+    count = 0
     for row in rows:
         sheet.append([_export_value(sheet, value) for value in row])
+        count += 1
     buffer = io.BytesIO()
     book.save(buffer)
-    return buffer.getvalue()
+    content = buffer.getvalue()
+    note_export(content, count)
+    return content
+
+
+def note_export(content: bytes, rows: int | None) -> None:
+    """Remember the file just written (its rows and SHA-256) for this request or command: the export's audit
+    entry (portal.audit.services.record with AuditAction.EXPORT) carries them. Every xlsx export passes here."""
+    from flask import g, has_app_context
+
+    if has_app_context():
+        g.portal_export = (rows, hashlib.sha256(content).hexdigest())
 
 
 def write_xlsx(headers: Iterable[str], rows: Iterable[Iterable], *, sheet_title: str = "数据") -> bytes:

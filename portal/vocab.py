@@ -231,6 +231,12 @@ class AuditAction(Vocab):
     EDIT_NOTICE_SETTINGS = "edit_notice_settings", "修改学校告知书设置"
     PRINT_NOTICES = "print_notices", "打印资助政策告知书"
     RECORD_NOTICE = "record_notice", "登记政策告知"
+    SCOPE_REFUSED = "scope_refused", "越权访问被拒绝"
+    ROTATE_KEY = "rotate_key", "轮换数据密钥"
+    BACKUP = "backup", "备份数据库"
+    RESTORE = "restore", "恢复数据库"
+    ARCHIVE_AUDIT = "archive_audit", "归档审计日志"
+    COPY_DATABASE = "copy_database", "复制到新数据库"
 
 
 class DeadlineModule(Vocab):

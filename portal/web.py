@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 
 from portal.audit.services import Actor
-from portal.scope import Scope
+from portal.scope import Scope, refuse_and_record
 from portal.vocab import Role
 
 
@@ -68,7 +68,7 @@ def roles_required(*roles: Role):
         @login_required
         def guarded(*args, **kwargs):
             if Role(current_user.role) not in roles:
-                abort(404)
+                refuse_and_record(current_user._get_current_object(), "page", request.path)
             return view(*args, **kwargs)
 
         return guarded

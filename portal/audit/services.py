@@ -73,7 +73,10 @@ def region_scope_codes(region: Region) -> tuple[str | None, str | None]:
 
 
 def record(actor: Actor, action: AuditAction, target: Target, detail: str | None = None) -> None:
-    """Add an entry to the current transaction: it commits, or rolls back, with the work it records."""
+    """Add an entry to the current transaction: it commits, or rolls back, with the work it records.
+    An export's entry also says how many rows the file holds and its SHA-256 (see sheet_writer.note_export)."""
+    if action is AuditAction.EXPORT:
+        detail = _with_file_facts(detail)
     db.session.add(
         AuditEntry(
             at=datetime.now(),
@@ -92,13 +95,40 @@ def record(actor: Actor, action: AuditAction, target: Target, detail: str | None
     )
 
 
-def reveal(actor: Actor, cipher: bytes, target: Target, detail: str | None = None) -> str:
-    """A full ID number decrypted on an explicit request: the reveal is committed to the audit log before
-    the number is returned to be shown."""
+def _with_file_facts(detail: str | None) -> str | None:
+    from flask import g, has_app_context
+
+    facts = g.pop("portal_export", None) if has_app_context() else None
+    if facts is None:
+        return detail
+    rows, sha256 = facts
+    counted = f"{rows} 行，" if rows is not None else ""
+    return f"{detail or ''}（文件 {counted}SHA-256 {sha256}）"
+
+
+class RevealRefused(ValueError):
+    """A reveal asked for without its reason."""
+
+
+REASON_MAX = 200
+
+
+def reveal_reason(text: str | None) -> str:
+    """The reason typed for a reveal, required: 'why' is what the audit log keeps beside 'who' and 'what'."""
+    reason = " ".join((text or "").split())
+    if len(reason) < 2:
+        raise RevealRefused("请填写查看完整证件号的原因（如：核对资助发放信息）")
+    return reason[:REASON_MAX]
+
+
+def reveal(actor: Actor, cipher: bytes, target: Target, detail: str | None = None, *, reason: str | None) -> str:
+    """A full ID number decrypted on an explicit request with its reason: the reveal (and the reason) is
+    committed to the audit log before the number is returned to be shown. RevealRefused without a reason."""
     from portal.protect import protector
 
+    reason = reveal_reason(reason)
     number = protector().decrypt(cipher)
-    record(actor, AuditAction.REVEAL_ID, target, detail)
+    record(actor, AuditAction.REVEAL_ID, target, f"{detail}；原因：{reason}" if detail else f"原因：{reason}")
     db.session.commit()
     return number
 

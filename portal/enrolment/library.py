@@ -137,9 +137,10 @@ def _yes_no(value: bool | None) -> str:
     return "未填" if value is None else "是" if value else "否"
 
 
-def reveal_id(actor: Actor, student: HardshipStudent) -> str:
-    """The full ID number, on an explicit request; every reveal is in the audit log."""
-    return reveal_number(actor, student.id_cipher, _target(student))
+def reveal_id(actor: Actor, student: HardshipStudent, reason: str | None) -> str:
+    """The full ID number, on an explicit request with its reason; every reveal is in the audit log
+    (RevealRefused without a reason)."""
+    return reveal_number(actor, student.id_cipher, _target(student), reason=reason)
 
 
 def library_xlsx(actor: Actor, school: School, term: Term) -> bytes:

@@ -3,6 +3,7 @@ the export, and the school's manual additions. Upper tiers reach a school's libr
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
+from portal.audit.services import RevealRefused
 from portal.enrolment import library, manual
 from portal.enrolment.common import EnrolmentError
 from portal.enrolment.models import HardshipStudent
@@ -73,7 +74,13 @@ def student_page(student_id: int):
 @roles_required(*ALL_TIERS)
 def reveal_id(student_id: int):
     student = scope().owned(HardshipStudent, student_id)
-    number = library.reveal_id(acting(), student)
+    try:
+        number = library.reveal_id(acting(), student, request.form.get("reason"))
+    except RevealRefused as refusal:
+        if wants_fragment():
+            return render("enrolment/_id_number.html", status=422, student=student, revealed=None,
+                          reveal_error=str(refusal))
+        return _student_page(student, 422, reveal_error=str(refusal))
     if wants_fragment():
         return render("enrolment/_id_number.html", student=student, revealed=number)
     return _student_page(student, revealed=number)

@@ -4,6 +4,7 @@ projects each term, with the scanned budget document; each region sees allocated
 Each tier records only the money it arranges itself (the province also the central transfer it receives),
 so a region's allocated total is its own records plus those of the regions below it, never counted twice.
 Disbursed is read from SchoolProgress.national_amount, never from the records."""
+import hashlib
 import os
 import secrets
 from dataclasses import dataclass
@@ -236,7 +237,10 @@ def document(actor: Actor, allocation: FiscalAllocation) -> tuple[str, str, str]
     if not os.path.exists(path):
         abort(404)
     region = db.session.get(Region, allocation.region_code)
-    record(actor, AuditAction.VIEW_BUDGET_DOCUMENT, Target.of_region(region), f"文号 {allocation.document_no}")
+    with open(path, "rb") as sent:  # the file sent is named in the log by its SHA-256, like every export
+        sha256 = hashlib.file_digest(sent, "sha256").hexdigest()
+    record(actor, AuditAction.VIEW_BUDGET_DOCUMENT, Target.of_region(region),
+           f"文号 {allocation.document_no}（文件 SHA-256 {sha256}）")
     db.session.commit()
     return path, allocation.file_name or os.path.basename(path), allocation.file_type or "application/octet-stream"
 

@@ -234,11 +234,12 @@ def _looks_like_id(text: str) -> bool:
     return len(squeezed) >= 15 and sum(ch.isdigit() for ch in squeezed) >= 14
 
 
-def reveal(actor: Actor, record_id: int) -> tuple[LibraryRecord, str]:
-    """The full ID number of one record, written to the audit log before it is shown."""
+def reveal(actor: Actor, record_id: int, reason: str | None) -> tuple[LibraryRecord, str]:
+    """The full ID number of one record, written to the audit log with its reason before it is shown
+    (RevealRefused without a reason)."""
     found = db.session.get(LibraryRecord, record_id)
     if found is None:
         raise LibraryError("记录不存在")
     return found, reveal_number(actor, found.id_cipher, Target("library_record", str(found.id),
                                                                 f"{found.name} {found.id_masked}"),
-                                f"基础信息库（{Category.label_of(found.category)}）")
+                                f"基础信息库（{Category.label_of(found.category)}）", reason=reason)

@@ -3,13 +3,14 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from flask_login import current_user
 
 from portal import sheets, uploads
+from portal.audit.services import RevealRefused
 from portal.enrolment import matching
 from portal.extensions import db
 from portal.idcard import check_digit
 from portal.library import diff, importer, services
 from portal.library.access import LibraryError, importable_categories, visible_batch
 from portal.library.columns import IMPORT_HINTS, TEMPLATE_EXAMPLES, columns_for
-from portal.library.models import BatchStatus, LibraryBatch
+from portal.library.models import BatchStatus, LibraryBatch, LibraryRecord
 from portal.vocab import Category, Role
 from portal.web import acting, download, page_number, render, roles_required
 
@@ -166,7 +167,11 @@ def search():
 @roles_required(Role.PROVINCE)
 def reveal_id(record_id: int):
     try:
-        found, number = services.reveal(acting(), record_id)
+        found, number = services.reveal(acting(), record_id, request.form.get("reason"))
     except LibraryError:
         abort(404)
+    except RevealRefused as refusal:
+        person = db.session.get(LibraryRecord, record_id)
+        return render("library/reveal_refused.html", "library/_reveal_cell.html", 422, person=person,
+                      reveal_error=str(refusal))
     return render("library/revealed.html", "library/_revealed.html", record=found, number=number)

@@ -82,10 +82,18 @@ def test_student_page_masks_the_id_and_reveals_it_on_request(client, login_as, w
     assert number not in text and student.id_masked in text
     assert f"G{student.id_masked}" in text  # a 全国学籍号 holding the ID is masked as well
     assert "残疾" in text and "肢体 二级" in text and "无需再提供" in text and "江苏省南京市玄武区" in text
-    revealed = client.post(f"/enrolment/students/{student.id}/reveal", headers={"HX-Request": "true"})
+    assert 'name="reason"' in client.get(f"/enrolment/students/{student.id}").text  # the reveal asks why
+    refused = client.post(f"/enrolment/students/{student.id}/reveal", headers={"HX-Request": "true"})
+    assert refused.status_code == 422 and number not in refused.text and "请填写查看完整证件号的原因" in refused.text
+    assert "<html" not in refused.text
+    page = client.post(f"/enrolment/students/{student.id}/reveal", data={"reason": ""})
+    assert page.status_code == 422 and "请填写查看完整证件号的原因" in page_text(page) and number not in page.text
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "reveal_id")) is None
+    revealed = client.post(f"/enrolment/students/{student.id}/reveal", data={"reason": "核对学籍"},
+                           headers={"HX-Request": "true"})
     assert number in revealed.text and "<html" not in revealed.text
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "reveal_id"))
-    assert entry is not None and entry.school_id == world.xuanwu_school.id
+    assert entry is not None and entry.school_id == world.xuanwu_school.id and entry.detail == "原因：核对学籍"
 
 
 def test_upper_tiers_open_a_school_library_from_the_school_page(client, login_as, world, school_library):

@@ -1,6 +1,7 @@
 """财政资金: regions record allocations of national projects with the scanned budget document (checked by
 its first bytes, size-limited, kept outside the web root, served only within scope) against what their
 schools disbursed (read from the progress figures)."""
+import hashlib
 import io
 import os
 
@@ -43,6 +44,8 @@ def test_city_records_an_allocation_with_its_budget_document(client, login_as, w
     assert download.status_code == 200 and download.data == PDF and download.mimetype == "application/pdf"
     actions = set(db.session.scalars(select(AuditEntry.action)))
     assert {"record_allocation", "view_budget_document"} <= actions
+    viewed = db.session.scalar(select(AuditEntry.detail).where(AuditEntry.action == "view_budget_document"))
+    assert f"SHA-256 {hashlib.sha256(PDF).hexdigest()}" in viewed  # the file sent, named by its digest
 
 
 def test_a_file_that_is_not_a_scan_is_refused(client, login_as, grant):

@@ -41,7 +41,9 @@ def funding_state() -> tuple:
     imports = db.session.scalar(select(func.count()).select_from(FundingImport))
     submissions = db.session.execute(select(PeriodSubmission.kind, PeriodSubmission.status, PeriodSubmission.version)
                                      .order_by(PeriodSubmission.id)).all()
-    audited = db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+    # a refused request is recorded (scope_refused) without changing anything an import could change
+    audited = db.session.scalars(select(AuditEntry.action).where(AuditEntry.action != "scope_refused")
+                                 .order_by(AuditEntry.id)).all()
     progress = db.session.execute(select(SchoolProgress.funded, SchoolProgress.unfunded, SchoolProgress.funded_records,
                                          SchoolProgress.funded_amount)).all()
     return stored, imports, submissions, audited, progress

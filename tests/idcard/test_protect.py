@@ -40,8 +40,9 @@ def test_round_trip(protector):
 def test_ciphertext_layout_and_randomness(protector):
     first, second = protector.encrypt(ID_NUMBER), protector.encrypt(ID_NUMBER)
     assert first != second
-    assert first[0] == 1  # version byte
-    assert len(first) == 1 + 12 + len(ID_NUMBER) + 16
+    assert first[0] == 2  # version byte
+    assert first[1:5] == protector.key_id  # the key id, so a rotated ring knows which key to read it with
+    assert len(first) == 1 + 4 + 12 + len(ID_NUMBER) + 16
     assert ID_NUMBER.encode() not in first
 
 
@@ -51,7 +52,7 @@ def test_decrypt_accepts_memoryview_and_bytearray(protector):
     assert protector.decrypt(bytearray(blob)) == ID_NUMBER
 
 
-@pytest.mark.parametrize("position", [0, 1, 12, 13, 20, -1])  # version, nonce, ciphertext, tag
+@pytest.mark.parametrize("position", [0, 1, 5, 16, 17, 25, -1])  # version, key id, nonce, ciphertext, tag
 def test_tampered_blob_is_refused(protector, position):
     blob = bytearray(protector.encrypt(ID_NUMBER))
     blob[position] ^= 0x01
@@ -106,7 +107,7 @@ def test_bulk_helpers_match_single_calls(protector):
     assert protector.digest_many(iter(values)) == [protector.digest(value) for value in values]
     blobs = protector.encrypt_many(value for value in values)
     assert [protector.decrypt(blob) for blob in blobs] == values
-    assert len({blob[1:13] for blob in blobs}) == 3  # distinct nonces
+    assert len({blob[5:17] for blob in blobs}) == 3  # distinct nonces
     assert protector.encrypt_many([]) == [] and protector.digest_many([]) == []
 
 

@@ -92,13 +92,20 @@ def test_reveal_shows_the_full_number_and_records_it(client, login_as):
     login_as("province")
     import_confirmed(client, "poverty", POVERTY)
     record_id = services.search(ZHANG).records[0].id
-    response = client.post(f"/library/records/{record_id}/reveal", headers={"HX-Request": "true"})
+    # without a reason: refused, in the cell (htmx) and on a page, nothing revealed nor recorded
+    for headers in ({"HX-Request": "true"}, {}):
+        refused = client.post(f"/library/records/{record_id}/reveal", data={"reason": " "}, headers=headers)
+        assert refused.status_code == 422 and "请填写查看完整证件号的原因" in page_text(refused)
+        assert ZHANG not in refused.get_data(as_text=True) and 'name="reason"' in refused.get_data(as_text=True)
+    response = client.post(f"/library/records/{record_id}/reveal", data={"reason": "核对资助发放"},
+                           headers={"HX-Request": "true"})
     assert ZHANG in response.get_data(as_text=True) and "<html" not in response.get_data(as_text=True)
-    page = client.post(f"/library/records/{record_id}/reveal")
+    page = client.post(f"/library/records/{record_id}/reveal", data={"reason": "信访核实"})
     assert ZHANG in page_text(page) and "已记入审计日志" in page_text(page)
     entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "reveal_id").order_by(AuditEntry.id)).all()
     assert len(entries) == 2 and entries[0].target_label == "张三 " + ZHANG[:6] + "*" * 12
     assert ZHANG not in (entries[0].detail or "")
+    assert entries[0].detail.endswith("原因：核对资助发放") and entries[1].detail.endswith("原因：信访核实")
 
 
 def test_department_sees_its_own_batches_and_nothing_else(client, login_as):

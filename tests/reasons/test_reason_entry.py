@@ -143,7 +143,8 @@ def reasons_state() -> tuple:
     db.session.expire_all()
     saved = [(r.student_id, r.reason_code, r.note, r.version) for r in reasons()]
     submissions = db.session.execute(select(PeriodSubmission.status, PeriodSubmission.version)).all()
-    audited = db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action != "login"))
+    audited = db.session.scalar(select(func.count()).select_from(AuditEntry)  # a refusal's own entry changes nothing
+                                .where(AuditEntry.action.not_in(("login", "scope_refused"))))
     progress = db.session.execute(select(ReasonsProgress.school_id, ReasonsProgress.period,
                                          ReasonsProgress.unfunded_with_reason, ReasonsProgress.unfunded_without_reason)
                                   .order_by(ReasonsProgress.school_id, ReasonsProgress.period)).all()

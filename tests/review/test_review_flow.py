@@ -82,7 +82,8 @@ def period_state() -> tuple:
     saved = db.session.execute(select(UnfundedReason.student_id, UnfundedReason.reason_code, UnfundedReason.note,
                                       UnfundedReason.version).order_by(UnfundedReason.student_id)).all()
     sub = db.session.execute(select(PeriodSubmission.status, PeriodSubmission.version)).all()
-    audited = db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action != "login"))
+    audited = db.session.scalar(select(func.count()).select_from(AuditEntry)  # a refusal's own entry changes nothing
+                                .where(AuditEntry.action.not_in(("login", "scope_refused"))))
     return saved, sub, audited
 
 

@@ -1,0 +1,61 @@
+"""Issue 14.8: what the audit log must hold (failed logins, scope refusals, exports with their row count and
+SHA-256), and that nothing on the web can change it."""
+import hashlib
+
+from sqlalchemy import select
+
+from factories import make_unfunded_student, page_text
+from portal.audit.models import AuditEntry
+from portal.extensions import db
+
+
+def _entries(action: str) -> list[AuditEntry]:
+    return db.session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)).all()
+
+
+def test_a_failed_login_with_an_unknown_name_is_recorded_with_the_name_and_address(client, world):
+    client.post("/login", data={"username": "no-such-user", "password": "Wrong-pass-1"},
+                environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    entry = _entries("login_failed")[-1]
+    assert "no-such-user" in f"{entry.target_label} {entry.detail}" and entry.ip == "10.1.2.3"
+
+
+def test_a_request_outside_ones_scope_is_refused_and_recorded(client, login_as, world):
+    school_user = login_as("school")  # 玄武区第一小学
+    other = make_unfunded_student(world.xishan_school, "锡山学生")
+    db.session.commit()
+    response = client.get(f"/enrolment/students/{other.id}", environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    assert response.status_code == 404 and "不在您的管辖范围内" in page_text(response)
+    entry = _entries("scope_refused")[-1]
+    assert entry.actor_name == school_user.username and entry.ip == "10.9.9.9"
+    assert entry.target_type == "hardship_student" and entry.target_id == str(other.id)
+    assert entry.detail == f"GET /enrolment/students/{other.id}"
+    assert entry.school_id == world.xuanwu_school.id  # where the user belongs: its county reads the attempt
+    # a page of another tier is refused and recorded the same way; each refusal is one entry
+    assert client.get("/audit/").status_code == 404
+    assert [e.target_label for e in _entries("scope_refused")] == [f"就学信息库学生 {other.id}", "页面 /audit/"]
+    login_as("county")
+    assert "越权访问被拒绝" in page_text(client.get("/audit/?action=scope_refused"))
+
+
+def test_an_export_records_its_rows_and_the_sha256_of_the_file_sent(client, login_as, world):
+    login_as("province")
+    response = client.get("/audit/export.xlsx")
+    assert response.status_code == 200
+    entry = _entries("export")[-1]
+    digest = hashlib.sha256(response.data).hexdigest()
+    assert f"SHA-256 {digest}" in entry.detail
+    rows_in_file = int(entry.detail.split("（文件 ")[1].split(" 行")[0])
+    from calamine_helpers import read_xlsx
+
+    assert rows_in_file == len(read_xlsx(response.data)) - 1 >= 1  # the login entries, under one header
+
+
+def test_no_route_can_write_or_delete_the_audit_log(app, client, login_as):
+    audit_rules = [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/audit")]
+    assert audit_rules and all(rule.methods <= {"GET", "HEAD", "OPTIONS"} for rule in audit_rules)
+    login_as("province")
+    before = db.session.scalar(select(AuditEntry.id).order_by(AuditEntry.id.desc()).limit(1))
+    for method in ("post", "put", "delete", "patch"):
+        assert getattr(client, method)("/audit/").status_code == 405
+    assert db.session.scalar(select(AuditEntry.id).order_by(AuditEntry.id).limit(1)) <= before
