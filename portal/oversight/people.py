@@ -5,7 +5,7 @@ and the birth year (DESIGN §7: hundreds of thousands of candidates remain)."""
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, String, and_, case, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, case, exists, false, func, literal, or_, select
 
 from portal.audit.services import Actor, Target, record
 from portal.deadlines import periods
@@ -190,13 +190,23 @@ def unaided_condition(term: Term) -> ColumnElement[bool]:
                 or_(and_(monthly, monthly_student()), and_(~monthly, ~monthly_student())), ~reason)
 
 
+def outside(region: Region) -> ColumnElement[bool]:
+    """A WHERE clause on School: the schools not under the region, those hanging on the province or a city
+    (no county or city code) included."""
+    if region.level == RegionLevel.CITY.value:
+        return or_(School.city_code.is_(None), School.city_code != region.code)
+    if region.level == RegionLevel.COUNTY.value:
+        return or_(School.county_code.is_(None), School.county_code != region.code)
+    return false()
+
+
 def library_students(scope: Scope, term: Term, filters: PeopleFilter) -> Select:
     """The library students of the list with their school, ordered by region, school and class."""
     student = HardshipStudent
     if filters.kind is PersonList.LOCAL_ELSEWHERE:
         # The county's (city's) own people at schools outside it: rows scoped by 户籍地 in the user's region,
         # the schools being other counties' (their names are what the list is for).
-        where = [student.counted(), hukou_in(filters.region, hukou_of(student)), ~under(filters.region)]
+        where = [student.counted(), hukou_in(filters.region, hukou_of(student)), outside(filters.region)]
     else:
         where = [scope.school_condition(), under(filters.region), {
             PersonList.OTHER_PROVINCE: and_(student.counted(), student.out_of_province.is_(True)),
@@ -241,9 +251,16 @@ def _listed(rows, filters: PeopleFilter) -> list[Listed]:
                 for row in rows]
     return [Listed(row.name, listed_id(row.region_prefix, row.born), Gender.label_of(row.gender), birth_year(row.born),
                    place_name(row.hukou), "、".join(Category.label_of(code) for code in row.categories.split(",") if code),
-                   row.school_name, row.region_name, " ".join(part for part in (Stage.label_of(row.stage), row.grade or "")
-                                                              if part),
+                   row.school_name, row.region_name, _stage_text(row.stage, row.grade),
                    row.class_name or "", _note(row, filters)) for row in rows]
+
+
+def _stage_text(stage: str | None, grade: str | None) -> str:
+    """学段 and 年级 as one cell, without saying the stage twice (中职三年级)."""
+    label = Stage.label_of(stage)
+    if grade and (not label or grade.startswith(label)):
+        return grade
+    return " ".join(part for part in (label, grade or "") if part)
 
 
 def _note(row, filters: PeopleFilter) -> str:

@@ -73,14 +73,15 @@ def test_local_people_studying_in_another_county(client, login_as, world):
     enrol(world.qinhuai_school, make_id_number("320104", born(12), 2), "秦淮本地")
     enrol(world.xuanwu_school, make_id_number("320102", born(12), 3), "玄武本地")
     enrol(world.xishan_school, make_id_number("320104", born(12), 4), "跨市就读")  # 秦淮 people in 无锡
+    enrol(world.province_school, make_id_number("320102", born(19), 5), "省属高校")  # a school on the province
     db.session.commit()
     login_as("county")
     text = page_text(client.get("/oversight/lists?list=local_elsewhere"))
-    assert "跨区就读" in text and "秦淮区第一小学" in text
+    assert "跨区就读" in text and "秦淮区第一小学" in text and "省属高校" in text
     assert "秦淮本地" not in text and "玄武本地" not in text and "跨市就读" not in text
     login_as("city")
     text = page_text(client.get("/oversight/lists?list=local_elsewhere"))
-    assert "跨市就读" in text and "锡山区第一小学" in text and "跨区就读" not in text
+    assert "跨市就读" in text and "锡山区第一小学" in text and "省属高校" in text and "跨区就读" not in text
 
 
 def test_the_province_lists_its_school_age_people_enrolled_nowhere_in_it(client, login_as, world):
