@@ -33,6 +33,22 @@ ROUNDS = 15
 BENCH_COUNTY = "320101"
 
 
+DIALECTS = {  # the few SQL spellings that differ
+    "sqlite": {"series": "SELECT {first} UNION ALL SELECT p + 1 FROM n WHERE p < {last}",
+               "code": "printf('31%08d', p)", "digest": "CAST(printf('%016d', p) AS BLOB)", "blob": "x'00'",
+               "day": "date('{first}', '+' || ({days}) || ' days')"},
+    "postgresql": {"series": "SELECT generate_series({first}, {last})",
+                   "code": "'31' || lpad(CAST(p AS TEXT), 8, '0')",
+                   "digest": "convert_to(lpad(CAST(p AS TEXT), 16, '0'), 'UTF8')", "blob": "decode('00', 'hex')",
+                   "day": "(DATE '{first}' + CAST({days} AS INTEGER))"},
+}
+_dialect = "sqlite"
+
+
+def _sql(name: str) -> str:
+    return DIALECTS[_dialect][name]
+
+
 def _counties() -> list[str]:
     return [f"32{city:02d}{county:02d}" for city in range(1, CITIES + 1) for county in range(1, COUNTIES_PER_CITY + 1)]
 
@@ -45,7 +61,7 @@ def _app(database: str):
     logging.disable(logging.WARNING)
     instance = os.path.join(DATA, "instance")
     os.makedirs(instance, exist_ok=True)
-    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "PORTAL_DATA_KEY": DATA_KEY,
+    return create_app({"SQLALCHEMY_DATABASE_URI": database, "PORTAL_DATA_KEY": DATA_KEY,
                        "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
                        "MATCHING_IN_BACKGROUND": False}, instance_path=instance)
 
@@ -62,19 +78,30 @@ def _registry() -> None:
     regions += [(code, f"区县{code}", "county", code[:4] + "00") for code in counties]
     db.session.execute(text("INSERT INTO region (code, name, level, parent_code) VALUES (:c, :n, :l, :p)"),
                        [{"c": c, "n": n, "l": l, "p": p} for c, n, l, p in regions])
-    db.session.execute(text("CREATE TEMP TABLE bench_county (k INTEGER PRIMARY KEY, code TEXT)"))
+    db.session.execute(text("CREATE TABLE bench_county (k INTEGER PRIMARY KEY, code TEXT)"))
     db.session.execute(text("INSERT INTO bench_county (k, code) VALUES (:k, :code)"),
                        [{"k": k, "code": code} for k, code in enumerate(counties)])
-    # school i hangs on county i % 104; one in 200 directly on its city instead; one in ten teaches 中职
+    # school p hangs on county p % 104; one in 200 directly on its city instead; one in ten teaches 中职
     db.session.execute(text(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :schools) "
+        f"WITH RECURSIVE n(p) AS ({_sql('series').format(first=1, last=':schools')}) "
         "INSERT INTO school (id, code, name, region_code, city_code, county_code, stages, ownership, active, created_at) "
-        "SELECT i, printf('31%08d', i), '学校' || i, CASE WHEN i % 200 = 0 THEN substr(c.code, 1, 4) || '00' ELSE c.code END,"
-        " substr(c.code, 1, 4) || '00', CASE WHEN i % 200 = 0 THEN NULL ELSE c.code END,"
-        " CASE WHEN i % 10 = 0 THEN 'vocational' WHEN i % 3 = 0 THEN 'junior' ELSE 'primary' END, 'public', 1,"
-        " datetime('now') FROM n JOIN bench_county c ON c.k = i % :counties"),
+        f"SELECT p, {_sql('code')}, '学校' || p, CASE WHEN p % 200 = 0 THEN substr(c.code, 1, 4) || '00' ELSE c.code END,"
+        " substr(c.code, 1, 4) || '00', CASE WHEN p % 200 = 0 THEN NULL ELSE c.code END,"
+        " CASE WHEN p % 10 = 0 THEN 'vocational' WHEN p % 3 = 0 THEN 'junior' ELSE 'primary' END, 'public', TRUE,"
+        " CURRENT_TIMESTAMP FROM n JOIN bench_county c ON c.k = p % :counties"),
         {"schools": SCHOOLS, "counties": len(counties)})
+    _resync("school")
     db.session.commit()
+
+
+def _resync(table: str) -> None:
+    """PostgreSQL: move the id sequence past the ids written explicitly."""
+    from sqlalchemy import text
+
+    from portal.extensions import db
+
+    if _dialect == "postgresql":
+        db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
 
 
 def _library_batches() -> dict[str, int]:
@@ -85,8 +112,8 @@ def _library_batches() -> dict[str, int]:
     for category in CATEGORIES:
         db.session.execute(text(
             "INSERT INTO library_batch (category, status, filename, uploaded_by_name, created_at, confirmed_at, rows_read,"
-            " records, added, removed, changed) VALUES (:c, 'current', 'bench.xlsx', 'bench', datetime('now'),"
-            " datetime('now'), 0, 0, 0, 0, 0)"), {"c": category})
+            " records, added, removed, changed) VALUES (:c, 'current', 'bench.xlsx', 'bench', CURRENT_TIMESTAMP,"
+            " CURRENT_TIMESTAMP, 0, 0, 0, 0, 0)"), {"c": category})
     db.session.commit()
     return dict(db.session.execute(text("SELECT category, id FROM library_batch")).all())
 
@@ -99,19 +126,20 @@ def _students(step: int, term: str, batches: dict[str, int]) -> None:
     from portal.extensions import db
 
     first = step * ENROLLED
-    born = "date('2004-01-01', '+' || ((p * 37) % 5840) || ' days')"  # ages 6 to 22
+    born = _sql("day").format(first="2004-01-01", days="(p * 37) % 5840")  # ages 6 to 22
     if step == 0:
         db.session.execute(text(
             "INSERT INTO enrolment_upload (id, school_id, term, status, filename, uploaded_by_name, created_at,"
-            " confirmed_at, rows_read, students) SELECT id, id, :term, 'current', 'bench.xlsx', 'bench', datetime('now'),"
-            " datetime('now'), 0, 0 FROM school"), {"term": term})
+            " confirmed_at, rows_read, students) SELECT id, id, :term, 'current', 'bench.xlsx', 'bench', CURRENT_TIMESTAMP,"
+            " CURRENT_TIMESTAMP, 0, 0 FROM school"), {"term": term})
+        _resync("enrolment_upload")
     # person p studies at school 1 + p % SCHOOLS; the ID's region prefix is the school's county (or city)
     db.session.execute(text(
-        "WITH RECURSIVE n(p) AS (SELECT :first UNION ALL SELECT p + 1 FROM n WHERE p < :last) "
+        f"WITH RECURSIVE n(p) AS ({_sql('series').format(first=':first', last=':last')}) "
         "INSERT INTO enrolment_student (upload_id, school_id, term, student_no, name, gender, id_hash, id_cipher,"
         " id_masked, region_prefix, birth_date, stage, grade, class_name, entry_month, hukou_code, row_number) "
-        f"SELECT s.id, s.id, :term, 'G' || p, '学生' || p, CASE WHEN p % 2 THEN 'M' ELSE 'F' END,"
-        " CAST(printf('%016d', p) AS BLOB), x'00', '3201**********0000', s.region_code, " + born + ","
+        f"SELECT s.id, s.id, :term, 'G' || p, '学生' || p, CASE WHEN p % 2 = 1 THEN 'M' ELSE 'F' END,"
+        f" {_sql('digest')}, {_sql('blob')}, '3201**********0000', s.region_code, " + born + ","
         " CASE WHEN s.stages = 'vocational' THEN 'vocational' ELSE 'primary' END, '三年级', '三年级（1）班', '2024-09',"
         " NULL, p FROM n JOIN school s ON s.id = 1 + p % :schools"),
         {"first": first, "last": first + ENROLLED - 1, "term": term, "schools": SCHOOLS})
@@ -121,19 +149,20 @@ def _students(step: int, term: str, batches: dict[str, int]) -> None:
         " region_prefix, hukou_code, student_no, stage, grade, class_name, source, categories, active, out_of_province,"
         " duplicate, name_mismatch, created_at, matched_at) "
         f"SELECT school_id, term, id_hash, id_cipher, id_masked, name, gender, birth_date, region_prefix, NULL, student_no,"
-        f" stage, grade, class_name, 'matched', CASE row_number % 5 {categories} END, 1, 0, row_number % 700 = 0,"
-        " row_number % 900 = 0, datetime('now'), datetime('now') FROM enrolment_student"
+        f" stage, grade, class_name, 'matched', CASE row_number % 5 {categories} END, TRUE, FALSE, row_number % 700 = 0,"
+        " row_number % 900 = 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM enrolment_student"
         " WHERE row_number >= :first AND row_number % :every = 0 AND upload_id > 0"),
         {"first": first, "every": HARDSHIP_EVERY})
     # people enrolled nowhere in the province: ages 0 to 30, 户籍地 spread over the counties
     unenrolled = 10 * ENROLLED + step * UNENROLLED
     db.session.execute(text(
-        "WITH RECURSIVE n(p) AS (SELECT :first UNION ALL SELECT p + 1 FROM n WHERE p < :last) "
+        f"WITH RECURSIVE n(p) AS ({_sql('series').format(first=':first', last=':last')}) "
         "INSERT INTO library_record (batch_id, category, id_hash, id_cipher, id_masked, name, gender, birth_date,"
         " region_prefix, hukou_code, row_number) "
         f"SELECT CASE p % 5 {' '.join(f'WHEN {k} THEN {batches[c]}' for k, c in enumerate(CATEGORIES))} END,"
-        f" CASE p % 5 {categories} END, CAST(printf('%016d', p) AS BLOB), x'00', '3201**********0000', '人员' || p,"
-        " CASE WHEN p % 2 THEN 'M' ELSE 'F' END, date('1996-01-01', '+' || ((p * 53) % 10950) || ' days'),"
+        f" CASE p % 5 {categories} END, {_sql('digest')}, {_sql('blob')}, '3201**********0000', '人员' || p,"
+        " CASE WHEN p % 2 = 1 THEN 'M' ELSE 'F' END, "
+        f"{_sql('day').format(first='1996-01-01', days='(p * 53) % 10950')},"
         " c.code, NULL, 2 FROM n JOIN bench_county c ON c.k = p % :counties"),
         {"first": unenrolled, "last": unenrolled + UNENROLLED - 1, "counties": len(_counties())})
     db.session.commit()
@@ -149,7 +178,7 @@ def _library_of_students(batches: dict[str, int]) -> None:
     db.session.execute(text(
         "INSERT INTO library_record (batch_id, category, id_hash, id_cipher, id_masked, name, gender, birth_date,"
         " region_prefix, hukou_code, row_number) "
-        f"SELECT CASE categories {batch_of} END, categories, id_hash, x'00', id_masked, name, gender, birth_date,"
+        f"SELECT CASE categories {batch_of} END, categories, id_hash, {_sql('blob')}, id_masked, name, gender, birth_date,"
         " region_prefix, NULL, 2 FROM hardship_student WHERE id > coalesce((SELECT max(bench_seen) FROM bench_seen), 0)"))
     db.session.execute(text("INSERT INTO bench_seen (bench_seen) SELECT max(id) FROM hardship_student"))
     db.session.commit()
@@ -178,6 +207,16 @@ def _refresh(term: str) -> None:
     db.session.commit()
 
 
+def _empty(database: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
 def build(database: str, step: int) -> float:
     """Make (step 0) or grow (step 1) the data; returns the seconds it took."""
     from flask_migrate import upgrade
@@ -192,16 +231,12 @@ def build(database: str, step: int) -> float:
         term = current_term().code
         if step == 0:
             upgrade()
-            db.session.execute(text("PRAGMA synchronous = OFF"))
+            if _dialect == "sqlite":
+                db.session.execute(text("PRAGMA synchronous = OFF"))
             _registry()
             _users()
             db.session.execute(text("CREATE TABLE bench_seen (bench_seen INTEGER)"))
             db.session.commit()
-        else:
-            db.session.execute(text("CREATE TEMP TABLE IF NOT EXISTS bench_county (k INTEGER PRIMARY KEY, code TEXT)"))
-            db.session.execute(text("DELETE FROM bench_county"))
-            db.session.execute(text("INSERT INTO bench_county (k, code) VALUES (:k, :code)"),
-                               [{"k": k, "code": code} for k, code in enumerate(_counties())])
         batches = _library_batches() if step == 0 else dict(
             db.session.execute(text("SELECT category, id FROM library_batch")).all())
         _students(step, term, batches)
@@ -268,9 +303,15 @@ def measure(database: str) -> dict[str, float]:
 
 
 def run() -> dict[str, float]:
+    """On SQLite in bench/data/dashboard/, or on the PostgreSQL database BENCH_DATABASE_URL names (emptied first:
+    give it a database of its own)."""
+    global _dialect
     shutil.rmtree(DATA, ignore_errors=True)
     os.makedirs(DATA)
-    database = os.path.join(DATA, "bench.db")
+    database = os.environ.get("BENCH_DATABASE_URL") or "sqlite:///" + os.path.join(DATA, "bench.db")
+    _dialect = "postgresql" if database.startswith("postgresql") else "sqlite"
+    if _dialect == "postgresql":
+        _empty(database)
     try:
         built = build(database, 0)
         print(f"# dashboard bench: 1x data built in {built:.0f} s", flush=True)
@@ -290,3 +331,5 @@ def run() -> dict[str, float]:
         }
     finally:
         shutil.rmtree(DATA, ignore_errors=True)
+        if _dialect == "postgresql":
+            _empty(database)
