@@ -153,7 +153,7 @@ def test_filters_narrow_and_bad_values_are_ignored(client, login_as, world):
     assert "李四" in text and "张三" not in text
     assert "张三" in page_text(client.get("/oversight/lists?list=dropout&q=张"))
     fragment = client.get("/oversight/lists?list=dropout&q=李", headers={"HX-Request": "true"})
-    assert fragment.text.lstrip().startswith("{") is False and '<section id="people-list">' in fragment.text
+    assert fragment.text.lstrip().startswith('<section id="people-list">')  # the list alone, for htmx
     assert "李四" in page_text(fragment) and "张三" not in page_text(fragment)
     odd = client.get("/oversight/lists?list=nonsense&category=bogus&page=abc&term=1999")
     assert odd.status_code == 200 and "疑似失学辍学：2 人" in page_text(odd)
