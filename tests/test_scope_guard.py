@@ -79,6 +79,8 @@ OBJECT_ROUTES = {
     "oversight.export_region": ("GET", lambda w, other: f"/oversight/regions/{w.xishan.code}/export.xlsx"),
     "oversight.school_page": ("GET", lambda w, other: f"/oversight/schools/{w.xishan_school.id}"),
     "oversight.export_school": ("GET", lambda w, other: f"/oversight/schools/{w.xishan_school.id}/export.xlsx"),
+    "oversight.people_list": ("GET", lambda w, other: f"/oversight/lists?list=duplicate&region={w.xishan.code}"),
+    "oversight.export_people_list": ("GET", lambda w, other: f"/oversight/lists/export.xlsx?region={w.wuxi.code}"),
     "library.reveal_id": ("POST", lambda w, other: f"/library/records/{_disabled_batch_record().id}/reveal"),
 }
 # Routes without an object: lists and forms whose content must stay inside the scope.
