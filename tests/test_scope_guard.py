@@ -85,6 +85,8 @@ OBJECT_ROUTES = {
     "oversight.export_budget": ("GET", lambda w, other: f"/oversight/budget/regions/{w.xishan.code}/export.xlsx"),
     "oversight.circular_page": ("GET", lambda w, other: f"/oversight/circulars/{_wuxi_circular(w)}"),
     "oversight.export_circular": ("GET", lambda w, other: f"/oversight/circulars/{_wuxi_circular(w)}/export.xlsx"),
+    "oversight.people_list": ("GET", lambda w, other: f"/oversight/lists?list=duplicate&region={w.xishan.code}"),
+    "oversight.export_people_list": ("GET", lambda w, other: f"/oversight/lists/export.xlsx?region={w.wuxi.code}"),
     "library.reveal_id": ("POST", lambda w, other: f"/library/records/{_disabled_batch_record().id}/reveal"),
     "notices.print_page": ("GET", lambda w, other: f"/notices/schools/{w.xishan_school.id}/print?student={_xishan_student(w).id}"),
     "notices.notices_pdf": ("GET", lambda w, other: f"/notices/schools/{w.xishan_school.id}/notices.pdf"),

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from portal.org import services as org
 from portal.oversight import services as oversight
 from portal.oversight.figures import TermReading
-from portal.oversight.options import TODO_FLAGS
+from portal.oversight.options import TODO_FLAGS, PersonList
 from portal.terms import current_term
 from portal.web import render, scope
 
@@ -25,4 +25,4 @@ def index():
     direct = oversight.direct_schools(table, region)
     return render("home/index.html", region=region, term=reading.term, total=table.total,
                   rows=[*table.regions, *([direct] if direct else [])], flags=TODO_FLAGS,
-                  invalid=org.scope_totals(scope()).invalid)
+                  invalid=org.scope_totals(scope()).invalid, PersonList=PersonList)

@@ -62,3 +62,16 @@ COLUMN_GROUPS: tuple[tuple[str, tuple[Column, ...]], ...] = (
 )
 COLUMNS = tuple(column for _, columns in COLUMN_GROUPS for column in columns)
 RATES = {"upload_rate": ("uploaded", "schools"), "funded_rate": ("funded", "hardship")}  # key → (part, whole)
+
+
+class PersonList(Vocab):
+    """The lists of people an upper tier looks through (名单查询), one tab each. The first and third are base-library
+    people by 户籍地; the others are library students of the region's schools."""
+
+    LOCAL_ELSEWHERE = "local_elsewhere", "本地户籍外地就读"
+    OTHER_PROVINCE = "other_province", "外省户籍在本地就读"
+    DROPOUT = "dropout", "疑似失学辍学"
+    DUPLICATE = "duplicate", "学籍重复"
+    UNAIDED = "unaided", "应助未助"
+    UNGRADED = "ungraded", "困难等级未认定"
+    NAME_MISMATCH = "name_mismatch", "姓名不一致"

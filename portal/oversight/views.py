@@ -5,10 +5,11 @@ from flask import Blueprint, request
 from portal.enrolment.views import selected_term
 from portal.extensions import db
 from portal.org.models import Region
-from portal.oversight import lists, services
+from portal.oversight import lists, people, services
 from portal.oversight.charts import charts as level_charts
 from portal.oversight.figures import TermReading
-from portal.oversight.options import COLUMN_GROUPS, RATES, SchoolFlag
+from portal.oversight.options import COLUMN_GROUPS, RATES, PersonList, SchoolFlag
+from portal.vocab import Category
 from portal.terms import parse_period, recent_terms
 from portal.vocab import Role, SubmissionStatus
 from portal.web import acting, download, page_number, render, roles_required, scope
@@ -91,6 +92,27 @@ def export_school_list():
     reading = TermReading(scope(), selected_term())
     content = lists.school_list_xlsx(acting(), reading, filters)
     return download(content, f"{filters.region.name}{reading.term.label}学校名单.xlsx")
+
+
+@bp.get("/lists")
+@roles_required(*UPPER_TIERS)
+def people_list():
+    """名单查询: one list of people a tab, filtered by region, category and name."""
+    filters = people.PeopleFilter.from_args(scope(), request.args)
+    term = selected_term()
+    return render("oversight/people.html", "oversight/_people.html", term=term, recent_terms=recent_terms(),
+                  filters=filters, people=people.people_page(scope(), term, filters, page_number()),
+                  headers=people.headers(filters), kinds=list(PersonList), categories=list(Category),
+                  regions=db.session.scalars(scope().regions().order_by(Region.code)).all())
+
+
+@bp.get("/lists/export.xlsx")
+@roles_required(*UPPER_TIERS)
+def export_people_list():
+    filters = people.PeopleFilter.from_args(scope(), request.args)
+    term = selected_term()
+    content = people.people_xlsx(acting(), scope(), term, filters)
+    return download(content, f"{filters.region.name}{term.label}{filters.kind.label}名单.xlsx")
 
 
 @bp.app_template_filter("percent")
