@@ -30,8 +30,11 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
             event.listen(db.engine, "connect", _sqlite_pragmas)
 
     from portal import models, protect  # noqa: F401  (models: every table registered before migrations run)
+    from portal.jobs import all_kinds, queue
 
     protect.init_protector(app)
+    queue.init_app(app)
+    all_kinds.register_all()
     _register_blueprints(app)
     _register_commands(app)
     from portal import web
@@ -66,6 +69,9 @@ def _register_blueprints(app: Flask) -> None:
     from portal.oversight.views import bp as oversight_bp
 
     app.register_blueprint(oversight_bp)
+    from portal.jobs.views import bp as jobs_bp
+
+    app.register_blueprint(jobs_bp)
 
 
 def _register_commands(app: Flask) -> None:
@@ -92,6 +98,9 @@ def _register_commands(app: Flask) -> None:
 
     app.cli.add_command(import_library_command)
     app.cli.add_command(refresh_progress_command)
+    from portal.jobs.cli import worker_command
+
+    app.cli.add_command(worker_command)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

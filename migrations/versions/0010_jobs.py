@@ -1,0 +1,48 @@
+"""jobs: long work (imports, re-matching, exports) as background jobs, one row each
+
+Revision ID: 0010_jobs
+Revises: 0009_login_security
+Create Date: 2026-12-03
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010_jobs"
+down_revision = "0009_login_security"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "job",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("params", sa.Text(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("actor_name", sa.String(length=64), nullable=False),
+        sa.Column("actor_ip", sa.String(length=64), nullable=True),
+        sa.Column("done", sa.BigInteger(), nullable=False),
+        sa.Column("total", sa.BigInteger(), nullable=True),
+        sa.Column("message", sa.String(length=500), nullable=True),
+        sa.Column("result", sa.Text(), nullable=True),
+        sa.Column("result_file", sa.String(length=255), nullable=True),
+        sa.Column("result_name", sa.String(length=255), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("started_at", sa.DateTime(), nullable=True),
+        sa.Column("finished_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["user_id"], ["user_account.id"], name=op.f("fk_job_user_id_user_account"),
+                                ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_job")),
+    )
+    with op.batch_alter_table("job") as batch_op:
+        batch_op.create_index("ix_job_user_id_id", ["user_id", "id"], unique=False)
+        batch_op.create_index("ix_job_status", ["status"], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table("job") as batch_op:
+        batch_op.drop_index("ix_job_status")
+        batch_op.drop_index("ix_job_user_id_id")
+    op.drop_table("job")
