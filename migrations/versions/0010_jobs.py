@@ -1,4 +1,4 @@
-"""jobs: long work (imports, re-matching, exports) as background jobs, one row each
+"""jobs: long work (imports, re-matching, exports) as background jobs, one row each; the library overview's figures
 
 Revision ID: 0010_jobs
 Revises: 0009_login_security
@@ -39,9 +39,18 @@ def upgrade():
     with op.batch_alter_table("job") as batch_op:
         batch_op.create_index("ix_job_user_id_id", ["user_id", "id"], unique=False)
         batch_op.create_index("ix_job_status", ["status"], unique=False)
+    # the library overview's figures, shared by every web process (was a per-process cache)
+    op.create_table(
+        "library_figures",
+        sa.Column("state", sa.String(length=200), nullable=False),
+        sa.Column("figures", sa.Text(), nullable=False),
+        sa.Column("computed_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("state", name=op.f("pk_library_figures")),
+    )
 
 
 def downgrade():
+    op.drop_table("library_figures")
     with op.batch_alter_table("job") as batch_op:
         batch_op.drop_index("ix_job_status")
         batch_op.drop_index("ix_job_user_id_id")
