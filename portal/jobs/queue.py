@@ -1,5 +1,6 @@
 """The task queue behind the jobs: huey, with its storage chosen by PORTAL_JOBS_URL (see portal/jobs/__init__.py).
-There is one huey task, `portal.job`, which runs a job row by id; kinds of work are portal.jobs.services' registry."""
+There is one huey task, `portal.job`, which runs a job row by id (kinds of work are portal.jobs.services' registry),
+and one housekeeping task without a job row: `portal.wal_checkpoint`."""
 import os
 
 from flask import Flask
@@ -23,10 +24,22 @@ class JobQueue:
                 finally:
                     db.session.remove()
 
+        def wal_checkpoint() -> None:
+            from portal.enrolment.checkpoint import checkpoint
+            from portal.extensions import db
+
+            with app.app_context():
+                checkpoint(db.engine)
+
         self._task = self.huey.task(name="portal.job")(run_job)
+        self._checkpoint = self.huey.task(name="portal.wal_checkpoint")(wal_checkpoint)  # housekeeping, no job row
 
     def enqueue_job(self, job_id: int) -> None:
         self._task(job_id)
+
+    def checkpoint_later(self) -> None:
+        """SQLite: copy the WAL into the database file in the worker (see portal/enrolment/checkpoint.py)."""
+        self._checkpoint()
 
     def consumer(self, workers: int):
         return self.huey.create_consumer(workers=workers, worker_type="thread", periodic=False)
