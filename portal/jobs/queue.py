@@ -42,7 +42,8 @@ class JobQueue:
         self._checkpoint()
 
     def consumer(self, workers: int):
-        return self.huey.create_consumer(workers=workers, worker_type="thread", periodic=False)
+        # a queued job starts within a second (huey backs off to 10 s between polls of an idle queue by default)
+        return self.huey.create_consumer(workers=workers, worker_type="thread", periodic=False, max_delay=1.0)
 
 
 def _huey(url: str):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from portal.audit.services import Actor
 from portal.extensions import db
@@ -44,17 +44,20 @@ class Kind:
     title: str
     run: Callable[[dict, Actor, Progress], Outcome | None]
     unit: str = "行"
-    next_step: Callable[[Job], tuple[str, str] | None] | None = None  # (label, url) once done
+    next_step: Callable[[Job], tuple[str, str] | None] | None = None  # (label, url) once finished
+    on_interrupted: Callable[[dict, Job], None] | None = None  # undo what a cut-off run committed (e.g. in chunks)
 
 
 _KINDS: dict[str, Kind] = {}  # filled at import time by @job_kind: code, never state
 
 
-def job_kind(name: str, title: str, *, unit: str = "行", next_step=None):
-    """Register a task function under a kind name (the name is stored in job rows: never rename one)."""
+def job_kind(name: str, title: str, *, unit: str = "行", next_step=None, on_interrupted=None):
+    """Register a task function under a kind name (the name is stored in job rows: never rename one).
+    `next_step(job)` gives the (label, url) the finished job's page links on to; `on_interrupted(params, job)`
+    undoes what a run cut off by a stopped worker had committed (only for tasks that commit as they go)."""
 
     def register(run):
-        _KINDS[name] = Kind(name, title, run, unit, next_step)
+        _KINDS[name] = Kind(name, title, run, unit, next_step, on_interrupted)
         return run
 
     return register
@@ -116,12 +119,17 @@ def execute(job_id: int) -> None:
 
 
 def abandon_interrupted() -> int:
-    """Jobs left 'running' by a worker that stopped (a restart, a crash) fail with INTERRUPTED; their own
-    transaction was never committed. Called when the worker starts."""
-    found = db.session.execute(update(Job).where(Job.status == JobStatus.RUNNING)
-                               .values(status=JobStatus.FAILED, message=INTERRUPTED, finished_at=datetime.now()))
-    db.session.commit()
-    return found.rowcount
+    """Jobs left 'running' by a worker that stopped (a restart, a crash) fail with INTERRUPTED; their transaction
+    was never committed, and what a kind commits as it goes is undone by its on_interrupted. Called when the
+    worker starts."""
+    cut_off = list(db.session.scalars(select(Job).where(Job.status == JobStatus.RUNNING)))
+    for job in cut_off:
+        kind = _KINDS.get(job.kind)
+        if kind is not None and kind.on_interrupted is not None:
+            kind.on_interrupted(json.loads(job.params), job)
+        job.status, job.message, job.finished_at = JobStatus.FAILED, INTERRUPTED, datetime.now()
+        db.session.commit()
+    return len(cut_off)
 
 
 def result_path(job: Job) -> str | None:

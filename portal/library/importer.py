@@ -325,6 +325,17 @@ def _remove(batch: LibraryBatch) -> None:
     db.session.commit()
 
 
+def remove_unfinished(user_id: int | None, category: Category, since: datetime) -> int:
+    """Pending batches an import cut off midway (its worker stopped) left behind: removed with their records."""
+    uploader = LibraryBatch.uploaded_by_id
+    ids = list(db.session.scalars(select(LibraryBatch.id).where(
+        LibraryBatch.status == BatchStatus.PENDING, LibraryBatch.category == category.value,
+        uploader.is_(None) if user_id is None else uploader == user_id, LibraryBatch.created_at >= since)))
+    for batch_id in ids:
+        _remove(db.session.get(LibraryBatch, batch_id))
+    return len(ids)
+
+
 def _discard_stale(actor: Actor, category: Category) -> None:
     """Pending batches this user left unconfirmed for this category, and anyone's abandoned a day ago."""
     uploader = LibraryBatch.uploaded_by_id

@@ -24,7 +24,12 @@ def _to_import_page(job) -> tuple[str, str] | None:
     return "返回导入页面", url_for("library.import_file", category=category, job=job.id)
 
 
-@job_kind("library_import", "基础信息库导入", unit="行", next_step=_to_import_page)
+def _remove_partial_batch(params: dict, job) -> None:
+    """The worker stopped during the import: the records it had stored so far go, as if the file never came."""
+    importer.remove_unfinished(job.user_id, Category(params["category"]), job.started_at or job.created_at)
+
+
+@job_kind("library_import", "基础信息库导入", unit="行", next_step=_to_import_page, on_interrupted=_remove_partial_batch)
 def import_library_file(params: dict, actor, progress) -> Outcome:
     category = Category(params["category"])
     try:

@@ -98,6 +98,35 @@ def test_a_worker_started_again_fails_the_jobs_its_predecessor_left_running(app,
         ("failed", INTERRUPTED), ("queued", None)]
 
 
+def test_an_import_cut_off_by_a_stopped_worker_leaves_no_pending_batch(app, world):
+    """The records an import stores in chunks before its worker stopped are removed when the worker starts again."""
+    from datetime import datetime
+
+    from factories import make_library_person
+    from portal.library.models import LibraryBatch
+    from portal.vocab import Category
+
+    user = make_user(Role.PROVINCE, region=world.province)
+    db.session.commit()
+    kept = make_library_person(make_id_number(serial=1), "张三", Category.POVERTY)  # the current batch: stays
+    job = Job(kind="library_import", status="running", params=json.dumps({"category": "poverty", "token": "x"}),
+              user_id=user.id, actor_name=user.username, started_at=datetime.now())
+    db.session.add(job)
+    db.session.commit()
+    partial = LibraryBatch(category="poverty", status=BatchStatus.PENDING, filename="大文件.csv", uploaded_by_id=user.id,
+                           uploaded_by_name=user.username, created_at=datetime.now())
+    db.session.add(partial)
+    db.session.commit()
+    db.session.add(LibraryRecord(batch_id=partial.id, category="poverty", id_hash=b"h" * 32, id_cipher=b"c",
+                                 id_masked="3201**********0011", name="李四", gender="M", birth_date=kept.birth_date,
+                                 region_prefix="320102", row_number=2))
+    db.session.commit()
+    assert abandon_interrupted() == 1
+    assert [batch.status for batch in db.session.scalars(select(LibraryBatch))] == [BatchStatus.CURRENT]
+    assert db.session.scalar(select(func.count()).select_from(LibraryRecord)) == 1
+    assert db.session.get(Job, job.id).message == INTERRUPTED
+
+
 def test_the_worker_command_refuses_immediate_mode(app):
     result = app.test_cli_runner().invoke(args=["worker"])
     assert result.exit_code != 0 and "不需要 worker" in result.output
