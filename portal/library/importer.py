@@ -320,7 +320,10 @@ def _remove(batch: LibraryBatch) -> None:
     batch_id = batch.id
     db.session.rollback()
     diff.forget([batch_id])
-    db.session.execute(delete(LibraryRecord).where(LibraryRecord.batch_id == batch_id))
+    for low, high in diff.id_slices(batch_id):  # short transactions: SQLite's other writers get the lock between
+        db.session.execute(delete(LibraryRecord).where(LibraryRecord.batch_id == batch_id,
+                                                       LibraryRecord.id.between(low, high)))
+        db.session.commit()
     db.session.execute(delete(LibraryBatch).where(LibraryBatch.id == batch_id))
     db.session.commit()
 

@@ -3,11 +3,7 @@ a failure is shown in Chinese and leaves the data as it was. Most tests run jobs
 mode, as every test does); test_a_real_worker_* starts `flask worker` as a process of its own."""
 import io
 import json
-import os
 import re
-import subprocess
-import sys
-import textwrap
 import time
 
 import pytest
@@ -19,13 +15,11 @@ from portal.audit.services import Actor
 from portal.extensions import db
 from portal.jobs import JobRefused, Outcome, job_kind, submit
 from portal.jobs.models import Job
-from portal.jobs.queue import JobQueue
 from portal.jobs.services import INTERRUPTED, abandon_interrupted
 from portal.library.models import BatchStatus, LibraryBatch, LibraryRecord
 from portal.org.models import Region
 from portal.vocab import Role
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 # Kinds of job for these tests only: one that counts and leaves a file, one that writes and then refuses.
@@ -144,35 +138,6 @@ def poverty_xlsx(count: int) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-@pytest.fixture
-def real_worker(app, tmp_path):
-    """The app's jobs go to a SQLite queue that `flask worker`, started as its own process on the same database
-    and instance folder, takes them from. Yields a function that starts the worker."""
-    queue_url = f"sqlite:///{tmp_path}/jobs.db"
-    immediate = app.extensions["portal_jobs"]
-    app.extensions["portal_jobs"] = JobQueue(app, queue_url)
-    (tmp_path / "worker_app.py").write_text(textwrap.dedent(f"""\
-        from portal import create_app
-        app = create_app({{"SQLALCHEMY_DATABASE_URI": {app.config["SQLALCHEMY_DATABASE_URI"]!r},
-                          "PORTAL_DATA_KEY": {app.config["PORTAL_DATA_KEY"]!r}, "SECRET_KEY": "test-secret",
-                          "JOBS_URL": {queue_url!r}}}, instance_path={app.instance_path!r})
-        """), encoding="utf-8")
-    processes = []
-
-    def start():
-        environment = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"}
-        processes.append(subprocess.Popen([sys.executable, "-m", "flask", "--app", "worker_app", "worker",
-                                           "--workers", "1"], cwd=tmp_path, env=environment,
-                                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
-
-    yield start
-    for process in processes:
-        process.terminate()
-        output = process.communicate(timeout=30)[0].decode("utf-8", "replace")
-        print(output)
-    app.extensions["portal_jobs"] = immediate
 
 
 def test_a_real_worker_runs_an_import_asked_for_by_a_request(client, login_as, real_worker):
