@@ -168,3 +168,28 @@ def test_a_real_worker_runs_an_import_asked_for_by_a_request(client, login_as, r
     db.session.expire_all()
     assert db.session.get(LibraryBatch, batch.id).status == BatchStatus.CURRENT
     assert db.session.scalar(select(func.count()).select_from(LibraryRecord)) == 300
+
+
+def test_a_redis_queue_carries_a_job_to_the_worker(client, login_as, app):
+    """PORTAL_JOBS_URL=redis://…: the job goes through Redis (database 7 here) and runs when a worker takes it."""
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/7"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis server on 127.0.0.1:6379")
+    from portal.jobs.queue import JobQueue
+
+    user = login_as("province")
+    immediate, queue = app.extensions["portal_jobs"], JobQueue(app, url)
+    queue.huey.flush()
+    app.extensions["portal_jobs"] = queue
+    try:
+        job = submit("test_count", {"to": 20}, Actor(user))
+        assert "排队中" in page_text(client.get(f"/jobs/{job.id}")) and queue.huey.pending_count() == 1
+        queue.huey.execute(queue.huey.dequeue())  # what a worker's thread does
+    finally:
+        app.extensions["portal_jobs"] = immediate
+        queue.huey.flush()
+    db.session.expire_all()
+    assert "已数到 20" in page_text(client.get(f"/jobs/{job.id}"))
