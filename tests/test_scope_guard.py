@@ -80,6 +80,8 @@ OBJECT_ROUTES = {
     "oversight.school_page": ("GET", lambda w, other: f"/oversight/schools/{w.xishan_school.id}"),
     "oversight.export_school": ("GET", lambda w, other: f"/oversight/schools/{w.xishan_school.id}/export.xlsx"),
     "library.reveal_id": ("POST", lambda w, other: f"/library/records/{_disabled_batch_record().id}/reveal"),
+    **{f"jobs.{name}": ("GET", lambda w, other, path=path: f"/jobs/{_others_job(other)}{path}")
+       for name, path in (("page", ""), ("progress", "/progress"), ("result_file", "/file"))},
 }
 # Routes without an object: lists and forms whose content must stay inside the scope.
 LIST_ROUTES = {
@@ -154,6 +156,17 @@ def _wuxi_project(w):
 
 def _wuxi_allocation(w):
     return make_allocation(w.wuxi, make_funding_project("无锡测试项目", owner_region=w.province))
+
+
+def _others_job(other) -> int:
+    """A finished job of the 锡山 school's account, with a result file: only that account may see it."""
+    from portal.jobs.models import Job
+
+    job = Job(kind="test", status="done", params="{}", user_id=other.id, actor_name=other.username,
+              message="锡山的任务", result_file="0.xlsx", result_name="锡山.xlsx")
+    db.session.add(job)
+    db.session.commit()
+    return job.id
 
 
 def _disabled_batch_record():
