@@ -7,6 +7,7 @@ from portal.enrolment.common import EnrolmentError
 from portal.enrolment.matching import last_matching_at
 from portal.enrolment.views import UPPER_TIERS, bp
 from portal.extensions import db
+from portal.jobs import kinds
 from portal.terms import current_term
 from portal.vocab import ReviewStatus, Role
 from portal.web import acting, page_number, render, roles_required, scope, wants_fragment
@@ -39,7 +40,8 @@ def review_student(student_id: int):
 
 
 def _matching_context():
-    return {"run": rematch.latest_run(), "job": rematch.active_job(), "term": current_term(),
+    return {"run": rematch.latest_run(), "job": rematch.active_job(), "kind": kinds()[rematch.JOB_KIND],
+            "term": current_term(),
             "last_matched": last_matching_at(), "library_changed": rematch.library_newer_than_matching(),
             "error": None}
 
