@@ -17,6 +17,7 @@ from portal.jobs.models import Job, JobStatus
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 0.5  # seconds: progress is written at most this often (and always at the end)
 INTERRUPTED = "任务因工作进程重启而中断，数据未改变。请重新发起。"
+QUEUE_DOWN = "后台任务队列暂时无法连接，任务没有开始，数据未改变。请稍后重试；如仍失败，请联系管理员。"
 
 
 class JobRefused(Exception):
@@ -80,7 +81,11 @@ def submit(kind: str, params: dict, actor: Actor) -> Job:
               message="等待后台处理…")
     db.session.add(job)
     db.session.commit()
-    current_app.extensions["portal_jobs"].enqueue_job(job.id)
+    try:
+        current_app.extensions["portal_jobs"].enqueue_job(job.id)
+    except Exception:  # e.g. Redis unreachable: the job's page says so instead of waiting for ever
+        log.exception("job %s could not be queued", job.id)
+        _finish(job.id, JobStatus.FAILED, QUEUE_DOWN)
     db.session.expire(job)  # in immediate mode the job has run already, in a session of its own
     return job
 

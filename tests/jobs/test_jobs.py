@@ -121,6 +121,21 @@ def test_an_import_cut_off_by_a_stopped_worker_leaves_no_pending_batch(app, worl
     assert db.session.get(Job, job.id).message == INTERRUPTED
 
 
+def test_a_job_the_queue_cannot_take_fails_at_once_with_a_reason(client, login_as, app):
+    from portal.jobs.queue import JobQueue
+    from portal.jobs.services import QUEUE_DOWN
+
+    user = login_as("province")
+    immediate = app.extensions["portal_jobs"]
+    app.extensions["portal_jobs"] = JobQueue(app, "redis://127.0.0.1:1/0")  # nothing listens there
+    try:
+        job = submit("test_count", {"to": 10}, Actor(user))
+    finally:
+        app.extensions["portal_jobs"] = immediate
+    text = page_text(client.get(f"/jobs/{job.id}"))
+    assert "失败" in text and QUEUE_DOWN in text and "hx-trigger" not in text
+
+
 def test_the_worker_command_refuses_immediate_mode(app):
     result = app.test_cli_runner().invoke(args=["worker"])
     assert result.exit_code != 0 and "不需要 worker" in result.output
