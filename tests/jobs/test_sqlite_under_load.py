@@ -18,7 +18,7 @@ from portal.reasons.models import UnfundedReason
 from portal.vocab import Role
 
 PERIOD = "2026-autumn"
-ROWS = 150_000  # enough for the import to take many of its chunks' commits while the clients work
+ROWS = 300_000  # enough for the import to take many of its chunks' commits while the clients work
 MAX_LOCK_WAIT_SECONDS = 3.0
 MAX_WAIT_SECONDS = 8.0
 WARM_UP_SECONDS = 8
@@ -52,7 +52,7 @@ def test_four_users_work_without_errors_while_a_big_import_runs(app, client, log
         clients.append(app.test_client())
         sign_in(clients[-1], user)
 
-    errors, waits, lock_waits, stop = [], [], [], threading.Event()
+    errors, waits, lock_waits, saved, stop = [], [], [], set(), threading.Event()
     database_file = db.engine.url.database
     begun = time.monotonic()
 
@@ -90,6 +90,7 @@ def test_four_users_work_without_errors_while_a_big_import_runs(app, client, log
                     errors.append((url, status))
                 elif method == "post":
                     versions[student_id] = versions.get(student_id, 0) + 1
+                    saved.add(student_id)
                 time.sleep(THINK_SECONDS)
 
     threads = [threading.Thread(target=work, args=(number,)) for number in range(4)]
@@ -128,10 +129,11 @@ def test_four_users_work_without_errors_while_a_big_import_runs(app, client, log
     assert errors == []
     assert len(during) > 40 and len(locked) > 20
     # No transaction keeps a user's write waiting until SQLite gives up (busy_timeout, 10 s: "database is locked").
-    # The import's own chunks take well under a second on an idle machine; on one whose two cores are shared by
-    # a load of 15-30 (where this was written) the probe has seen up to 7.6 s, users' answers up to 5.2 s.
+    # Seen on two cores at a load of about 3: 300,000 rows, 191 requests beside them, the longest answer 1.3 s,
+    # the longest wait for the lock 1.8 s, no error; at a load of 15-30 (other people's work) up to 7.6 s and 5.2 s.
     assert locked[-1] <= max(MAX_LOCK_WAIT_SECONDS, 2 * locked_alone[-1], 8.0)
     # Whole answers, on a machine busy with other work too (the tests share two cores with others): well inside
     # SQLite's busy timeout (10 s, after which a user would see an error), or no worse than with no import running.
     assert during[-1] <= max(MAX_WAIT_SECONDS, 2 * alone[-1])
-    assert db.session.scalar(select(func.count()).select_from(UnfundedReason)) == 120
+    # every acknowledged save is in the database
+    assert db.session.scalar(select(func.count()).select_from(UnfundedReason)) == len(saved)
