@@ -22,6 +22,8 @@ run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) seed-deadlines
+	@# the worker runs the background jobs (imports, re-matching …) beside the server and stops with it
+	$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Production (README "Production"): checks, then gunicorn with several workers plus the worker, from ONE list

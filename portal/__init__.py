@@ -34,11 +34,14 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
             event.listen(db.engine, "connect", _sqlite_pragmas)
 
     from portal import models, protect  # noqa: F401  (models: every table registered before migrations run)
+    from portal.jobs import all_kinds, queue
 
     protect.init_protector(app)
     from portal.progress import touched
 
     touched.install(db.session.session_factory.class_)  # progress rows refreshed before every commit
+    queue.init_app(app)
+    all_kinds.register_all()
     _register_blueprints(app)
     _register_commands(app)
     from portal import web
@@ -77,6 +80,9 @@ def _register_blueprints(app: Flask) -> None:
     from portal.notices import bp as notices_bp
 
     app.register_blueprint(notices_bp)
+    from portal.jobs.views import bp as jobs_bp
+
+    app.register_blueprint(jobs_bp)
 
 
 def _register_commands(app: Flask) -> None:
@@ -133,6 +139,9 @@ def _private_sqlite_file(uri: str) -> None:
         pass
     except FileNotFoundError:  # its folder does not exist: SQLite will say so when it connects
         pass
+    from portal.jobs.cli import worker_command
+
+    app.cli.add_command(worker_command)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -30,5 +30,7 @@ class Config:
     PASSWORD_MAX_AGE_DAYS = int(os.environ.get("PORTAL_PASSWORD_MAX_AGE_DAYS", "90"))  # bureau and department accounts
     PASSWORD_HISTORY = 5  # a new password may not be any of the last five
     TOTP_ISSUER = os.environ.get("PORTAL_TOTP_ISSUER", "就学信息库")  # the name authenticator apps show
+    # Background jobs' queue (portal/jobs): unset = SQLite at instance/jobs.db; redis://… in production.
+    JOBS_URL = os.environ.get("PORTAL_JOBS_URL")
     PROVINCE_CODE = os.environ.get("PROVINCE_CODE", "32")
     PAGE_SIZE = 50

@@ -5,6 +5,7 @@ from portal.deadlines.models import Deadline  # noqa: F401
 from portal.enrolment.models import EnrolmentStudent, EnrolmentUpload, HardshipCategory, HardshipStudent  # noqa: F401
 from portal.enrolment.models import MatchingHit, MatchingRun, MatchingStudent  # noqa: F401
 from portal.funding.models import FiscalAllocation, FundingImport, FundingProject, FundingRecord  # noqa: F401
+from portal.jobs.models import Job  # noqa: F401
 from portal.library.models import LibraryBatch, LibraryRecord  # noqa: F401
 from portal.org.models import Region, School  # noqa: F401
 from portal.oversight.models import Circular  # noqa: F401

@@ -25,12 +25,12 @@ FLASK = [sys.executable, "-m", "flask", "--app", "wsgi"]
 
 def processes(bind: str, workers: int) -> list[tuple[str, list[str]]]:
     """THE list of production processes, (name, argv). All start together; when one ends, all are stopped.
-    The background-job worker (issue 16.1, `flask --app wsgi worker`) is one more line here."""
+    The background-job worker (`flask --app wsgi worker`, portal.jobs) runs once per installation."""
     return [
         ("web", [sys.executable, "-m", "gunicorn", "--chdir", PROJECT_ROOT, "--workers", str(workers),
                  "--bind", bind, "--timeout", "120", "--graceful-timeout", "30", "--access-logfile", "-",
                  "--forwarded-allow-ips", "127.0.0.1", "wsgi:app"]),
-        # ("worker", [*FLASK, "worker"]),
+        ("worker", [*FLASK, "worker"]),
     ]
 
 

@@ -123,6 +123,7 @@ class Sheet:
         self.errors_total = 0  # all of them
         self.rows_read = 0  # data rows seen (blank and totals rows excluded)
         self.rows_refused = 0
+        self.rows_bound: int | None = None  # at most this many data rows (known before reading them)
         self.max_errors = max_errors
         self._index = found  # column key → position in the file's row
         self._rows, self._first_row, self._max_rows = rows, first_row, max_rows
@@ -370,7 +371,9 @@ def _find_header(make_rows, row_bound, sheet_name, columns, max_rows, max_errors
         if (data_rows := sum(map(_is_data, islice(make_rows(), at + 1, None)))) > max_rows:
             raise _too_many_rows(max_rows, data_rows)
     header = [_header_text(cell) for cell in head[at]]
-    return Sheet(columns, header, at + 1, found, chain([row], rest), first_row, max_rows, max_errors, sheet_name)
+    sheet = Sheet(columns, header, at + 1, found, chain([row], rest), first_row, max_rows, max_errors, sheet_name)
+    sheet.rows_bound = max(0, row_bound - at - 1)  # rows under the header (blank ones too): a progress bar's total
+    return sheet
 
 
 def _header_text(cell) -> str:

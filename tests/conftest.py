@@ -33,6 +33,7 @@ def backend_app(request, tmp_path_factory):
             "WTF_CSRF_ENABLED": False,
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashing: tests make many accounts
             "PORTAL_DATA_KEY": TEST_KEY,
+            "JOBS_URL": "immediate",  # jobs run at once, in the request that asks (tests of a real worker: tests/jobs)
         },
         instance_path=str(instance),
     )

@@ -91,6 +91,8 @@ OBJECT_ROUTES = {
     "notices.print_page": ("GET", lambda w, other: f"/notices/schools/{w.xishan_school.id}/print?student={_xishan_student(w).id}"),
     "notices.notices_pdf": ("GET", lambda w, other: f"/notices/schools/{w.xishan_school.id}/notices.pdf"),
     "notices.record_told": ("POST", lambda w, other: f"/notices/schools/{w.xishan_school.id}/told"),
+    **{f"jobs.{name}": ("GET", lambda w, other, path=path: f"/jobs/{_others_job(other)}{path}")
+       for name, path in (("page", ""), ("progress", "/progress"), ("result_file", "/file"))},
 }
 # Routes without an object: lists and forms whose content must stay inside the scope.
 LIST_ROUTES = {
@@ -185,6 +187,15 @@ def _wuxi_circular(w) -> int:
     db.session.add(circular)
     db.session.commit()
     return circular.id
+def _others_job(other) -> int:
+    """A finished job of the 锡山 school's account, with a result file: only that account may see it."""
+    from portal.jobs.models import Job
+
+    job = Job(kind="test", status="done", params="{}", user_id=other.id, actor_name=other.username,
+              message="锡山的任务", result_file="0.xlsx", result_name="锡山.xlsx")
+    db.session.add(job)
+    db.session.commit()
+    return job.id
 
 
 def _disabled_batch_record():

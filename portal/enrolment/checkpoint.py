@@ -1,9 +1,10 @@
-"""SQLite only: a large write's WAL checkpoint (copying the log into the database file, with an fsync) runs in a
-background thread after the commit, instead of inside the commit that crossed the auto-checkpoint threshold —
-for a 50,000-row upload that is most of a second taken off the user's request. PostgreSQL: nothing to do."""
+"""SQLite only: a large write's WAL checkpoint (copying the log into the database file, with an fsync) is left to
+the worker (a housekeeping task of portal.jobs.queue) after the commit, instead of running inside the commit that
+crossed the auto-checkpoint threshold — for a 50,000-row upload that is most of a second taken off the user's
+request. No thread of the web process does it. PostgreSQL: nothing to do."""
 import logging
-import threading
 
+from flask import current_app
 from sqlalchemy import event
 
 from portal.extensions import db
@@ -15,14 +16,15 @@ _watched: set[int] = set()
 
 
 def defer_checkpoint() -> None:
-    """Call inside the transaction that will write a lot: its commit leaves the checkpoint to a thread."""
+    """Call inside the transaction that will write a lot: its commit leaves the checkpoint to the worker."""
     engine = db.engine
     if engine.dialect.name != "sqlite":
         return
     _watch(engine)
     connection = db.session.connection()
     connection.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
-    connection.connection.info[_FLAG] = True  # the pooled connection's record: seen again at check-in
+    # the pooled connection's record, seen again at check-in, holds the queue the checkpoint goes to
+    connection.connection.info[_FLAG] = current_app.extensions["portal_jobs"]
 
 
 def _watch(engine) -> None:
@@ -32,19 +34,24 @@ def _watch(engine) -> None:
 
     @event.listens_for(engine, "checkin")
     def restore_and_checkpoint(dbapi_connection, record):
-        if not record.info.pop(_FLAG, False):
+        queue = record.info.pop(_FLAG, None)
+        if queue is None:
             return
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA wal_autocheckpoint={_AUTO_CHECKPOINT_PAGES}")
         finally:
             cursor.close()
-        threading.Thread(target=_checkpoint, args=(engine,), name="wal-checkpoint", daemon=True).start()
+        try:
+            queue.checkpoint_later()
+        except Exception:  # a checkpoint left undone is done by the next one; never worth an error
+            log.warning("could not queue the WAL checkpoint", exc_info=True)
 
 
-def _checkpoint(engine) -> None:
+def checkpoint(engine) -> None:
+    """Copy the WAL into the database file now, as far as readers allow (the worker's housekeeping task)."""
     try:
         with engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
     except Exception:  # a checkpoint left undone is done by the next one; never worth an error
-        log.warning("background WAL checkpoint failed", exc_info=True)
+        log.warning("WAL checkpoint failed", exc_info=True)

@@ -1,12 +1,13 @@
 """Routes of the upper tiers: review of manual additions, and the province's re-match of every school with a
-self-polling progress fragment. (Progress figures are portal.oversight's drill-down and school list.)"""
-from flask import current_app, flash, redirect, request, url_for
+self-polling progress fragment that follows its background job. (Progress figures are portal.oversight's drill-down and school list.)"""
+from flask import flash, redirect, request, url_for
 
 from portal.enrolment import manual, rematch
 from portal.enrolment.common import EnrolmentError
 from portal.enrolment.matching import last_matching_at
 from portal.enrolment.views import UPPER_TIERS, bp
 from portal.extensions import db
+from portal.jobs import kinds
 from portal.terms import current_term
 from portal.vocab import ReviewStatus, Role
 from portal.web import acting, page_number, render, roles_required, scope, wants_fragment
@@ -39,9 +40,10 @@ def review_student(student_id: int):
 
 
 def _matching_context():
-    run = rematch.latest_run()
-    return {"run": run, "term": current_term(), "last_matched": last_matching_at(),
-            "library_changed": rematch.library_newer_than_matching(), "error": None}
+    return {"run": rematch.latest_run(), "job": rematch.active_job(), "kind": kinds()[rematch.JOB_KIND],
+            "term": current_term(),
+            "last_matched": last_matching_at(), "library_changed": rematch.library_newer_than_matching(),
+            "error": None}
 
 
 @bp.get("/matching")
@@ -59,15 +61,12 @@ def matching_status():
 @bp.post("/matching")
 @roles_required(Role.PROVINCE)
 def start_matching():
+    """The re-match is queued for the worker; this page then follows the job until it is done."""
     try:
-        run = rematch.start_rematch(acting(), current_term())
+        rematch.request_rematch(acting(), current_term())
     except EnrolmentError as refusal:
         context = {**_matching_context(), "error": refusal.message}
         return render("enrolment/matching.html", "enrolment/_matching_status.html", 422, **context)
-    if current_app.config.get("MATCHING_IN_BACKGROUND", not current_app.testing):
-        rematch.finish_in_background(current_app._get_current_object(), run.id)
-    else:
-        rematch.finish_rematch(run.id)
     if wants_fragment():
         return render("enrolment/_matching_status.html", **_matching_context())
     return redirect(url_for("enrolment.matching_page"), 303)

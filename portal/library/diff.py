@@ -73,11 +73,29 @@ def store_counts(batch: LibraryBatch) -> None:
     removed = (
         select(literal(batch.id), literal("removed"), old.id, null(), old.row_number)
         .where(old.batch_id == batch.previous_id, ~exists().where(_same_person(new, batch.id, old))))
-    db.session.execute(insert(LibraryChange).from_select(columns, added_or_changed))
-    db.session.execute(insert(LibraryChange).from_select(columns, removed))
+    # In slices of record ids, each committed (the batch is pending: nothing reads its changes yet), so that on
+    # SQLite no statement holds the one write lock for long while other users save.
+    for low, high in id_slices(batch.id):
+        db.session.execute(insert(LibraryChange).from_select(columns, added_or_changed.where(new.id.between(low, high))))
+        db.session.commit()
+    for low, high in id_slices(batch.previous_id):
+        db.session.execute(insert(LibraryChange).from_select(columns, removed.where(old.id.between(low, high))))
+        db.session.commit()
     counts = dict(db.session.execute(select(LibraryChange.kind, func.count()).where(LibraryChange.batch_id == batch.id)
                                      .group_by(LibraryChange.kind)).all())
     batch.added, batch.removed, batch.changed = (counts.get(kind, 0) for kind in KINDS)
+
+
+SLICE = 20_000  # record ids per statement of store_counts
+
+
+def id_slices(batch_id: int) -> list[tuple[int, int]]:
+    """(lowest, highest) record ids of a batch in slices of SLICE ids (a batch's ids are nearly consecutive)."""
+    low, high = db.session.execute(select(func.min(LibraryRecord.id), func.max(LibraryRecord.id))
+                                   .where(LibraryRecord.batch_id == batch_id)).one()
+    if low is None:
+        return []
+    return [(start, min(start + SLICE - 1, high)) for start in range(low, high + 1, SLICE)]
 
 
 def forget(batch_ids) -> None:

@@ -59,14 +59,16 @@ class ImportPreview:
         return self.rows_read - self.rows_refused
 
 
-def preview(actor: Actor, category: Category, source, filename: str, *, max_bytes: int | None = None) -> ImportPreview:
-    """Check the whole file and write it as a pending batch; raise LibraryError when the file itself is refused."""
+def preview(actor: Actor, category: Category, source, filename: str, *, max_bytes: int | None = None,
+            progress=None) -> ImportPreview:
+    """Check the whole file and write it as a pending batch; raise LibraryError when the file itself is refused.
+    `progress(rows read, rows at most)` is called after each batch of rows (a job's progress bar)."""
     require_category(actor, category)
     sheet = _open(category, source, filename, max_bytes)
     _discard_stale(actor, category)
     batch = _start_batch(actor, category, filename)
     try:
-        written = _stream(sheet, batch, category)
+        written = _stream(sheet, batch, category, progress)
     except sheets.SheetError as refusal:  # a CSV found malformed further down
         _remove(batch)
         raise LibraryError(refusal.message) from None
@@ -209,7 +211,7 @@ def _insert_columns(category: Category) -> tuple[list[str], list[str]]:
     return details, [*ROW_COLUMNS, *stored, *extra]
 
 
-def _stream(sheet: sheets.Sheet, batch: LibraryBatch, category: Category) -> int:
+def _stream(sheet: sheets.Sheet, batch: LibraryBatch, category: Category, progress=None) -> int:
     """Check every row; write accepted ones until the first refusal, then only keep checking."""
     details, columns = _insert_columns(category)
     stored_at = [3 + details.index(key) for key in columns[len(ROW_COLUMNS):] if key in details]
@@ -217,7 +219,7 @@ def _stream(sheet: sheets.Sheet, batch: LibraryBatch, category: Category) -> int
     writer = RecordWriter(columns, {"batch_id": batch.id, "category": category.value})
     try:
         with sheets.collector_paused():  # the loop builds millions of short-lived containers and no cycles
-            _write_checked(sheet, writer, stored_at, cert_at, _SeenNumbers(REPEAT_HINTS.get(category, "")))
+            _write_checked(sheet, writer, stored_at, cert_at, _SeenNumbers(REPEAT_HINTS.get(category, "")), progress)
     except BaseException:
         writer.abort()
         raise
@@ -229,10 +231,12 @@ def _stream(sheet: sheets.Sheet, batch: LibraryBatch, category: Category) -> int
 
 
 def _write_checked(sheet: sheets.Sheet, writer: RecordWriter, stored_at: list[int], cert_at: int | None,
-                   seen: "_SeenNumbers") -> None:
+                   seen: "_SeenNumbers", progress=None) -> None:
     """Digest, refuse duplicates, encrypt and hand each batch to the writer (which stores it meanwhile)."""
     keep = protector()
     for rows in sheet.batches(READ_BATCH):
+        if progress is not None:
+            progress(sheet.rows_read, max(sheet.rows_bound or 0, sheet.rows_read))
         hashes = keep.digest_many(map(itemgetter(1), rows))
         rows, hashes = _without_duplicates(sheet, rows, hashes, seen)
         if sheet.errors_total:
@@ -316,9 +320,23 @@ def _remove(batch: LibraryBatch) -> None:
     batch_id = batch.id
     db.session.rollback()
     diff.forget([batch_id])
-    db.session.execute(delete(LibraryRecord).where(LibraryRecord.batch_id == batch_id))
+    for low, high in diff.id_slices(batch_id):  # short transactions: SQLite's other writers get the lock between
+        db.session.execute(delete(LibraryRecord).where(LibraryRecord.batch_id == batch_id,
+                                                       LibraryRecord.id.between(low, high)))
+        db.session.commit()
     db.session.execute(delete(LibraryBatch).where(LibraryBatch.id == batch_id))
     db.session.commit()
+
+
+def remove_unfinished(user_id: int | None, category: Category, since: datetime) -> int:
+    """Pending batches an import cut off midway (its worker stopped) left behind: removed with their records."""
+    uploader = LibraryBatch.uploaded_by_id
+    ids = list(db.session.scalars(select(LibraryBatch.id).where(
+        LibraryBatch.status == BatchStatus.PENDING, LibraryBatch.category == category.value,
+        uploader.is_(None) if user_id is None else uploader == user_id, LibraryBatch.created_at >= since)))
+    for batch_id in ids:
+        _remove(db.session.get(LibraryBatch, batch_id))
+    return len(ids)
 
 
 def _discard_stale(actor: Actor, category: Category) -> None:

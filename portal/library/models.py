@@ -154,3 +154,15 @@ class LibraryChange(db.Model):
     record_id: Mapped[int] = mapped_column(Integer)
     before_id: Mapped[int | None] = mapped_column(Integer)
     row_number: Mapped[int] = mapped_column(Integer)  # of record_id in its file: pages list changes in file order
+
+
+class LibraryFigures(db.Model):
+    """The province's overview of the base library (counts per category and area), worked out once per state of
+    the library and day and kept here, so that every web process reads the same figures instead of scanning
+    every record again (and none keeps a copy of its own)."""
+
+    __tablename__ = "library_figures"
+
+    state: Mapped[str] = mapped_column(String(200), primary_key=True)  # current batches, the day, the province
+    figures: Mapped[str] = mapped_column(db.Text)  # JSON of portal.library.services.Overview
+    computed_at: Mapped[datetime] = mapped_column(DateTime)

@@ -1,11 +1,12 @@
 """The base library as it is read: the province's overview, batch history, search, one ID number revealed;
 and when the library last changed, which tells the province whether schools need matching again."""
-import threading
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import Select, and_, case, distinct, func, literal, select
+from sqlalchemy import Select, and_, case, delete, distinct, func, literal, select
+from sqlalchemy.exc import IntegrityError
 
 from portal import idcard
 from portal.audit.services import Actor, Target
@@ -13,7 +14,7 @@ from portal.audit.services import reveal as reveal_number
 from portal.extensions import db
 from portal.library.access import LibraryError, batch_condition
 from portal.library.columns import HARDSHIP_TYPES
-from portal.library.models import BatchStatus, LibraryBatch, LibraryRecord
+from portal.library.models import BatchStatus, LibraryBatch, LibraryFigures, LibraryRecord
 from portal.org.models import Region
 from portal.places import place_name
 from portal.protect import protector
@@ -80,10 +81,6 @@ class Overview:
     out_of_province_types: list[tuple[Category, int]] = field(default_factory=list)  # 外省下发 people per type
 
 
-_cache: dict[tuple, Overview] = {}
-_cache_lock = threading.Lock()
-
-
 def school_age_bounds(today: date) -> tuple[int, int]:
     """(earliest, latest) birth year of someone who turns 3 to 22 this year, both inclusive. By year because the
     birth year is all of the date kept in clear (portal.idcard); it is also how schools count a cohort."""
@@ -92,21 +89,50 @@ def school_age_bounds(today: date) -> tuple[int, int]:
 
 
 def overview(today: date | None = None) -> Overview:
-    """Counts over the current batches. Worked out once per library change and day: it reads every record."""
+    """Counts over the current batches. Worked out once per library change and day (it reads every record) and
+    kept in the database (LibraryFigures), which every web process reads."""
     today = today or date.today()
     # What identifies the library's state: batches only ever change by confirmation (or a demo seed).
     state = tuple(db.session.execute(
         select(func.max(LibraryBatch.id), func.sum(LibraryBatch.records), func.max(LibraryBatch.confirmed_at))
         .where(LibraryBatch.status == BatchStatus.CURRENT)).one())
-    key = (state, today, current_app.config["PROVINCE_CODE"])
-    with _cache_lock:
-        found = _cache.get(key)
-    if found is None:
-        found = _compute_overview(today, last_library_change(), key[2])
-        with _cache_lock:
-            _cache.clear()
-            _cache[key] = found
+    province = current_app.config["PROVINCE_CODE"]
+    key = "|".join(map(str, (*state, today.isoformat(), province)))
+    kept = db.session.get(LibraryFigures, key)
+    if kept is not None:
+        return _overview_from_json(kept.figures)
+    found = _compute_overview(today, last_library_change(), province)
+    db.session.execute(delete(LibraryFigures).where(LibraryFigures.state != key))  # older states
+    db.session.add(LibraryFigures(state=key, figures=json.dumps(asdict(found), default=_json_value,
+                                                                ensure_ascii=False), computed_at=datetime.now()))
+    try:
+        db.session.commit()
+    except IntegrityError:  # another process stored the same figures a moment ago
+        db.session.rollback()
     return found
+
+
+def _json_value(value):
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    raise TypeError(type(value))
+
+
+def _overview_from_json(text: str) -> Overview:
+    data = json.loads(text)
+
+    def area(row: dict) -> AreaRow:
+        return AreaRow(row["code"], row["name"], row["persons"], row["school_age"], [area(c) for c in row["counties"]])
+
+    def moment(value):
+        return datetime.fromisoformat(value) if value else None
+
+    categories = [CategoryRow(Category(row["category"]), row["records"], row["school_age"], row["source"],
+                              row["batch_id"], moment(row["confirmed_at"]), row["uploaded_by"])
+                  for row in data["categories"]]
+    return Overview(categories, data["persons"], data["school_age"], [area(row) for row in data["cities"]],
+                    area(data["elsewhere"]), moment(data["last_change"]), date.fromisoformat(data["computed_for"]),
+                    [(Category(code), count) for code, count in data["out_of_province_types"]])
 
 
 def _compute_overview(today: date, last_change: datetime | None, province: str) -> Overview:

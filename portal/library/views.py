@@ -1,12 +1,16 @@
 """Routes of the base library: overview, import (upload → preview → confirm or cancel), batch history, search."""
+import json
+
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
-from portal import sheets, uploads
+
 from portal.audit.services import RevealRefused
+from portal import jobs, sheets, uploads
 from portal.enrolment import matching
 from portal.extensions import db
 from portal.idcard import check_digit
+from portal.jobs.models import Job
 from portal.library import diff, importer, services
 from portal.library.access import LibraryError, importable_categories, visible_batch
 from portal.library.columns import IMPORT_HINTS, TEMPLATE_EXAMPLES, columns_for
@@ -48,19 +52,42 @@ def import_start():
 @bp.route("/import/<category>", methods=["GET", "POST"])
 @roles_required(*READERS)
 def import_file(category: str):
+    """GET: the import page (with ?job=N, that import job's preview or refused rows). POST: the file is staged
+    and read by a background job; the user follows its progress on the job's page."""
     category = _category(category)
     if request.method == "GET":
+        if request.args.get("job"):
+            return _import_page(category, **_job_preview(category, request.args.get("job", type=int)))
         return _import_page(category)
     try:
-        token, filename = uploads.stage(request.files.get("file"), current_user.id)
-        path, _ = uploads.staged(token, current_user.id)
-        preview = importer.preview(acting(), category, path, filename)
-    except (uploads.UploadError, LibraryError) as refusal:
+        token, _ = uploads.stage(request.files.get("file"), current_user.id)
+    except uploads.UploadError as refusal:
         return _import_page(category, error=str(refusal), status=422)
-    if preview.ok:
-        uploads.discard(token, current_user.id)  # the records are in the pending batch now
-        token = None
-    return _import_page(category, preview=preview, token=token, status=200 if preview.ok else 422)
+    job = jobs.submit("library_import", {"category": category.value, "token": token}, acting())
+    return redirect(url_for("jobs.page", job_id=job.id), 303)
+
+
+def _job_preview(category: Category, job_id: int | None) -> dict:
+    """What an import job of this user found: the pending batch's preview, or the refused rows (404 otherwise)."""
+    job = db.session.get(Job, job_id) if job_id else None
+    if job is None or job.user_id != current_user.id or job.kind != "library_import":
+        abort(404)
+    if json.loads(job.params).get("category") != category.value:
+        abort(404)
+    data = jobs.job_data(job)
+    if "batch_id" in data:
+        batch = db.session.get(LibraryBatch, data["batch_id"])
+        if batch is None or batch.status != BatchStatus.PENDING:
+            return {"error": "这次导入已确认或已取消，请查看导入历史"}
+        return {"preview": importer.preview_of(batch)}
+    if "errors" in data:
+        errors = [sheets.RowError(row, column, reason) for row, column, reason in data["errors"]]
+        found = importer.ImportPreview(category, data["filename"], data["rows_read"], [], errors,
+                                       data["errors_total"], data["rows_refused"])
+        return {"preview": found, "token": data["token"], "status": 422}
+    if not job.finished:
+        return {"error": "文件仍在后台读取和检查中，请稍候再打开本页"}
+    return {"error": job.message, "status": 422}
 
 
 def _import_page(category: Category, preview=None, token=None, error=None, status=200):

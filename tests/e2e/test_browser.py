@@ -159,7 +159,8 @@ def test_a_school_uploads_its_enrolment_previews_and_confirms(browser, portal_ur
 
 
 def test_a_library_file_goes_up_with_its_progress_and_comes_back_as_a_preview(browser, portal_url, world, tmp_path):
-    """The boosted upload form shows that the server is working and holds its button until the preview arrives."""
+    """The boosted upload form shows that the server is working and holds its button until the job's page arrives,
+    which leads on to the preview."""
     user = make_user(Role.PROVINCE, region=world.province)
     db.session.commit()
     people = tmp_path / "建档立卡.csv"
@@ -175,13 +176,18 @@ def test_a_library_file_goes_up_with_its_progress_and_comes_back_as_a_preview(br
         document.addEventListener('htmx:beforeRequest', function () {
           setTimeout(function () {  // after the page's own handler has run
             var form = document.querySelector('form[data-upload-progress]');
+            if (!form) return;  // a later request, from the job's page
             window.portalTestSeen = {busy: !form.querySelector('.busy').hidden,
                                      held: form.querySelector('button').disabled};
           }, 0);
         });""")
     browser.find_element(By.XPATH, "//button[text()='上传并预览']").click()
+    # the file is read by a background job (at once, in tests): its page links on to the preview
     WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda b: "确认导入" in b.find_element(By.TAG_NAME, "main").text)
+        lambda b: "完成" in b.find_element(By.TAG_NAME, "main").text and "/jobs/" in b.current_url)
     assert browser.execute_script("return window.portalTestSeen") == {"busy": True, "held": True}
+    browser.find_element(By.LINK_TEXT, "查看预览并确认导入").click()
+    WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda b: "确认导入" in b.find_element(By.TAG_NAME, "main").text and "job=" in b.current_url)
     assert "读取数据 3 行；有效 3 行" in browser.find_element(By.ID, "import-preview").text
     assert_clean(browser, portal_url)

@@ -57,9 +57,20 @@ def test_a_department_sees_why_its_library_file_is_refused(browser, portal_url, 
     bad_rows.write_text("姓名,身份证件号,户籍地区划代码,脱贫状态\n张三,32010220150901001X,320102,已脱贫\n", encoding="utf-8")
 
     sign_in(browser, portal_url, user)
-    upload_refused(browser, portal_url, "/library/import/poverty", no_status, "缺少必需的列：脱贫状态")
-    text = upload_refused(browser, portal_url, "/library/import/poverty", bad_rows, "整个文件不会导入")
+    # the file is read by a background job (at once, in tests): its page says why, in red, and leads back
+    for file, message in ((no_status, "缺少必需的列：脱贫状态"), (bad_rows, "文件中有 1 行有错误")):
+        browser.get(portal_url + "/library/import/poverty")
+        browser.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(file))
+        browser.find_element(By.XPATH, "//button[text()='上传并预览']").click()
+        shown(browser, message)
+        assert "失败" in browser.find_element(By.CSS_SELECTOR, ".job-progress").text
+        assert message in browser.find_element(By.CSS_SELECTOR, ".job-progress p.error").text
+    browser.find_element(By.LINK_TEXT, "查看错误行").click()
+    text = shown(browser, "整个文件不会导入")
     assert "2 身份证件号 校验码不正确" in text and "确认导入" not in text
+    problems = [entry["message"] for entry in browser.get_log("browser") if entry["level"] in ("SEVERE", "WARNING")
+                and "the server responded with a status of 422" not in entry["message"]]
+    assert problems == []
 
 
 def test_a_school_sees_why_its_funding_list_is_refused(browser, portal_url, world, tmp_path, today_is):

@@ -1,5 +1,6 @@
 """SchoolProgress figures kept by every write, bulk import and the province re-match. (The upper tiers read the
 figures through portal.oversight: tests/oversight.)"""
+from datetime import datetime
 from sqlalchemy import func, select
 
 from enrolment_helpers import HEADER, student_row, xlsx_file
@@ -93,16 +94,19 @@ def test_province_rematch_page_runs_and_reports(client, login_as, world):
 
 
 def test_a_running_rematch_polls_itself(client, login_as, world):
-    from portal.enrolment import matching
+    """While the worker has the re-match job, the page polls the job row (no guess from the clock)."""
+    from portal.jobs.models import Job
 
-    matching.start_run("sheng", current_term().code, whole_province=True)
+    user = login_as("province")
+    db.session.add(Job(kind="rematch", status="running", params="{}", user_id=user.id, actor_name=user.username,
+                       done=1, total=2, message="正在更新各校进度…", started_at=datetime.now()))
     db.session.commit()
-    login_as("province")
     fragment = client.get("/enrolment/matching/status")
     assert 'hx-trigger="load delay:1s"' in fragment.text and "比对中" in page_text(fragment)
+    assert '<progress class="job-bar" max="2" value="1">' in fragment.text and "正在更新各校进度" in page_text(fragment)
     refused = client.post("/enrolment/matching", headers={"HX-Request": "true"})
-    assert "正在进行中" in page_text(refused)
-    assert db.session.scalar(select(func.count()).select_from(MatchingRun)) == 1
+    assert refused.status_code == 422 and "正在进行中" in page_text(refused)
+    assert db.session.scalar(select(func.count()).select_from(Job)) == 1
 
 
 def test_rematch_command(app, world):

@@ -1,4 +1,5 @@
 """The province's library pages (overview, history, search, reveal) and what a department account sees."""
+import json
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -25,6 +26,23 @@ def test_overview_counts_categories_areas_and_school_age(client, login_as):
     assert "建档立卡 4 3 省资助中心" in text and "低保 1 1 民政" in text and "特困供养 0 0 尚未导入" in text
     # 张三 and 赵六 by their hukou (玄武区, 秦淮区), 李四 by his ID's prefix (锡山区), 王五's prefix is 安徽's
     assert "南京市 2 1 玄武区 1 1 秦淮区 1 0 无锡市 1 1 锡山区 1 1 外省 1 1" in text
+
+
+def test_overview_figures_are_kept_in_the_database_for_every_process(client, login_as):
+    """No process keeps figures of its own: they are stored once per library state and read back from the table."""
+    from portal.library.models import LibraryFigures
+
+    login_as("province")
+    import_confirmed(client, "poverty", POVERTY)
+    first = page_text(client.get("/library/"))
+    kept = db.session.scalars(select(LibraryFigures)).all()
+    assert len(kept) == 1 and '"persons": 4' in kept[0].figures
+    assert services.overview() == services._compute_overview(date.today(), services.last_library_change(), "32")
+    assert page_text(client.get("/library/")) == first  # read back from the table, the same page
+    import_confirmed(client, "poverty", poverty_file(("张三", ZHANG, "320102", "已脱贫")))
+    assert "1 人（去重）" in page_text(client.get("/library/"))
+    kept = db.session.scalars(select(LibraryFigures)).all()
+    assert len(kept) == 1 and json.loads(kept[0].figures)["persons"] == 1  # the old state's row is gone
 
 
 def test_overview_says_when_the_library_is_newer_than_the_last_matching(client, login_as, monkeypatch):

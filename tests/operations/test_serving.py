@@ -92,6 +92,8 @@ def test_the_command_refuses_in_chinese_with_a_non_zero_exit(app):
 def test_one_list_of_processes_starts_gunicorn_with_several_workers():
     [(name, argv)] = [command for command in processes("127.0.0.1:9", 3) if command[0] == "web"]
     assert "gunicorn" in argv and argv[argv.index("--workers") + 1] == "3" and argv[-1] == "wsgi:app"
+    [(_, worker)] = [command for command in processes("127.0.0.1:9", 3) if command[0] == "worker"]
+    assert worker[-3:] == ["--app", "wsgi", "worker"]  # one background-job worker beside gunicorn
 
 
 def _free_port() -> int:

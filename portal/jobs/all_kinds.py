@@ -1,0 +1,7 @@
+"""Every kind of job, imported once so that the web process and the worker know the same registry.
+A domain that adds a kind adds its module here."""
+
+
+def register_all() -> None:
+    from portal.enrolment import rematch  # noqa: F401  (kind "rematch")
+    from portal.library import jobs  # noqa: F401  (kind "library_import")
