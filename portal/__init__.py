@@ -122,6 +122,9 @@ def _register_commands(app: Flask) -> None:
     for command in (rotate_key_command, backup_command, restore_command, archive_audit_command,
                     verify_audit_archive_command, serve_production_command, copy_to_command):
         app.cli.add_command(command)
+    from portal.jobs.cli import worker_command
+
+    app.cli.add_command(worker_command)
 
 
 def _private_sqlite_file(uri: str) -> None:
@@ -139,9 +142,6 @@ def _private_sqlite_file(uri: str) -> None:
         pass
     except FileNotFoundError:  # its folder does not exist: SQLite will say so when it connects
         pass
-    from portal.jobs.cli import worker_command
-
-    app.cli.add_command(worker_command)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -90,6 +90,7 @@ OBJECT_ROUTES = {
     "library.reveal_id": ("POST", lambda w, other: f"/library/records/{_disabled_batch_record().id}/reveal"),
     "notices.print_page": ("GET", lambda w, other: f"/notices/schools/{w.xishan_school.id}/print?student={_xishan_student(w).id}"),
     "notices.notices_pdf": ("GET", lambda w, other: f"/notices/schools/{w.xishan_school.id}/notices.pdf"),
+    "notices.notices_pdf_job": ("POST", lambda w, other: f"/notices/schools/{w.xishan_school.id}/notices-job"),
     "notices.record_told": ("POST", lambda w, other: f"/notices/schools/{w.xishan_school.id}/told"),
     **{f"jobs.{name}": ("GET", lambda w, other, path=path: f"/jobs/{_others_job(other)}{path}")
        for name, path in (("page", ""), ("progress", "/progress"), ("result_file", "/file"))},

@@ -5,3 +5,4 @@ A domain that adds a kind adds its module here."""
 def register_all() -> None:
     from portal.enrolment import rematch  # noqa: F401  (kind "rematch")
     from portal.library import jobs  # noqa: F401  (kind "library_import")
+    from portal.notices import jobs as _notices  # noqa: F401  (kind "notices_pdf")

@@ -23,8 +23,8 @@ from portal.progress.services import refresh_progress
 from portal.terms import Term, term_period
 from portal.vocab import AuditAction, Category, DeadlineModule, DeadlineTask, Stage
 
-# The PDF of a batch is made in the request only up to this many students; larger batches print from the
-# browser or with `flask print-notices` (to move onto background jobs once portal.jobs exists).
+# The PDF of a batch is made in the request only up to this many students; a larger batch is a background job
+# (portal.notices.jobs) whose page shows the progress and offers the PDF, or prints from the browser.
 WEB_PDF_LIMIT = 200
 
 # The categories as a family reads them: what the household is, never the department's jargon.

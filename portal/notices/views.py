@@ -8,7 +8,9 @@ from flask_login import current_user
 
 from portal.enrolment.library import class_names, grade_names
 from portal.enrolment.views import selected_term
+from portal import jobs
 from portal.notices import bp, services, text
+from portal.notices import jobs as notice_jobs
 from portal.notices.errors import NoticeError
 from portal.notices.models import NoticeMethod
 from portal.notices.pdf import render_notices_pdf
@@ -51,6 +53,16 @@ def notices_pdf(school_id: int):
     services.record_printing(acting(), school, term, selection, count, "下载PDF")
     return download(out.getvalue(), f"{school.name}{term.label}资助政策告知书（{selection.describe()}）.pdf",
                     "application/pdf")
+
+
+@bp.post("/schools/<int:school_id>/notices-job")
+@roles_required(*ALL_TIERS)
+def notices_pdf_job(school_id: int):
+    """A batch too large for a request: the worker makes its PDF; the job page shows the progress."""
+    school, term, selection = _batch(school_id)
+    job = jobs.submit(notice_jobs.KIND, {"school_id": school.id, "term": term.code, "args": selection.args()},
+                      acting())
+    return redirect(url_for("jobs.page", job_id=job.id), 303)
 
 
 @bp.post("/schools/<int:school_id>/told")

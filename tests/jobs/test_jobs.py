@@ -112,7 +112,7 @@ def test_an_import_cut_off_by_a_stopped_worker_leaves_no_pending_batch(app, worl
     db.session.add(partial)
     db.session.commit()
     db.session.add(LibraryRecord(batch_id=partial.id, category="poverty", id_hash=b"h" * 32, id_cipher=b"c",
-                                 id_masked="3201**********0011", name="李四", gender="M", birth_date=kept.birth_date,
+                                 id_masked="320102************", name="李四", gender="M", birth_year=kept.birth_year,
                                  region_prefix="320102", row_number=2))
     db.session.commit()
     assert abandon_interrupted() == 1

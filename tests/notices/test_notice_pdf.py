@@ -58,19 +58,38 @@ def test_the_web_pdf_of_a_class_and_its_audit(client, login_as, world):
     assert "三年级2班" in entry.detail and "5 份" in entry.detail
 
 
-def test_a_batch_over_the_web_limit_is_sent_to_browser_print_or_the_command_line(client, login_as, world, monkeypatch):
+def test_a_batch_over_the_web_limit_is_made_by_a_background_job_and_downloaded_from_its_page(
+        client, login_as, world, monkeypatch):
     monkeypatch.setattr(services, "WEB_PDF_LIMIT", 3)
-    make_class(world.xuanwu_school, "三年级2班", 4)
+    students = make_class(world.xuanwu_school, "三年级2班", 4)
     db.session.commit()
     login_as("school")
 
     response = client.get(f"/notices/schools/{world.xuanwu_school.id}/notices.pdf?term=2026-autumn")
-
     assert response.status_code == 422
     text = page_text(response)
-    assert "有 4 名学生，网页上一次最多生成 3 份" in text and "print-notices" in text
+    assert "有 4 名学生，网页上一次最多直接生成 3 份" in text and "后台生成 PDF（4 份）" in text
     printing = page_text(client.get(f"/notices/schools/{world.xuanwu_school.id}/print?term=2026-autumn"))
-    assert "超过 3 份的批次不在网页上生成 PDF" in printing and "下载 PDF" not in printing
+    assert "后台生成 PDF（4 份）" in printing and "下载 PDF" not in printing
+
+    # the tests' queue runs a job at once (JOBS_URL immediate); the worker does the same from its queue
+    submitted = client.post(f"/notices/schools/{world.xuanwu_school.id}/notices-job?term=2026-autumn")
+    assert submitted.status_code == 303 and "/jobs/" in submitted.location
+    job_page = client.get(submitted.location)
+    assert "已生成 4 份告知书" in page_text(job_page) and "下载告知书 PDF" in page_text(job_page)
+    pdf = client.get(submitted.location.rstrip("/") + "/file")
+    assert pdf.status_code == 200
+    assert_one_page_each(pdf_pages(pdf.data), sorted(s.name for s in students))
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "print_notices")
+                              .order_by(AuditEntry.id.desc()).limit(1))
+    assert "4 份" in entry.detail and "后台生成PDF" in entry.detail
+
+
+def test_another_schools_batch_job_is_a_404(client, login_as, world):
+    make_class(world.xishan_school, "三年级2班", 2)
+    db.session.commit()
+    login_as("school")
+    assert client.post(f"/notices/schools/{world.xishan_school.id}/notices-job?term=2026-autumn").status_code == 404
 
 
 def test_the_command_line_prints_a_school_or_one_class(app, world, tmp_path):
