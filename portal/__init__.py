@@ -19,6 +19,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         "sqlite:///" + os.path.join(app.instance_path, "portal.db")
     )
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _instance_secret(app.instance_path)
+    from portal.converters import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route: <int:id> stops at 2**31-1
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))

@@ -24,7 +24,7 @@ def _folder(user_id: int | None) -> str:
 
 def stage(file_storage, user_id: int | None) -> tuple[str, str]:
     """Save an uploaded file; return (token, original filename)."""
-    filename = os.path.basename(file_storage.filename or "")
+    filename = os.path.basename(getattr(file_storage, "filename", None) or "")  # None: the form had no file
     if not filename:
         raise UploadError("请选择要上传的文件")
     extension = os.path.splitext(filename)[1].lower()

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 
 from portal.audit.services import Actor
+from portal.paging import page_number  # noqa: F401  (views import it from here)
 from portal.scope import Scope
 from portal.vocab import Role
 
@@ -33,6 +34,10 @@ HTMX_CONFIG = json.dumps({"responseHandling": [
     {"code": "^(" + "|".join(map(str, REFUSAL_STATUSES)) + ")$", "swap": True},
     {"code": "^[45]..$", "swap": False, "error": True},
 ]}, separators=(",", ":"))
+
+
+SERVER_ERROR_TEXT = ("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>系统错误</title>"
+                     "<h1>系统错误</h1><p>系统处理您的请求时出错，请稍后重试。</p><p><a href=\"/\">返回首页</a></p></html>")
 
 
 def wants_fragment() -> bool:
@@ -76,13 +81,6 @@ def roles_required(*roles: Role):
     return decorator
 
 
-def page_number() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
-
-
 def init_app(app: Flask) -> None:
     # Browsers ask for /favicon.ico on their own (beside a download, a page without the layout's link): it
     # is the static file under another address, on the static endpoint so no guard stands in front of it.
@@ -110,6 +108,19 @@ def init_app(app: Flask) -> None:
                           message="页面已过期，请刷新页面后重试。")
         return render("errors/error.html", "errors/_error.html", 400, title="请求无效",
                       message="请求无效或页面已过期，请刷新页面后重试。")
+
+    @app.errorhandler(500)
+    def server_error(error):
+        """Anything unforeseen: a Chinese page, never a traceback (the exception goes to the log, not the user)."""
+        from portal.extensions import db
+
+        db.session.rollback()  # the failed statement's transaction, so the page itself can read the user
+        try:
+            return render("errors/error.html", "errors/_error.html", 500, title="系统错误",
+                          message="系统处理您的请求时出错，请稍后重试；如果问题一直存在，请联系系统管理员。")
+        except Exception:  # the page's own rendering failed too: the plainest answer that still speaks Chinese
+            app.logger.exception("错误页面无法显示")
+            return SERVER_ERROR_TEXT, 500, {"Content-Type": "text/html; charset=utf-8"}
 
     @app.after_request
     def security_headers(response):

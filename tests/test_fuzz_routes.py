@@ -1,0 +1,116 @@
+"""Every route's parameters, bent out of shape: overflowing integers, unknown periods, stray Unicode, negative
+page numbers. Whatever a user types into the address bar is a 404 or a Chinese message, never a 500 — for users
+of several tiers. The routes are read from the app's URL map, so a new route is fuzzed without being listed.
+
+First a sweep (every route × the values a tester tries first: 20 digits, 9999-autumn …), then hypothesis draws
+random values for path parameters and the query strings the views read."""
+import re
+from urllib.parse import quote, urlencode
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from factories import page_text
+
+# Routes whose side effects would end the fuzzing user's sign-in (the sign-in steps themselves, logout).
+SKIPPED = {"accounts.login", "accounts.logout", "accounts.verify_second_factor", "accounts.enrol_second_factor",
+           "accounts.change_password", "accounts.end_other_sessions", "static"}
+ROLES = ("province", "county", "school", "department")
+PLACEHOLDER = re.compile(r"<(?:([a-z]+)(?:\([^)]*\))?:)?([a-z_]+)>")
+
+# What a tester types first; the sweep tries each in every parameter of every route.
+NASTY = ["99999999999999999999", "2147483648", "-1", "9999-autumn", "0000-spring", "2026-13", "٣", "\u202e1" * 99]
+QUERY_NAMES = ["page", "term", "month", "period", "q", "category", "kind", "status", "region", "level", "stage",
+               "sort", "order", "role", "from", "to", "action", "actor", "target", "funding", "incomplete", "show",
+               "class_name", "next"]
+
+
+def fuzzed_rules(app):
+    return sorted((rule for rule in app.url_map.iter_rules() if rule.endpoint not in SKIPPED),
+                  key=lambda rule: rule.rule)
+
+
+def sensible(world) -> dict:
+    """A value that reaches the view for each parameter name, so that a bent one is read by the view itself."""
+    from portal.terms import current_term
+
+    return {"school_id": str(world.xuanwu_school.id), "period_code": current_term().code, "code": world.xuanwu.code,
+            "category": "poverty"}
+
+
+def url_for_values(rule, values: dict) -> str:
+    """The rule's address with each placeholder replaced by the given raw text (percent-encoded)."""
+    def fill(match):
+        converter, name = match.group(1), match.group(2)
+        if converter == "any":  # <any(a, b):kind>: the value must be one of them to reach the view at all
+            return values.get(name) or rule._converters[name].regex.strip("()").split("|")[0]
+        return quote(values.get(name, "1"), safe="")
+    return PLACEHOLDER.sub(fill, rule.rule)
+
+
+def ask(client, rule, path: str, query: dict | None = None):
+    method = "GET" if "GET" in rule.methods else "POST"
+    address = path + ("?" + urlencode(query) if query else "")
+    return method, address, client.open(address, method=method, data={} if method == "POST" else None)
+
+
+def method_is_get(rule) -> bool:
+    return "GET" in rule.methods
+
+
+def assert_answered(response, method, address):
+    assert response.status_code != 500, f"{method} {address} → 500"
+    if response.status_code in (400, 404, 409, 413, 422) and response.mimetype == "text/html":
+        text = page_text(response)
+        assert re.search(r"[\u4e00-\u9fff]", text), f"{method} {address}: no Chinese message in {text[:200]!r}"
+        assert "Traceback" not in text
+
+
+def parameter_names(rule) -> list[str]:
+    return [match.group(2) for match in PLACEHOLDER.finditer(rule.rule) if match.group(1) != "any"]
+
+
+@pytest.mark.parametrize("role", ("province", "school"))
+def test_every_route_answers_nasty_parameters_without_a_500(app, client, login_as, world, deadline_calendar, role):
+    login_as(role)
+    for rule in fuzzed_rules(app):
+        for name in parameter_names(rule) or [None]:  # one parameter bent at a time, the others sensible
+            for value in NASTY:
+                values = {**sensible(world), **({name: value} if name else {})}
+                method, address, response = ask(client, rule, url_for_values(rule, values),
+                                                {"page": value} if method_is_get(rule) else None)
+                assert_answered(response, method, address)
+
+
+def test_the_issues_addresses_are_404s(app, client, login_as, world, deadline_calendar):
+    login_as("province")
+    for address in ("/audit/?page=99999999999999999999", f"/review/{world.xuanwu_school.id}/reasons/9999-autumn",
+                    "/funding/projects/99999999999999999999/active", "/enrolment/upload/99999999999999999999/confirm",
+                    "/deadlines/99999999999999999999"):
+        response = client.open(address, method="POST" if address.endswith(("active", "confirm")) else "GET")
+        assert response.status_code == 404, address
+        assert "页面不存在" in page_text(response)
+
+
+texts = st.one_of(st.text(max_size=30), st.integers(min_value=-(10**25), max_value=10**25).map(str),
+                  st.sampled_from(NASTY))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_random_parameters_never_answer_500(app, client, login_as, world, deadline_calendar, role):
+    login_as(role)
+    rules = fuzzed_rules(app)
+
+    @settings(max_examples=40, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(rule=st.sampled_from(rules), value=texts,
+           query=st.dictionaries(st.sampled_from(QUERY_NAMES), texts, max_size=3))
+    def probe(rule, value, query):
+        names = parameter_names(rule)
+        values = {**sensible(world), **({names[len(value) % len(names)]: value} if names else {})}
+        method, address, response = ask(client, rule, url_for_values(rule, values),
+                                        query if method_is_get(rule) else None)
+        assert_answered(response, method, address)
+
+    probe()
