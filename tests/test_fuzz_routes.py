@@ -114,3 +114,24 @@ def test_random_parameters_never_answer_500(app, client, login_as, world, deadli
         assert_answered(response, method, address)
 
     probe()
+
+
+def test_an_unforeseen_exception_shows_the_chinese_error_page(app, client, login_as, monkeypatch):
+    """A real exception inside a view: the user gets the portal's page in Chinese, never a traceback."""
+    login_as("county")
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)  # as served: TESTING would re-raise it
+
+    def broken_view():
+        from sqlalchemy import text
+
+        from portal.extensions import db
+        db.session.execute(text("SELECT no_such_column FROM no_such_table"))  # the database refuses mid-request
+
+    monkeypatch.setitem(app.view_functions, "home.index", broken_view)
+    response = client.get("/")
+    assert response.status_code == 500
+    text = page_text(response)
+    assert "系统错误" in text and "请稍后重试" in text and "返回首页" in text
+    assert "Traceback" not in text and "no_such_table" not in text
+    fragment = client.get("/", headers={"HX-Request": "true"})  # htmx gets the message alone, and swaps it
+    assert fragment.status_code == 500 and "系统错误" in page_text(fragment) and "<html" not in fragment.text
