@@ -5,7 +5,7 @@ import secrets
 from flask import Flask
 from sqlalchemy import event
 
-from portal.config import Config
+from portal.config import Config, https_cookies
 from portal.extensions import csrf, db, htmx, login_manager, migrate
 
 
@@ -14,6 +14,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.config.from_object(Config)
     if test_config:
         app.config.update(test_config)
+    https_cookies(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["SQLALCHEMY_DATABASE_URI"] or (
         "sqlite:///" + os.path.join(app.instance_path, "portal.db")
