@@ -36,6 +36,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from portal import models, protect  # noqa: F401  (models: every table registered before migrations run)
 
     protect.init_protector(app)
+    from portal import uploads
+
+    uploads.sweep(app.instance_path)  # uploads left over an hour (a refused file never confirmed) go at start
     _register_blueprints(app)
     _register_commands(app)
     from portal import web
@@ -93,6 +96,9 @@ def _register_commands(app: Flask) -> None:
         app.cli.add_command(command)
     from portal.library.cli import import_library_command
     from portal.progress.cli import refresh_progress_command
+    from portal.uploads import sweep_uploads_command
+
+    app.cli.add_command(sweep_uploads_command)
 
     app.cli.add_command(import_library_command)
     app.cli.add_command(refresh_progress_command)
