@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 
 from portal.audit.services import Actor
+from portal.bidi import neutralise_bidi
 from portal.paging import page_number  # noqa: F401  (views import it from here)
 from portal.scope import Scope
 from portal.vocab import Role
@@ -142,6 +143,9 @@ def init_app(app: Flask) -> None:
         if request.endpoint == "accounts.logout":  # whatever the browser kept of the portal's pages goes too
             response.headers["Clear-Site-Data"] = '"cache", "storage"'
         return response
+
+    # Every {{ … }} a template prints loses bidi controls: a name cannot reorder itself or the page around it.
+    app.jinja_env.finalize = neutralise_bidi
 
     @app.context_processor
     def vocabulary():
