@@ -136,7 +136,7 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        if app.config["HTTPS"]:
+        if app.config.get("HTTPS"):
             response.headers.setdefault("Strict-Transport-Security", HSTS)
         if request.endpoint != "static":  # pages and fragments carry personal data: no copy on disk or in a proxy
             response.headers["Cache-Control"] = "no-store"
