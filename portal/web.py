@@ -117,6 +117,14 @@ def init_app(app: Flask) -> None:
         return render("errors/error.html", "errors/_error.html", 400, title="请求无效",
                       message="请求无效或页面已过期，请刷新页面后重试。")
 
+    @app.before_request
+    def refuse_nul_characters():
+        """A NUL character has no place in an address or a form, and PostgreSQL refuses it in any text (a 500)."""
+        if "\x00" in request.path or any("\x00" in key or "\x00" in value
+                                          for fields in (request.args, request.form)
+                                          for key, value in fields.items(multi=True)):
+            abort(400)
+
     @app.errorhandler(500)
     def server_error(error):
         """Anything unforeseen: a Chinese page, never a traceback (the exception goes to the log, not the user)."""

@@ -20,8 +20,8 @@ ROLES = ("province", "county", "school", "department")
 PLACEHOLDER = re.compile(r"<(?:([a-z]+)(?:\([^)]*\))?:)?([a-z_]+)>")
 
 # What a tester types first; the sweep tries each in every parameter of every route.
-NASTY = ["99999999999999999999", "2147483648", "9999-autumn", "2026-13", "٣", "\u202e1" * 99]
-NASTY_FORM = ["99999999999999999999", "-1", "\u202e"]
+NASTY = ["99999999999999999999", "2147483648", "9999-autumn", "2026-13", "٣", "\u202e1" * 99, "1\x00"]
+NASTY_FORM = ["99999999999999999999", "-1", "\u202e", "\x00"]
 QUERY_NAMES = ["page", "term", "month", "period", "q", "category", "kind", "status", "region", "level", "stage",
                "sort", "order", "role", "from", "to", "action", "actor", "target", "funding", "incomplete", "show",
                "class_name", "next"]
@@ -94,6 +94,14 @@ def test_every_route_answers_nasty_parameters_without_a_500(app, client, login_a
                 method, address, response = ask(client, rule, url_for_values(rule, sensible(world)),
                                                 form=dict.fromkeys(FORM_NAMES, value))
                 assert_answered(response, method, address)
+
+
+def test_a_nul_character_anywhere_is_refused_in_chinese(client, login_as):
+    """PostgreSQL refuses NUL in any text: the portal refuses it first, on both databases alike."""
+    login_as("province")
+    for response in (client.get("/org/schools?q=a%00b"), client.get("/org/regions/32%00"),
+                     client.post("/library/search", data={"q": "张\x00"})):
+        assert response.status_code == 400 and "请求无效" in page_text(response)
 
 
 def test_the_issues_addresses_are_404s(app, client, login_as, world, deadline_calendar):
