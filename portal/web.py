@@ -31,7 +31,7 @@ def scope() -> Scope:
 REFUSAL_STATUSES = (400, 404, 409, 413, 422)
 # htmx, told in the layout's <meta name="htmx-config">: no copy of visited pages in sessionStorage (they hold names
 # and masked ID numbers, and would outlive the sign-in), no <style> or eval of its own (the CSP refuses both; the
-# indicator rules are in portal.css), and the Chinese 500 page swapped in like a refusal so the user reads it.
+# indicator rules are in portal.css).
 HTMX_CONFIG = json.dumps({
     "historyCacheSize": 0, "refreshOnHistoryMiss": True, "includeIndicatorStyles": False, "allowEval": False,
     "allowScriptTags": False,
@@ -39,7 +39,6 @@ HTMX_CONFIG = json.dumps({
         {"code": "204", "swap": False},
         {"code": "^[23]..$", "swap": True},
         {"code": "^(" + "|".join(map(str, REFUSAL_STATUSES)) + ")$", "swap": True},
-        {"code": "^500$", "swap": True, "error": True},
         {"code": "^[45]..$", "swap": False, "error": True},
     ]}, separators=(",", ":"))
 # Scripts and styles only from the portal's own files; no plugins, no <base>, no framing, forms post home.

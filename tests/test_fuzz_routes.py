@@ -154,5 +154,5 @@ def test_an_unforeseen_exception_shows_the_chinese_error_page(app, client, login
     text = page_text(response)
     assert "系统错误" in text and "请稍后重试" in text and "返回首页" in text
     assert "Traceback" not in text and "no_such_table" not in text
-    fragment = client.get("/", headers={"HX-Request": "true"})  # htmx gets the message alone, and swaps it
+    fragment = client.get("/", headers={"HX-Request": "true"})  # htmx gets the message alone
     assert fragment.status_code == 500 and "系统错误" in page_text(fragment) and "<html" not in fragment.text
