@@ -5,7 +5,7 @@ import secrets
 from flask import Flask
 from sqlalchemy import event
 
-from portal.config import Config
+from portal.config import Config, https_cookies
 from portal.extensions import csrf, db, htmx, login_manager, migrate
 
 
@@ -17,12 +17,16 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.config.from_object(Config)
     if test_config:
         app.config.update(test_config)
+    https_cookies(app.config)
     os.makedirs(app.instance_path, mode=0o700, exist_ok=True)  # the data folder: its owner alone
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["SQLALCHEMY_DATABASE_URI"] or (
         "sqlite:///" + os.path.join(app.instance_path, "portal.db")
     )
     _private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _instance_secret(app.instance_path)
+    from portal.converters import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route: <int:id> stops at 2**31-1
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
@@ -42,6 +46,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     touched.install(db.session.session_factory.class_)  # progress rows refreshed before every commit
     queue.init_app(app)
     all_kinds.register_all()
+    from portal import uploads
+
+    uploads.sweep(app.instance_path)  # uploads left over an hour (a refused file never confirmed) go at start
     _register_blueprints(app)
     _register_commands(app)
     from portal import web
@@ -106,6 +113,9 @@ def _register_commands(app: Flask) -> None:
         app.cli.add_command(command)
     from portal.library.cli import import_library_command
     from portal.progress.cli import refresh_progress_command
+    from portal.uploads import sweep_uploads_command
+
+    app.cli.add_command(sweep_uploads_command)
 
     app.cli.add_command(import_library_command)
     app.cli.add_command(refresh_progress_command)

@@ -15,6 +15,10 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # PORTAL_HTTPS=1 when the portal is reached over HTTPS (directly or behind a TLS proxy): every cookie is Secure
+    # and __Host- prefixed (so Path=/ and no Domain: no other host or path can set or read it), and HSTS is sent.
+    # See https_cookies() below.
+    HTTPS = os.environ.get("PORTAL_HTTPS", "") not in ("", "0")
     # Sign-in sessions live in the database (portal/accounts/sessions.py): logout, a password change, a disable or
     # a reset ends them at once. Idle and absolute limits, in minutes and hours.
     SESSION_IDLE_MINUTES = int(os.environ.get("PORTAL_SESSION_IDLE_MINUTES", "30"))
@@ -34,3 +38,12 @@ class Config:
     JOBS_URL = os.environ.get("PORTAL_JOBS_URL")
     PROVINCE_CODE = os.environ.get("PROVINCE_CODE", "32")
     PAGE_SIZE = 50
+
+
+def https_cookies(config: dict) -> None:
+    """With HTTPS on, the cookie settings that go with it (create_app applies them after any test config)."""
+    if config.get("HTTPS"):
+        config.update(SESSION_COOKIE_SECURE=True, SESSION_COOKIE_NAME="__Host-session", SESSION_COOKIE_PATH="/",
+                      SESSION_COOKIE_DOMAIN=None, REMEMBER_COOKIE_SECURE=True,
+                      REMEMBER_COOKIE_NAME="__Host-remember_token", REMEMBER_COOKIE_PATH="/",
+                      REMEMBER_COOKIE_DOMAIN=None)

@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from portal.bidi import BIDI_CONTROLS, BIDI_RE
 from portal.idcard import IdNumberError
 from portal.idcard import validate as _validate_id
 from portal.idcard import validate_many
@@ -14,7 +15,8 @@ _EXCEL_EPOCH = date(1899, 12, 30)
 _LAST_SERIAL = (date(2100, 12, 31) - _EXCEL_EPOCH).days
 # Excel keeps 15 significant digits: a longer number typed into a cell has already lost its tail.
 _EXACT_DIGITS = 10**15
-_SPACES = str.maketrans({"\u3000": " ", "\xa0": " "})
+# Wide and non-breaking spaces become spaces; bidi controls (portal.bidi) go: no name is stored reordered.
+_SPACES = str.maketrans({"\u3000": " ", "\xa0": " ", **dict.fromkeys(BIDI_CONTROLS)})
 
 _DAY = re.compile(
     r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?"
@@ -71,7 +73,7 @@ def _text_bulk(cells) -> list | None:
     except TypeError:  # numbers among the text
         found = [cell.strip() if cell.__class__ is str else text(cell) for cell in cells]
     joined = "\x00".join(found)
-    if "\u3000" in joined or "\xa0" in joined:
+    if "\u3000" in joined or "\xa0" in joined or BIDI_RE.search(joined):
         return None
     return [cell or None for cell in found] if "" in found else found
 

@@ -1,5 +1,6 @@
 """The formula-safe xlsx writer behind every export and every refused-rows download: a cell that begins
-with = + - @ is stored as text, never as a formula; control characters openpyxl would refuse are dropped."""
+with = + - @ is stored as text, never as a formula; control characters openpyxl would refuse are dropped, and so
+are bidi controls (portal.bidi)."""
 import hashlib
 import io
 import math
@@ -13,6 +14,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+
+from portal.bidi import neutralise_bidi
 
 _FORMULA_LEADS = frozenset("=+-@\t\r")
 
@@ -141,6 +144,7 @@ def _export_value(sheet, value):
         value = str(value)
     if ILLEGAL_CHARACTERS_RE.search(value):  # control characters would make openpyxl raise mid-row
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    value = neutralise_bidi(value)  # no name reordered in Excel by an invisible right-to-left override
     return _text_cell(sheet, value) if value[:1] in _FORMULA_LEADS else value
 
 

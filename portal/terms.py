@@ -9,6 +9,9 @@ LABEL_PATTERN = re.compile(r"^\s*(\d{4})\s*(?:年)?\s*(秋|春)(?:季)?(?:学期
 CODE_PATTERN = re.compile(r"^(\d{4})-(autumn|spring)$")
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{1,2})$")
 NO_VOCATIONAL_MONTHS = (2, 8)
+# Years a term or month may name: wide enough for any record, narrow enough that a term's dates (and the next
+# term's) exist: "9999-autumn" would end in the year 10000, which Python's dates do not have.
+FIRST_YEAR, LAST_YEAR = 1990, 2199
 
 
 class TermError(ValueError):
@@ -74,13 +77,20 @@ def current_term(today: date | None = None) -> Term:
     return term_of(today or date.today())
 
 
+def _year(value: str, text: str) -> int:
+    year = int(value)
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise TermError(f"学期“{text}”的年份超出范围（{FIRST_YEAR}—{LAST_YEAR}）")
+    return year
+
+
 def parse_term(text: str) -> Term:
     """Accepts "2026秋", "2026年秋季学期" or the code "2026-autumn"."""
     value = (text or "").strip()
     if match := CODE_PATTERN.match(value):
-        return Term(int(match.group(1)), match.group(2))
+        return Term(_year(match.group(1), value), match.group(2))
     if match := LABEL_PATTERN.match(value):
-        return Term(int(match.group(1)), "autumn" if match.group(2) == "秋" else "spring")
+        return Term(_year(match.group(1), value), "autumn" if match.group(2) == "秋" else "spring")
     raise TermError(f"无法识别的学期“{value}”，应写作 2026秋 或 2027春")
 
 
@@ -137,7 +147,7 @@ def parse_period(text: str) -> Period:
     """A term ("2026秋", "2026-autumn") or a 中职 month ("2026-10", "2026年10月")."""
     value = (text or "").strip()
     if match := MONTH_LABEL_PATTERN.match(value):
-        year, month = int(match.group(1)), int(match.group(2))
+        year, month = _year(match.group(1), value), int(match.group(2))
         if not 1 <= month <= 12:
             raise TermError(f"无法识别的月份“{value}”")
         return month_period(year, month)

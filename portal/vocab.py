@@ -224,6 +224,7 @@ class AuditAction(Vocab):
     REVIEW_STUDENT = "review_student", "审核新增学生"
     VERIFY_STUDENT = "verify_student", "核实学生"
     REVEAL_ID = "reveal_id", "查看完整证件号"
+    SEARCH_LIBRARY = "search_library", "查询基础信息库"
     IMPORT_LIBRARY = "import_library", "导入基础信息库"
     CANCEL_LIBRARY_IMPORT = "cancel_library_import", "取消基础信息库导入"
     ISSUE_CIRCULAR = "issue_circular", "印发通报"

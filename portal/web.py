@@ -8,6 +8,8 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 
 from portal.audit.services import Actor
+from portal.bidi import neutralise_bidi
+from portal.paging import page_number  # noqa: F401  (views import it from here)
 from portal.scope import Scope, refuse_and_record
 from portal.vocab import Role
 
@@ -27,12 +29,22 @@ def scope() -> Scope:
 # large, 400 an expired form, 404 out of scope) and still shows its message: htmx 2 swaps only 2xx answers
 # unless told, so the layout's <meta name="htmx-config"> tells it to swap these like a 200. The one rule.
 REFUSAL_STATUSES = (400, 404, 409, 413, 422)
-HTMX_CONFIG = json.dumps({"responseHandling": [
-    {"code": "204", "swap": False},
-    {"code": "^[23]..$", "swap": True},
-    {"code": "^(" + "|".join(map(str, REFUSAL_STATUSES)) + ")$", "swap": True},
-    {"code": "^[45]..$", "swap": False, "error": True},
-]}, separators=(",", ":"))
+# htmx, told in the layout's <meta name="htmx-config">: no copy of visited pages in sessionStorage (they hold names
+# and masked ID numbers, and would outlive the sign-in), no <style> or eval of its own (the CSP refuses both; the
+# indicator rules are in portal.css).
+HTMX_CONFIG = json.dumps({
+    "historyCacheSize": 0, "refreshOnHistoryMiss": True, "includeIndicatorStyles": False, "allowEval": False,
+    "allowScriptTags": False,
+    "responseHandling": [
+        {"code": "204", "swap": False},
+        {"code": "^[23]..$", "swap": True},
+        {"code": "^(" + "|".join(map(str, REFUSAL_STATUSES)) + ")$", "swap": True},
+        {"code": "^[45]..$", "swap": False, "error": True},
+    ]}, separators=(",", ":"))
+# Scripts and styles only from the portal's own files; no plugins, no <base>, no framing, forms post home.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                           "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 def wants_fragment() -> bool:
@@ -76,13 +88,6 @@ def roles_required(*roles: Role):
     return decorator
 
 
-def page_number() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
-
-
 def init_app(app: Flask) -> None:
     # Browsers ask for /favicon.ico on their own (beside a download, a page without the layout's link): it
     # is the static file under another address, on the static endpoint so no guard stands in front of it.
@@ -111,13 +116,43 @@ def init_app(app: Flask) -> None:
         return render("errors/error.html", "errors/_error.html", 400, title="请求无效",
                       message="请求无效或页面已过期，请刷新页面后重试。")
 
+    @app.before_request
+    def refuse_nul_characters():
+        """A NUL character has no place in an address or a form, and PostgreSQL refuses it in any text (a 500)."""
+        if "\x00" in request.path or any("\x00" in key or "\x00" in value
+                                          for fields in (request.args, request.form)
+                                          for key, value in fields.items(multi=True)):
+            abort(400)
+
+    @app.errorhandler(500)
+    def server_error(error):
+        """Anything unforeseen: a Chinese page, never a traceback (the exception goes to the log, not the user)."""
+        from portal.extensions import db
+
+        db.session.rollback()  # the failed statement's transaction, so the page itself can read the user
+        try:
+            return render("errors/error.html", "errors/_error.html", 500, title="系统错误",
+                          message="系统处理您的请求时出错，请稍后重试；如果问题一直存在，请联系系统管理员。")
+        except Exception:  # the page's own rendering failed too: the plainest answer that still speaks Chinese
+            app.logger.exception("错误页面无法显示")
+            return SERVER_ERROR_TEXT, 500, {"Content-Type": "text/html; charset=utf-8"}
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'")
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if app.config.get("HTTPS"):
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        if request.endpoint != "static":  # pages and fragments carry personal data: no copy on disk or in a proxy
+            response.headers["Cache-Control"] = "no-store"
+        if request.endpoint == "accounts.logout":  # whatever the browser kept of the portal's pages goes too
+            response.headers["Clear-Site-Data"] = '"cache", "storage"'
         return response
+
+    # Every {{ … }} a template prints loses bidi controls: a name cannot reorder itself or the page around it.
+    app.jinja_env.finalize = neutralise_bidi
 
     @app.context_processor
     def vocabulary():

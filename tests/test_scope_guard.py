@@ -149,7 +149,7 @@ LIST_ROUTES = {
     "funding.fiscal_page": "/funding/fiscal",
     "funding.record_allocation": None,
     "library.overview": "/library/",
-    "library.search": "/library/search?q=%E9%94%A1%E5%B1%B1",
+    "library.search": "/library/search",  # the search itself is a POST (no ID number in a URL)
     "library.import_start": "/library/import",
     "library.import_file": "/library/import/poverty",
     "library.import_template": "/library/import/poverty/template.xlsx",

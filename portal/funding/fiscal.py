@@ -20,6 +20,7 @@ from portal.extensions import db
 from portal.funding.errors import FundingError
 from portal.funding.models import FiscalAllocation, FundingProject
 from portal.org.models import Region
+from portal.paging import bounded_int
 from portal.progress.models import SchoolProgress
 from portal.scope import Scope
 from portal.terms import Term, term_period
@@ -165,7 +166,8 @@ class AllocationDraft:
 
 
 def _checked(region: Region, draft: AllocationDraft) -> dict:
-    project = db.session.get(FundingProject, int(draft.project_id)) if str(draft.project_id).isdigit() else None
+    project_id = bounded_int(draft.project_id)  # None for anything but an id the database could hold
+    project = db.session.get(FundingProject, project_id) if project_id is not None else None
     if project is None or project.level != ProjectLevel.NATIONAL.value:
         raise FundingError("请选择国家资助项目")
     allowed = LEVELS_OF_REGION.get(region.level, ())

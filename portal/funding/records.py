@@ -21,6 +21,7 @@ from portal.funding.status import funded_condition, library_condition
 from portal.funding.students import period_records, period_students
 from portal.idcard import IdNumberError, validate
 from portal.org.models import School
+from portal.paging import bounded_int
 from portal.protect import protector
 from portal.review import services as review
 from portal.sheet_values import CellError
@@ -277,7 +278,8 @@ def add_record(actor: Actor, school: School, period: Period, draft: RecordDraft)
     name = " ".join((draft.name or "").split())
     if not name:
         raise FundingError("请填写姓名")
-    project = db.session.get(FundingProject, int(draft.project_id)) if str(draft.project_id).isdigit() else None
+    project_id = bounded_int(draft.project_id)  # None for anything but an id the database could hold
+    project = db.session.get(FundingProject, project_id) if project_id is not None else None
     if project is None:
         raise FundingError("请选择资助项目")
     values = [_typed(label, parse, raw) for label, parse, raw in (

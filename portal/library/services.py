@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import idcard
 from portal.audit.services import Actor, Target
+from portal.audit.services import record as audit_record
 from portal.audit.services import reveal as reveal_number
 from portal.extensions import db
 from portal.library.access import LibraryError, batch_condition
@@ -18,7 +19,7 @@ from portal.library.models import BatchStatus, LibraryBatch, LibraryFigures, Lib
 from portal.org.models import Region
 from portal.places import place_name
 from portal.protect import protector
-from portal.vocab import Category
+from portal.vocab import AuditAction, Category
 
 SCHOOL_AGE = (3, 22)  # years old, inclusive: from preschool to a first degree
 
@@ -219,6 +220,7 @@ class SearchResult:
     error: str | None = None
     records: list[LibraryRecord] = field(default_factory=list)
     total: int = 0
+    number: str | None = None  # the ID number sought, once valid (never shown back unmasked beyond the form)
 
     @property
     def searched(self) -> bool:
@@ -228,20 +230,34 @@ class SearchResult:
 SEARCH_LIMIT = 200
 
 
-def search(text: str) -> SearchResult:
-    """Current records by exact ID number (looked up by its digest) or by exact name."""
+def search(actor: Actor, text: str) -> SearchResult:
+    """Current records by exact ID number (looked up by its digest) or by exact name. Every search is recorded
+    in the audit log: who looked for whom (an ID number masked), and how many records were found."""
     text = (text or "").strip()
     found = SearchResult(text)
     if not text:
         return found
+    _look_up(found, text)
+    if found.by_id:
+        sought = idcard.mask(found.number) if found.number else "（号码无效）"
+        detail = f"按身份证件号 {sought} 查询"
+    else:
+        detail = f"按姓名“{text[:50]}”查询"
+    audit_record(actor, AuditAction.SEARCH_LIBRARY, Target("library_search", None, "基础信息库查询"),
+                 f"{detail}，找到 {found.total} 条记录")
+    db.session.commit()
+    return found
+
+
+def _look_up(found: SearchResult, text: str) -> None:
     query = select(LibraryRecord).where(LibraryRecord.batch_id.in_(current_batches()))
     if _looks_like_id(text):
         found.by_id = True
         try:
-            number = idcard.validate(text)
+            number = found.number = idcard.validate(text)
         except idcard.IdNumberError as refusal:
             found.error = refusal.message
-            return found
+            return
         query = query.where(LibraryRecord.id_hash == protector().digest(number))
     else:
         query = query.where(LibraryRecord.name == text)
@@ -252,7 +268,6 @@ def search(text: str) -> SearchResult:
     found.records = records[:SEARCH_LIMIT]
     found.total = (len(records) if len(records) <= SEARCH_LIMIT
                    else db.session.scalar(select(func.count()).select_from(query.subquery())))
-    return found
 
 
 def _looks_like_id(text: str) -> bool:

@@ -183,10 +183,13 @@ def _needs_matching(batch: LibraryBatch) -> bool:
 
 
 # -- search and reveal --------------------------------------------------------------------------
-@bp.get("/search")
+@bp.route("/search", methods=["GET", "POST"])
 @roles_required(Role.PROVINCE)
 def search():
-    result = services.search(request.args.get("q", ""))
+    """The search form (GET), and the search itself (POST): an ID number never travels in a URL, where the
+    access log and the browser's history would keep it. Each search is recorded."""
+    text = request.form.get("q", "") if request.method == "POST" else ""
+    result = services.search(acting(), text) if text.strip() else services.SearchResult("")
     return render("library/search.html", "library/_results.html", result=result)
 
 

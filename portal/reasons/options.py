@@ -70,6 +70,8 @@ def _clean(label: str, position) -> tuple[str, int]:
         position = int(str(position).strip())
     except (TypeError, ValueError):
         raise OptionError("排序请填写整数") from None
+    if not -10_000 <= position <= 10_000:
+        raise OptionError("排序请填写 -10000 到 10000 之间的整数")
     return label, position
 
 

@@ -13,6 +13,7 @@ from portal.deadlines import periods
 from portal.enrolment.models import EnrolmentUpload, HardshipStudent, UploadStatus
 from portal.extensions import db
 from portal.org.models import School
+from portal.paging import MAX_INT, bounded_int
 from portal.progress.models import SchoolProgress
 from portal.reasons import figures, options
 from portal.reasons.models import UnfundedReason
@@ -189,7 +190,7 @@ def _version(text) -> int:
         version = int(str(text).strip())
     except (TypeError, ValueError):
         raise ReasonError("页面已过期，请刷新后再保存") from None
-    if version < 0:
+    if not 0 <= version <= MAX_INT:
         raise ReasonError("页面已过期，请刷新后再保存")
     return version
 
@@ -285,6 +286,8 @@ def set_reasons_bulk(actor: Actor, scope, school: School, period_text: str, sele
     for item in selections:
         student_id, _, version = str(item).partition(":")
         try:
+            if bounded_int(student_id) is None:
+                raise ValueError(student_id)
             seen[int(student_id)] = _version(version or "0")
         except ValueError:
             raise ReasonError("所选学生无效，请刷新后重试") from None

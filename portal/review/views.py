@@ -7,6 +7,7 @@ from portal.accounts.models import User
 from portal.deadlines import periods, services as deadlines
 from portal.extensions import db
 from portal.funding import records as funding_records
+from portal.paging import bounded_int
 from portal.reasons import options
 from portal.reasons import services as reasons
 from portal.review import listing, services
@@ -147,7 +148,4 @@ def reopen(school_id: int, kind: str, period_code: str):
 
 
 def _version() -> int | None:
-    try:
-        return int(request.form.get("version", ""))
-    except ValueError:
-        return None
+    return bounded_int(request.form.get("version", ""))  # None: the service answers 页面已过期

@@ -150,7 +150,7 @@ def test_id_numbers_are_normalised_on_the_import_page(client, login_as):
                            ("李四", full_width, "", "未脱贫"), ("老王", old, "", "已脱贫"))
     assert import_confirmed(client, "poverty", content).status_code == 303
     for number, name in ((ZHANG, "张三"), (LI, "李四"), (upgraded, "老王")):
-        found = page_text(client.get(f"/library/search?q={number}"))
+        found = page_text(client.post("/library/search", data={"q": number}))
         assert "找到 1 条记录" in found and name in found, number
     old_record = db.session.scalar(select(LibraryRecord).where(LibraryRecord.name == "老王"))
     assert protector().decrypt(old_record.id_cipher) == upgraded and old_record.birth_year == 1910
@@ -166,7 +166,7 @@ def test_out_of_province_push_down_is_imported_whatever_the_prefix(client, login
     assert import_confirmed(client, "out_of_province", content).status_code == 303
     batch = current_batch("out_of_province")
     assert batch.records == 2 and batch.category_label == "外省下发"
-    found = page_text(client.get(f"/library/search?q={WANG}"))
+    found = page_text(client.post("/library/search", data={"q": WANG}))
     assert "王五" in found and "外省下发" in found and "安徽省" in found and WANG not in found
     overview = page_text(client.get("/library/"))
     assert "外省下发 2" in overview and "外省 1" in overview
