@@ -21,7 +21,7 @@ def index():
         return render("home/index.html", school=current_user.school)
     region = scope().region(root_code)
     reading = TermReading(scope(), current_term())
-    table = oversight.level(reading, region)
+    table = oversight.level(reading, region, reading.todo_columns())
     direct = oversight.direct_schools(table, region)
     return render("home/index.html", region=region, term=reading.term, total=table.total,
                   rows=[*table.regions, *([direct] if direct else [])], flags=TODO_FLAGS,

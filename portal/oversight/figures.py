@@ -13,7 +13,7 @@ from portal.deadlines import periods
 from portal.extensions import db
 from portal.org.models import Region, School
 from portal.accounts.models import User
-from portal.oversight.options import ROLLED_UP_FLAGS, SchoolFlag
+from portal.oversight.options import ROLLED_UP_FLAGS, TODO_FLAGS, SchoolFlag
 from portal.progress.models import ReasonsProgress, SchoolProgress
 from portal.review.models import PeriodSubmission
 from portal.progress.services import CATEGORY_FIGURES
@@ -137,6 +137,14 @@ class TermReading:
         columns += [_count(self.status == status.value).label(f"status_{status.value}") for status in SubmissionStatus]
         columns += [_count(self.flag(flag)).label(f"schools_{flag.value}") for flag in ROLLED_UP_FLAGS]
         return columns
+
+    def todo_columns(self) -> list:
+        """The few figures a tier's home shows (its to-do counts), not the drill-down's forty: the home is the
+        page every bureau user opens first."""
+        return [func.count(School.id).label("schools"),
+                *(_count(self.flag(flag)).label(f"schools_{flag.value}") for flag in TODO_FLAGS),
+                func.coalesce(func.sum(self.without_reason), 0).label("unfunded_without_reason"),
+                func.coalesce(func.sum(SchoolProgress.duplicates), 0).label("duplicates")]
 
     def rollup(self, region: Region, columns: list | None = None, by: tuple = ()) -> list[dict]:
         """One grouped query: a row per child region of `region` holding the schools below it, and a row per

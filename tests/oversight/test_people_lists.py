@@ -195,8 +195,10 @@ def test_the_export_is_masked_and_audited(client, login_as, world):
     students = read_xlsx(client.get("/oversight/lists/export.xlsx?list=duplicate").data)
     assert students[1][0] == "重复导出" and students[1][6] == "玄武区第一小学"
     entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "export")).all()
-    assert [entry.detail for entry in entries] == [f"{TERM.label}疑似失学辍学名单：玄武区，1 人",
-                                                   f"{TERM.label}学籍重复名单：玄武区，1 人"]
+    # each entry names the list and carries the file's row count and SHA-256 (portal.audit)
+    assert [entry.detail.split("（文件")[0] for entry in entries] == [f"{TERM.label}疑似失学辍学名单：玄武区，1 人",
+                                                                    f"{TERM.label}学籍重复名单：玄武区，1 人"]
+    assert all("1 行，SHA-256 " in entry.detail for entry in entries)
 
 
 def test_the_menu_and_home_lead_to_the_lists(client, login_as, world):
