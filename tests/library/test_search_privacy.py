@@ -45,7 +45,7 @@ def test_every_search_is_recorded_with_the_number_masked(client, login_as):
     client.post("/library/search", data={"q": ZHANG[:-1] + ("0" if ZHANG[-1] != "0" else "1")})
     by_id, by_name, invalid = searches()
     assert by_id.actor_id == user.id and by_id.ip
-    assert by_id.detail == f"按身份证件号 {ZHANG[:4]}**********{ZHANG[-4:]} 查询，找到 1 条记录"
+    assert by_id.detail == f"按身份证件号 {ZHANG[:6]}************ 查询，找到 1 条记录"
     assert by_name.detail == "按姓名“李四”查询，找到 0 条记录"
     assert invalid.detail == "按身份证件号 （号码无效） 查询，找到 0 条记录"
     assert all(ZHANG not in (entry.detail + (entry.target_label or "")) for entry in searches())

@@ -1,5 +1,5 @@
 /* Oversight charts: draws every [data-chart] element with Apache ECharts (vendor/echarts-*.min.js, SVG renderer)
-   from the page's own JSON data block (#chart-data, type application/json: data, never executed). Runs on page
+   from the page's own JSON (the data-charts attribute of #chart-data: data, never executed). Runs on page
    load and again on each htmx swap of the drill-down; printed, each SVG scales to the page (print.css). */
 (function () {
   if (window.portalCharts) { return; }
@@ -66,7 +66,7 @@
   function draw(root) {
     var block = document.getElementById("chart-data");
     if (!block || !window.echarts) { return; }
-    var data = JSON.parse(block.textContent);
+    var data = JSON.parse(block.getAttribute("data-charts"));
     (root || document).querySelectorAll("[data-chart]").forEach(function (element) {
       var build = BUILDERS[element.getAttribute("data-chart")];
       if (!build || element.getAttribute("data-drawn")) { return; }
