@@ -5,16 +5,19 @@ from flask_login import current_user, login_required
 from portal.extensions import db
 from portal.jobs.models import Job
 from portal.jobs.services import kinds, result_path
+from portal.scope import refuse_and_record
 from portal.web import render
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
 
 def _own_job(job_id: int) -> Job:
-    """A job of the signed-in user; anyone else's answers 404."""
+    """A job of the signed-in user; anyone else's answers 404 (and the attempt is recorded)."""
     job = db.session.get(Job, job_id)
-    if job is None or job.user_id != current_user.id:
+    if job is None:
         abort(404)
+    if job.user_id != current_user.id:
+        refuse_and_record(current_user, "job", job.id)
     return job
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import ColumnElement, false, true
 from portal.audit.services import Actor
 from portal.extensions import db
 from portal.library.models import LibraryBatch
+from portal.scope import refuse_and_record
 from portal.vocab import DEPARTMENT_CATEGORIES, Category, Role
 
 
@@ -41,8 +42,10 @@ def batch_condition(user) -> ColumnElement[bool]:
 
 
 def visible_batch(user, batch_id: int) -> LibraryBatch:
-    """A batch the account may see, or 404 as if it did not exist."""
+    """A batch the account may see, or 404 as if it did not exist (another department's is recorded)."""
     batch = db.session.scalar(db.select(LibraryBatch).where(LibraryBatch.id == batch_id, batch_condition(user)))
     if batch is None:
+        if db.session.get(LibraryBatch, batch_id) is not None:
+            refuse_and_record(user, "library_batch", batch_id)
         abort(404)
     return batch

@@ -15,6 +15,7 @@ from portal.library import diff, importer, services
 from portal.library.access import LibraryError, importable_categories, visible_batch
 from portal.library.columns import IMPORT_HINTS, TEMPLATE_EXAMPLES, columns_for
 from portal.library.models import BatchStatus, LibraryBatch, LibraryRecord
+from portal.scope import refuse_and_record
 from portal.vocab import Category, Role
 from portal.web import acting, download, page_number, render, roles_required
 
@@ -31,7 +32,7 @@ def _category(code: str) -> Category:
     except ValueError:
         abort(404)
     if category not in importable_categories(current_user):
-        abort(404)
+        refuse_and_record(current_user, "library_category", category.label)
     return category
 
 
@@ -70,7 +71,9 @@ def import_file(category: str):
 def _job_preview(category: Category, job_id: int | None) -> dict:
     """What an import job of this user found: the pending batch's preview, or the refused rows (404 otherwise)."""
     job = db.session.get(Job, job_id) if job_id else None
-    if job is None or job.user_id != current_user.id or job.kind != "library_import":
+    if job is not None and job.user_id != current_user.id:
+        refuse_and_record(current_user, "job", job.id)
+    if job is None or job.kind != "library_import":
         abort(404)
     if json.loads(job.params).get("category") != category.value:
         abort(404)

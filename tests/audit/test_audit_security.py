@@ -7,6 +7,7 @@ from sqlalchemy import select
 from factories import make_unfunded_student, page_text
 from portal.audit.models import AuditEntry
 from portal.extensions import db
+from portal.vocab import Department
 
 
 def _entries(action: str) -> list[AuditEntry]:
@@ -59,3 +60,24 @@ def test_no_route_can_write_or_delete_the_audit_log(app, client, login_as):
     for method in ("post", "put", "delete", "patch"):
         assert getattr(client, method)("/audit/").status_code == 405
     assert db.session.scalar(select(AuditEntry.id).order_by(AuditEntry.id).limit(1)) <= before
+
+
+def test_another_users_job_and_another_departments_batch_are_refused_and_recorded(client, login_as, world):
+    from portal.audit.services import Actor
+    from portal.jobs import submit
+    from portal.library.models import LibraryBatch
+
+    province = login_as("province")
+    job = submit("rematch", {"term": "2026-autumn"}, Actor(province, "127.0.0.1"))  # the tests' queue runs it at once
+    batch = LibraryBatch(category="poverty", status="current", filename="名单.xlsx", uploaded_by_name="扶贫办",
+                         rows_read=0, records=0, added=0, removed=0, changed=0)
+    db.session.add(batch)
+    db.session.commit()
+    assert client.get(f"/jobs/{job.id}").status_code == 200  # its own job
+
+    login_as("county")
+    assert client.get(f"/jobs/{job.id}").status_code == 404
+    assert client.get("/jobs/999999").status_code == 404  # no such job: nothing to record
+    login_as("department", department=Department.CIVIL)  # 民政: its own categories' batches only
+    assert client.get(f"/library/batches/{batch.id}").status_code == 404
+    assert [e.target_label for e in _entries("scope_refused")] == [f"后台任务 {job.id}", f"基础信息库批次 {batch.id}"]
