@@ -107,10 +107,14 @@ def _database_problems() -> list[str]:
 
 def run_processes(commands: list[tuple[str, list[str]]]) -> int:
     """Start every process; forward SIGTERM/SIGINT (and SIGHUP to gunicorn); when one ends, stop the rest.
-    Its exit code."""
+    Exit code: 0 when stopped by a signal (each child may end its own way then: the worker by SIGTERM itself),
+    else the code of the process that ended first."""
     children = [(name, subprocess.Popen(argv, cwd=PROJECT_ROOT)) for name, argv in commands]
+    stopping = []
 
     def forward(signum, _frame):
+        if signum != signal.SIGHUP:
+            stopping.append(signum)
         for name, child in children:  # HUP: gunicorn replaces its workers gracefully; the others ignore it
             if child.poll() is None and (signum != signal.SIGHUP or name == "web"):
                 child.send_signal(signum)
@@ -124,6 +128,8 @@ def run_processes(commands: list[tuple[str, list[str]]]) -> int:
                     code = child.wait(timeout=0.5)
                 except subprocess.TimeoutExpired:
                     continue
+                if stopping:
+                    return 0
                 click.echo(f"进程 {name} 已退出（{code}），正在停止其余进程。", err=True)
                 return code if code else 0
     finally:
