@@ -169,17 +169,21 @@ class Protector:
                 except InvalidTag:
                     continue
             raise ProtectedDataError("加密数据已损坏，或不是用当前密钥加密的")
+        return self._open(blob, b"", "数据").decode("utf-8")
+
+    def _open(self, blob: bytes, extra_data: bytes, what: str) -> bytes:
+        """A version-2 blob (version | key id | nonce | sealed) opened under its key of the ring; `extra_data` is
+        the associated data beyond the header (a file's), `what` names it in the refusal (数据 / 文件)."""
         header = 1 + _KEY_ID_SIZE
         if len(blob) < header + _NONCE_SIZE + _TAG_SIZE or blob[0] != _FORMAT_VERSION:
-            raise ProtectedDataError("加密数据格式不正确或版本不受支持")
+            raise ProtectedDataError(f"加密{what}格式不正确或版本不受支持")
         aead = self._ring.get(blob[1:header])
         if aead is None:
-            raise ProtectedDataError("加密数据是用另一把密钥加密的（密钥环中没有这把密钥）")
+            raise ProtectedDataError(f"加密{what}是用另一把密钥加密的（密钥环中没有这把密钥）")
         try:
-            return aead.decrypt(blob[header:header + _NONCE_SIZE], blob[header + _NONCE_SIZE:],
-                                blob[:header]).decode("utf-8")
+            return aead.decrypt(blob[header:header + _NONCE_SIZE], blob[header + _NONCE_SIZE:], blob[:header] + extra_data)
         except InvalidTag:
-            raise ProtectedDataError("加密数据已损坏，或不是用当前密钥加密的") from None
+            raise ProtectedDataError(f"加密{what}已损坏，或不是用当前密钥加密的") from None
 
     def is_current(self, blob: bytes | bytearray | memoryview | None) -> bool:
         """Whether a stored blob is already under the ring's first key (rotate-key skips those)."""
@@ -196,16 +200,7 @@ class Protector:
 
     def open_file(self, blob: bytes) -> bytes:
         """The sealed file's bytes; ProtectedDataError if it was altered or sealed under a key not in the ring."""
-        header = 1 + _KEY_ID_SIZE
-        if len(blob) < header + _NONCE_SIZE + _TAG_SIZE or blob[0] != _FORMAT_VERSION:
-            raise ProtectedDataError("加密文件格式不正确或版本不受支持")
-        aead = self._ring.get(blob[1:header])
-        if aead is None:
-            raise ProtectedDataError("加密文件是用另一把密钥加密的（密钥环中没有这把密钥）")
-        try:
-            return aead.decrypt(blob[header:header + _NONCE_SIZE], blob[header + _NONCE_SIZE:], blob[:header] + _FILE_AD)
-        except InvalidTag:
-            raise ProtectedDataError("加密文件已损坏，或不是用当前密钥加密的") from None
+        return self._open(bytes(blob), _FILE_AD, "文件")
 
 
 _FILE_AD = b"staged-file"
