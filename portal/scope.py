@@ -166,7 +166,8 @@ def reviewing_role(school: School) -> Role:
 # How a refused object is named in the audit log (its table or kind → Chinese); others keep their table name.
 REFUSED_KINDS = {"school": "学校", "region": "地区", "user": "账号", "page": "页面", "hardship_student": "就学信息库学生",
                  "enrolment_upload": "学籍上传", "funding_record": "资助记录", "period_submission": "填报",
-                 "library_batch": "基础信息库批次", "library_category": "基础信息库类别", "job": "后台任务"}
+                 "library_batch": "基础信息库批次", "library_category": "基础信息库类别", "job": "后台任务",
+                 "fiscal_allocation": "财政资金下达记录", "funding_project": "资助项目"}
 
 
 def refuse_and_record(user, kind: str, identifier) -> None:

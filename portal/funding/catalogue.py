@@ -12,7 +12,7 @@ from portal.funding.errors import FundingError
 from portal.funding.models import FundingProject
 from portal.funding.national import name_variants
 from portal.org.models import Region, School
-from portal.scope import Scope
+from portal.scope import Scope, refuse_and_record
 from portal.vocab import AuditAction, PeriodType, ProjectLevel, Role, Stage
 
 # No single payment to one student reaches this: above it a typed amount is a slip (an extra zero, a
@@ -97,6 +97,8 @@ def managed_project(scope: Scope, project_id: int) -> FundingProject:
     """A project this user defined (their region's or their school's); anything else answers 404."""
     project = db.session.scalar(select(FundingProject).where(FundingProject.id == project_id, _owner_condition(scope)))
     if project is None:
+        if db.session.get(FundingProject, project_id) is not None:  # another's project: refused and recorded
+            refuse_and_record(scope.user, "funding_project", project_id)
         abort(404)
     return project
 

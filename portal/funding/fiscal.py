@@ -22,7 +22,7 @@ from portal.funding.models import FiscalAllocation, FundingProject
 from portal.org.models import Region
 from portal.paging import bounded_int
 from portal.progress.models import SchoolProgress
-from portal.scope import Scope
+from portal.scope import Scope, refuse_and_record
 from portal.terms import Term, term_period
 from portal.vocab import (AuditAction, DeadlineCycle, DeadlineModule, DeadlineParty, DeadlineTask, FundLevel,
                           ProjectLevel, RegionLevel, Stage)
@@ -145,6 +145,8 @@ def allocation_in_scope(scope: Scope, allocation_id: int) -> FiscalAllocation:
         FiscalAllocation.id == allocation_id,
         FiscalAllocation.region_code.in_(select(Region.code).where(scope.region_condition()))))
     if found is None:
+        if db.session.get(FiscalAllocation, allocation_id) is not None:
+            refuse_and_record(scope.user, "fiscal_allocation", allocation_id)
         abort(404)
     return found
 
@@ -250,7 +252,7 @@ def document(actor: Actor, allocation: FiscalAllocation) -> tuple[str, str, str]
 def delete_allocation(actor: Actor, scope: Scope, allocation: FiscalAllocation) -> None:
     """Only the region that recorded it may remove it (with its document)."""
     if allocation.region_code != scope.region_code:
-        abort(404)
+        refuse_and_record(scope.user, "fiscal_allocation", allocation.id)
     region = db.session.get(Region, allocation.region_code)
     key = allocation.file_key
     record(actor, AuditAction.DELETE_ALLOCATION, Target.of_region(region),

@@ -81,3 +81,15 @@ def test_another_users_job_and_another_departments_batch_are_refused_and_recorde
     login_as("department", department=Department.CIVIL)  # 民政: its own categories' batches only
     assert client.get(f"/library/batches/{batch.id}").status_code == 404
     assert [e.target_label for e in _entries("scope_refused")] == [f"后台任务 {job.id}", f"基础信息库批次 {batch.id}"]
+
+
+def test_another_regions_funding_project_is_refused_and_recorded(client, login_as, world):
+    from factories import make_funding_project
+
+    project = make_funding_project("无锡市助学金", "primary", level="local", standards="300", owner_region=world.wuxi)
+    db.session.commit()
+    login_as("city")  # 南京市
+    assert client.post(f"/funding/projects/{project.id}/active").status_code == 404
+    assert client.post("/funding/projects/999999/active").status_code == 404  # none such: nothing to record
+    assert [e.target_label for e in _entries("scope_refused")] == [f"资助项目 {project.id}"]
+    assert db.session.get(type(project), project.id).active  # nothing changed
