@@ -45,3 +45,27 @@ def test_a_class_printed_by_the_browser_gives_one_page_per_student(browser, port
         assert "义务教育家庭经济困难学生生活补助" in page.replace("\n", "")
         assert "登记已告知" not in page and "下载 PDF" not in page and "资助名单" not in page and "打印" not in page
     assert_clean(browser, portal_url)
+
+
+def test_a_batch_too_large_for_a_request_is_made_by_a_job_whose_page_offers_the_pdf(
+        browser, portal_url, world, today_is, monkeypatch, tmp_path):
+    from portal.notices import services
+
+    today_is(date(2026, 11, 22))
+    monkeypatch.setattr(services, "WEB_PDF_LIMIT", 3)  # a batch of 5 stands for a school of 3,000
+    make_primary_catalogue(world.province)
+    make_class(world.xuanwu_school, "三年级2班", 5, term="2026-autumn")
+    user = make_user(Role.SCHOOL, school=world.xuanwu_school)
+    db.session.commit()
+
+    browser.set_window_size(1366, 900)
+    sign_in(browser, portal_url, user)
+    browser.get(f"{portal_url}/notices/schools/{world.xuanwu_school.id}/print?term=2026-autumn")
+    button = browser.find_element(By.CSS_SELECTOR, "form.pdf-job button")
+    assert button.text == "后台生成 PDF（5 份）" and not browser.find_elements(By.LINK_TEXT, "下载 PDF")
+    browser.save_screenshot(str(tmp_path / "notices-big-batch.png"))
+    button.click()  # the tests' queue runs the job at once; the worker does it from the queue
+    WebDriverWait(browser, 10).until(lambda b: "/jobs/" in b.current_url and "已生成 5 份告知书" in b.page_source)
+    assert browser.find_element(By.LINK_TEXT, "下载告知书 PDF").get_attribute("href").endswith("/file")
+    browser.save_screenshot(str(tmp_path / "notices-job-done.png"))
+    assert_clean(browser, portal_url)
