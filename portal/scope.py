@@ -170,6 +170,14 @@ REFUSED_KINDS = {"school": "学校", "region": "地区", "user": "账号", "page
                  "fiscal_allocation": "财政资金下达记录", "funding_project": "资助项目"}
 
 
+def missing_or_refused(user, model, identifier, kind: str) -> None:
+    """404 for an object the query in the user's reach did not find: recorded as a refusal when it exists (someone
+    else's), a plain 404 when it does not."""
+    if db.session.get(model, identifier) is not None:
+        refuse_and_record(user, kind, identifier)
+    abort(404)
+
+
 def refuse_and_record(user, kind: str, identifier) -> None:
     """Record a refused request for an object out of the user's reach (AuditAction.SCOPE_REFUSED), then 404.
     The entry sits where the user belongs, so the user's own bureau and the province read it."""

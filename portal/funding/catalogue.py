@@ -3,7 +3,6 @@ ceiling that tells a real amount from an absurd one."""
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from flask import abort
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 
 from portal.audit.services import Actor, Target, record
@@ -12,7 +11,7 @@ from portal.funding.errors import FundingError
 from portal.funding.models import FundingProject
 from portal.funding.national import name_variants
 from portal.org.models import Region, School
-from portal.scope import Scope, refuse_and_record
+from portal.scope import Scope, missing_or_refused
 from portal.vocab import AuditAction, PeriodType, ProjectLevel, Role, Stage
 
 # No single payment to one student reaches this: above it a typed amount is a slip (an extra zero, a
@@ -97,9 +96,7 @@ def managed_project(scope: Scope, project_id: int) -> FundingProject:
     """A project this user defined (their region's or their school's); anything else answers 404."""
     project = db.session.scalar(select(FundingProject).where(FundingProject.id == project_id, _owner_condition(scope)))
     if project is None:
-        if db.session.get(FundingProject, project_id) is not None:  # another's project: refused and recorded
-            refuse_and_record(scope.user, "funding_project", project_id)
-        abort(404)
+        missing_or_refused(scope.user, FundingProject, project_id, "funding_project")
     return project
 
 

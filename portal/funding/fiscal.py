@@ -22,7 +22,7 @@ from portal.funding.models import FiscalAllocation, FundingProject
 from portal.org.models import Region
 from portal.paging import bounded_int
 from portal.progress.models import SchoolProgress
-from portal.scope import Scope, refuse_and_record
+from portal.scope import Scope, missing_or_refused, refuse_and_record
 from portal.terms import Term, term_period
 from portal.vocab import (AuditAction, DeadlineCycle, DeadlineModule, DeadlineParty, DeadlineTask, FundLevel,
                           ProjectLevel, RegionLevel, Stage)
@@ -145,9 +145,7 @@ def allocation_in_scope(scope: Scope, allocation_id: int) -> FiscalAllocation:
         FiscalAllocation.id == allocation_id,
         FiscalAllocation.region_code.in_(select(Region.code).where(scope.region_condition()))))
     if found is None:
-        if db.session.get(FiscalAllocation, allocation_id) is not None:
-            refuse_and_record(scope.user, "fiscal_allocation", allocation_id)
-        abort(404)
+        missing_or_refused(scope.user, FiscalAllocation, allocation_id, "fiscal_allocation")
     return found
 
 

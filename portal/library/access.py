@@ -1,12 +1,11 @@
 """Who may do what with the base library: the province everything, a department its own categories
 and its own batches, nobody else anything. The one place these rules live."""
-from flask import abort
 from sqlalchemy import ColumnElement, false, true
 
 from portal.audit.services import Actor
 from portal.extensions import db
 from portal.library.models import LibraryBatch
-from portal.scope import refuse_and_record
+from portal.scope import missing_or_refused
 from portal.vocab import DEPARTMENT_CATEGORIES, Category, Role
 
 
@@ -45,7 +44,5 @@ def visible_batch(user, batch_id: int) -> LibraryBatch:
     """A batch the account may see, or 404 as if it did not exist (another department's is recorded)."""
     batch = db.session.scalar(db.select(LibraryBatch).where(LibraryBatch.id == batch_id, batch_condition(user)))
     if batch is None:
-        if db.session.get(LibraryBatch, batch_id) is not None:
-            refuse_and_record(user, "library_batch", batch_id)
-        abort(404)
+        missing_or_refused(user, LibraryBatch, batch_id, "library_batch")
     return batch

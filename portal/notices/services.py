@@ -19,7 +19,6 @@ from portal.notices import text
 from portal.notices.errors import NoticeError
 from portal.notices.models import NoticeMethod, NoticeRecord, NoticeSchoolSettings, NoticeTemplate
 from portal.org.models import School
-from portal.progress.services import refresh_progress
 from portal.terms import Term, term_period
 from portal.vocab import AuditAction, Category, DeadlineModule, DeadlineTask, Stage
 
@@ -255,8 +254,7 @@ def record_told(actor: Actor, school: School, term: Term, selection: Selection, 
         raise NoticeError("所选范围内没有学生")
     record(actor, AuditAction.RECORD_NOTICE, Target.of_school(school),
            f"{term.label}｜{selection.describe()}｜{count} 人｜{NoticeMethod.label_of(method)}｜{notified_on:%Y-%m-%d}")
-    refresh_progress([school.id], term.code)
-    db.session.commit()
+    db.session.commit()  # the progress hooks count the school's told students again (SchoolProgress.notified)
     return count
 
 

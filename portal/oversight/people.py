@@ -3,7 +3,6 @@
 one set-based query, read a page at a time or whole into an audited xlsx. ID numbers show only the region prefix
 and the birth year (DESIGN §7: hundreds of thousands of candidates remain)."""
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import ColumnElement, Select, String, and_, case, exists, false, func, literal, or_, select
 
@@ -33,8 +32,7 @@ SCHOOL_AGES = (3, 22)  # from preschool to a first degree, as the base library's
 
 
 # -- the two conditions on what stays in clear: the 户籍地 region and the birth year ------------------------------
-# Each is one small function so that a change of the clear columns (birth year only, the full date encrypted)
-# is made here alone.
+# Each is one small function, so that what the lists read of the clear columns is decided here alone.
 def hukou_of(model) -> ColumnElement:
     """户籍地: as the file gave it, else where the ID number was first issued (the library's and matching's rule).
     library_record has an index on exactly this expression (ix_library_record_hukou)."""
@@ -71,15 +69,9 @@ def compulsory_age_clause(model, term: Term) -> ColumnElement[bool]:
     return aged_clause(model, term, COMPULSORY_AGES)
 
 
-def birth_year(born) -> int | None:
-    """The birth year a listed row carries (a date, or the year the tables keep)."""
-    return born.year if isinstance(born, date) else born
-
-
-def listed_id(region_prefix: str | None, born) -> str:
+def listed_id(region_prefix: str | None, birth_year: int | None) -> str:
     """What a list shows of an ID number: region prefix and birth year, the rest starred (18 characters)."""
-    year = birth_year(born)
-    return f"{region_prefix or '******'}{year or '****'}********"
+    return f"{region_prefix or '******'}{birth_year or '****'}********"
 
 
 # -- filters ------------------------------------------------------------------------------------------------------
@@ -173,7 +165,7 @@ def library_people(term: Term, filters: PeopleFilter) -> Select:
         conditions.append(record.name.contains(filters.search, autoescape=True))
     return (select(record.id_hash, func.min(record.name).label("name"), func.min(hukou).label("hukou"),
                    func.min(record.region_prefix).label("region_prefix"), func.min(record.gender).label("gender"),
-                   func.min(record.birth_year).label("born"))
+                   func.min(record.birth_year).label("birth_year"))
             .where(*conditions).group_by(record.id_hash)
             .order_by(func.min(hukou), func.min(record.name), record.id_hash))
 
@@ -218,7 +210,7 @@ def library_students(scope: Scope, term: Term, filters: PeopleFilter) -> Select:
         where.append(("," + student.categories + ",").contains(f",{filters.category.value},"))
     if filters.search:
         where.append(or_(student.name.contains(filters.search, autoescape=True), student.student_no == filters.search))
-    return (select(student.id, student.name, student.region_prefix, student.gender, student.birth_year.label("born"),
+    return (select(student.id, student.name, student.region_prefix, student.gender, student.birth_year,
                    hukou_of(student).label("hukou"), student.categories, student.stage, student.grade,
                    student.class_name, student.library_name, School.name.label("school_name"),
                    Region.name.label("region_name"))
@@ -244,11 +236,11 @@ def _listed(rows, filters: PeopleFilter) -> list[Listed]:
                            LibraryRecord.batch_id.in_(current_batches()))):
                 categories.setdefault(id_hash, []).append(category)
         order = list(Category)
-        return [Listed(row.name, listed_id(row.region_prefix, row.born), Gender.label_of(row.gender),
-                       birth_year(row.born), place_name(row.hukou),
+        return [Listed(row.name, listed_id(row.region_prefix, row.birth_year), Gender.label_of(row.gender),
+                       row.birth_year, place_name(row.hukou),
                        "、".join(code.label for code in order if code.value in categories.get(row.id_hash, [])))
                 for row in rows]
-    return [Listed(row.name, listed_id(row.region_prefix, row.born), Gender.label_of(row.gender), birth_year(row.born),
+    return [Listed(row.name, listed_id(row.region_prefix, row.birth_year), Gender.label_of(row.gender), row.birth_year,
                    place_name(row.hukou), "、".join(Category.label_of(code) for code in row.categories.split(",") if code),
                    row.school_name, row.region_name, _stage_text(row.stage, row.grade),
                    row.class_name or "", _note(row, filters)) for row in rows]
