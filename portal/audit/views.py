@@ -1,34 +1,18 @@
 """Routes: the audit log, filtered and exported, within the reader's scope."""
-from datetime import date
-
 from flask import Blueprint, request
 
-from portal import sheets
-from portal.audit.services import AuditFilter, Target, audit_entries, record
+from portal import exports
+from portal.audit import export_jobs
+from portal.audit.services import AuditFilter, audit_entries
 from portal.extensions import db
 from portal.vocab import AuditAction, Role
-from portal.web import acting, download, page_number, render, roles_required, scope
+from portal.web import acting, page_number, render, roles_required, scope
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
-EXPORT_LIMIT = 100_000
-
 
 def _filters() -> AuditFilter:
-    return AuditFilter(
-        action=request.args.get("action") or None,
-        actor=request.args.get("actor", "").strip() or None,
-        target=request.args.get("target", "").strip() or None,
-        date_from=_date(request.args.get("from")),
-        date_to=_date(request.args.get("to")),
-    )
-
-
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    return export_jobs.filters_from(request.args)
 
 
 @bp.get("/")
@@ -41,10 +25,13 @@ def entry_list():
 @bp.get("/export.xlsx")
 @roles_required(Role.PROVINCE, Role.CITY, Role.COUNTY)
 def export():
-    entries = db.session.scalars(audit_entries(scope(), _filters()).limit(EXPORT_LIMIT))
-    rows = ([entry.at.strftime("%Y-%m-%d %H:%M:%S"), entry.actor_name, AuditAction.label_of(entry.action),
-             entry.target_label or "", entry.detail or "", entry.ip or ""] for entry in entries)
-    content = sheets.stream_xlsx(["时间", "操作人", "操作", "对象", "详情", "来源地址"], rows)
-    record(acting(), AuditAction.EXPORT, Target("audit", None, "审计日志"), request.query_string.decode()[:500])
-    db.session.commit()
-    return download(content, "审计日志.xlsx")
+    """Up to exports.IN_REQUEST_ROWS entries at once; more are written by the worker (the job page offers them)."""
+    args = {key: value for key, value in request.args.items() if key in export_jobs.FILTER_ARGS and value}
+
+    def write() -> bytes:
+        content = export_jobs.audit_xlsx(acting(), scope(), _filters(), request.query_string.decode()[:500])
+        db.session.commit()
+        return content
+
+    count = exports.row_count(audit_entries(scope(), _filters()), export_jobs.EXPORT_LIMIT)
+    return exports.answer(count, export_jobs.KIND, {"args": args}, acting(), write, export_jobs.FILENAME)

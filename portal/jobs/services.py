@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from portal.audit.services import Actor
 from portal.extensions import db
 from portal.jobs.models import Job, JobStatus
+from portal.protect import ProtectedDataError, protector
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 0.5  # seconds: progress is written at most this often (and always at the end)
@@ -137,8 +138,17 @@ def abandon_interrupted() -> int:
     return len(cut_off)
 
 
-def result_path(job: Job) -> str | None:
-    return os.path.join(_folder(), job.result_file) if job.result_file else None
+def result_content(job: Job) -> bytes | None:
+    """The job's file as the task made it (opened from its sealed copy); None when it has none, or the copy is
+    gone or cannot be opened (altered, or sealed under a key no longer in the ring)."""
+    if not job.result_file:
+        return None
+    try:
+        with open(os.path.join(_folder(), job.result_file), "rb") as handle:
+            return protector().open_file(handle.read())
+    except (OSError, ProtectedDataError):
+        log.warning("the file of job %s could not be read", job.id, exc_info=True)
+        return None
 
 
 def _actor_of(job: Job) -> Actor:
@@ -169,10 +179,11 @@ def _folder() -> str:
 
 
 def _store_file(job_id: int, file: tuple[bytes, str]) -> tuple[str, str]:
+    """Kept sealed (portal.protect, like a staged upload): exports and notices hold personal data."""
     content, name = file
-    stored = f"{job_id}{os.path.splitext(name)[1]}"
+    stored = f"{job_id}{os.path.splitext(name)[1]}.sealed"
     with open(os.path.join(_folder(), stored), "wb") as handle:
-        handle.write(content)
+        handle.write(protector().seal_file(content))
     return stored, name
 
 

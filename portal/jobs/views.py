@@ -1,12 +1,15 @@
 """Routes of a job: its page, the progress fragment the page polls, and its result file."""
-from flask import Blueprint, abort, send_file
+from flask import Blueprint, abort
 from flask_login import current_user, login_required
 
+from portal.audit.services import Target, record
 from portal.extensions import db
-from portal.jobs.models import Job
-from portal.jobs.services import kinds, result_path
+from portal.jobs.models import Job, JobStatus
+from portal.jobs.services import kinds, result_content
 from portal.scope import refuse_and_record
-from portal.web import render
+from portal.sheet_writer import note_export
+from portal.vocab import AuditAction
+from portal.web import acting, download, render
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
@@ -42,10 +45,16 @@ def progress(job_id: int):
 @bp.get("/<int:job_id>/file")
 @login_required
 def result_file(job_id: int):
+    """The finished job's file, for the user who asked for it alone; each download goes into the audit log."""
     job = _own_job(job_id)
-    path = result_path(job)
-    if path is None:
+    content = result_content(job) if job.status == JobStatus.DONE else None
+    if content is None:
         abort(404)
-    response = send_file(path, as_attachment=True, download_name=job.result_name)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    where = Target.of_user(current_user)
+    note_export(content, None)
+    record(acting(), AuditAction.EXPORT, Target("job", str(job.id), (job.result_name or "")[:128], where.city_code,
+                                                  where.county_code, where.school_id),
+           f"下载后台任务 {job.id} 的文件：{job.result_name}")
+    db.session.commit()
+    mimetype = "application/pdf" if (job.result_name or "").endswith(".pdf") else None
+    return download(content, job.result_name, mimetype)

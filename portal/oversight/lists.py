@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from portal.audit.services import Actor, Target, record
+from portal.exports import batches, row_count
 from portal.extensions import db
 from portal.org.models import Region, School
 from portal.oversight.figures import TermReading, under
@@ -61,16 +62,34 @@ def school_page(reading: TermReading, filters: ListFilter, page: int) -> Page:
     return Page(items, page, PER_PAGE, total)
 
 
-def school_list_xlsx(actor: Actor, reading: TermReading, filters: ListFilter) -> bytes:
-    rows = db.session.execute(schools(reading, filters).limit(EXPORT_LIMIT))
-    lines = ([row.name, row.code, row.region_name, row.uploaded_at, row.students or 0, row.hardship or 0,
-              row.funded or 0, row.unfunded_without_reason or 0, row.manual_pending or 0, row.duplicates or 0,
-              parse_period(row.period).label, SubmissionStatus.label_of(row.status), row.due, "逾期" if row.overdue else "",
-              row.notified or 0]
-             for row in rows)
-    content = write_xlsx(HEADERS, lines, sheet_title=f"{reading.term.label}学校名单")
+def school_count(reading: TermReading, filters: ListFilter) -> int:
+    """The lines the export would hold (up to EXPORT_LIMIT): above exports.IN_REQUEST_ROWS it is a job."""
+    return row_count(schools(reading, filters), EXPORT_LIMIT)
+
+
+def school_list_xlsx(actor: Actor, reading: TermReading, filters: ListFilter, progress=None) -> bytes:
+    """The list as the page shows it, read a batch at a time; the export goes into the audit log (the caller
+    commits). progress(done) is told after each batch."""
+    written = 0
+
+    def lines():
+        nonlocal written
+        for rows in batches(schools(reading, filters).limit(EXPORT_LIMIT)):
+            for row in rows:
+                yield [row.name, row.code, row.region_name, row.uploaded_at, row.students or 0, row.hardship or 0,
+                       row.funded or 0, row.unfunded_without_reason or 0, row.manual_pending or 0, row.duplicates or 0,
+                       parse_period(row.period).label, SubmissionStatus.label_of(row.status), row.due,
+                       "逾期" if row.overdue else "", row.notified or 0]
+            written += len(rows)
+            if progress is not None:
+                progress(written)
+
+    content = write_xlsx(HEADERS, lines(), sheet_title=f"{reading.term.label}学校名单")
     what = filters.flag.label if filters.flag else "全部学校"
     record(actor, AuditAction.EXPORT, Target.of_region(filters.region),
            f"{reading.term.label}学校名单（{what}）：{filters.region.name}")
-    db.session.commit()
     return content
+
+
+def export_name(reading: TermReading, filters: ListFilter) -> str:
+    return f"{filters.region.name}{reading.term.label}学校名单.xlsx"

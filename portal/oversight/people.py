@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Select, String, and_, case, exists, false,
 from portal.audit.services import Actor, Target, record
 from portal.deadlines import periods
 from portal.enrolment.models import HardshipStudent
+from portal.exports import batches, row_count
 from portal.extensions import db
 from portal.funding.status import funded_in, library_condition, monthly_student
 from portal.library.models import LibraryRecord
@@ -274,14 +275,32 @@ def headers(filters: PeopleFilter) -> list[str]:
     return [*common, "学校", "学校所在区划", "学段年级", "班级", "备注"]
 
 
-def people_xlsx(actor: Actor, scope: Scope, term: Term, filters: PeopleFilter) -> bytes:
-    """The whole list (up to EXPORT_LIMIT lines) as the page shows it; the export goes into the audit log."""
-    listed = _listed(db.session.execute(people_query(scope, term, filters).limit(EXPORT_LIMIT)), filters)
+def people_count(scope: Scope, term: Term, filters: PeopleFilter) -> int:
+    """The lines the export would hold (up to EXPORT_LIMIT): above exports.IN_REQUEST_ROWS it is a job."""
+    return row_count(people_query(scope, term, filters), EXPORT_LIMIT)
+
+
+def people_xlsx(actor: Actor, scope: Scope, term: Term, filters: PeopleFilter, progress=None) -> bytes:
+    """The whole list (up to EXPORT_LIMIT lines) as the page shows it, read a batch at a time; the export goes into
+    the audit log (the caller commits). progress(done) is told after each batch."""
     width = len(headers(filters))
-    lines = ([item.name, item.id_text, item.gender, item.birth_year, item.hukou, item.categories, item.school,
-              item.region, item.stage, item.class_name, item.note][:width] for item in listed)
-    content = write_xlsx(headers(filters), lines, sheet_title=f"{term.label}{filters.kind.label}")
+    written = 0
+
+    def lines():
+        nonlocal written
+        for rows in batches(people_query(scope, term, filters).limit(EXPORT_LIMIT)):
+            for item in _listed(rows, filters):
+                yield [item.name, item.id_text, item.gender, item.birth_year, item.hukou, item.categories, item.school,
+                       item.region, item.stage, item.class_name, item.note][:width]
+            written += len(rows)
+            if progress is not None:
+                progress(written)
+
+    content = write_xlsx(headers(filters), lines(), sheet_title=f"{term.label}{filters.kind.label}")
     record(actor, AuditAction.EXPORT, Target.of_region(filters.region),
-           f"{term.label}{filters.kind.label}名单：{filters.region.name}，{len(listed)} 人")
-    db.session.commit()
+           f"{term.label}{filters.kind.label}名单：{filters.region.name}，{written} 人")
     return content
+
+
+def export_name(term: Term, filters: PeopleFilter) -> str:
+    return f"{filters.region.name}{term.label}{filters.kind.label}名单.xlsx"

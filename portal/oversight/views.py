@@ -2,10 +2,11 @@
 a row opens the level below in place), the school list behind every count, and their xlsx exports."""
 from flask import Blueprint, request
 
+from portal import exports
 from portal.enrolment.views import selected_term
 from portal.extensions import db
 from portal.org.models import Region
-from portal.oversight import lists, people, services
+from portal.oversight import export_jobs, lists, people, services
 from portal.oversight.charts import charts as level_charts
 from portal.oversight.figures import TermReading
 from portal.oversight.options import COLUMN_GROUPS, RATES, PersonList, SchoolFlag
@@ -88,10 +89,18 @@ def school_list():
 @bp.get("/schools/export.xlsx")
 @roles_required(*UPPER_TIERS)
 def export_school_list():
+    """Up to exports.IN_REQUEST_ROWS schools at once; a longer list is written by the worker."""
     filters = lists.ListFilter.from_args(scope(), request.args)
     reading = TermReading(scope(), selected_term())
-    content = lists.school_list_xlsx(acting(), reading, filters)
-    return download(content, f"{filters.region.name}{reading.term.label}学校名单.xlsx")
+
+    def write() -> bytes:
+        content = lists.school_list_xlsx(acting(), reading, filters)
+        db.session.commit()
+        return content
+
+    return exports.answer(lists.school_count(reading, filters), export_jobs.SCHOOLS,
+                          {"term": reading.term.code, "args": filters.args()}, acting(), write,
+                          lists.export_name(reading, filters))
 
 
 @bp.get("/lists")
@@ -109,10 +118,17 @@ def people_list():
 @bp.get("/lists/export.xlsx")
 @roles_required(*UPPER_TIERS)
 def export_people_list():
+    """Up to exports.IN_REQUEST_ROWS lines at once; a longer list is written by the worker (its job page offers it)."""
     filters = people.PeopleFilter.from_args(scope(), request.args)
     term = selected_term()
-    content = people.people_xlsx(acting(), scope(), term, filters)
-    return download(content, f"{filters.region.name}{term.label}{filters.kind.label}名单.xlsx")
+
+    def write() -> bytes:
+        content = people.people_xlsx(acting(), scope(), term, filters)
+        db.session.commit()
+        return content
+
+    return exports.answer(people.people_count(scope(), term, filters), export_jobs.PEOPLE,
+                          {"term": term.code, "args": filters.args()}, acting(), write, people.export_name(term, filters))
 
 
 @bp.app_template_filter("percent")

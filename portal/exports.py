@@ -1,0 +1,54 @@
+"""Large xlsx exports go to a background job (portal.jobs); small ones are answered in the request.
+
+A view counts what the export would hold: up to IN_REQUEST_ROWS lines the file is written at once and downloaded;
+above, the export is submitted as a job of the domain's export kind and the user is sent to its page, which
+offers the (sealed) file once the worker has written it. Either way the rows come from the database a batch at
+a time as plain rows (no ORM object per row), and the export is recorded in the audit log by the domain."""
+from collections.abc import Callable, Iterator
+
+from flask import redirect, url_for
+from sqlalchemy import Select, func, select
+from werkzeug.exceptions import NotFound
+
+from portal.audit.services import Actor
+from portal.extensions import db
+from portal.jobs import JobRefused, submit
+from portal.scope import Scope
+from portal.web import download
+
+IN_REQUEST_ROWS = 5_000  # more lines than this: written by the worker, not in the request
+BATCH_ROWS = 2_000
+
+
+def row_count(query: Select, limit: int) -> int:
+    """How many rows the query gives, counted up to `limit` (the export's cap)."""
+    capped = query.order_by(None).limit(limit).subquery()
+    return db.session.scalar(select(func.count()).select_from(capped))
+
+
+def batches(query: Select, size: int = BATCH_ROWS) -> Iterator[list]:
+    """The query's rows a batch at a time (a server-side cursor on PostgreSQL): the whole result is never held."""
+    result = db.session.execute(query.execution_options(yield_per=size))
+    for partition in result.partitions():
+        yield partition
+
+
+def answer(rows: int, kind: str, params: dict, actor: Actor, write: Callable[[], bytes], filename: str):
+    """The view's answer: the file itself when small, else a job of `kind` (params: what the task needs to write
+    it again) and a redirect to the job's page."""
+    if rows <= IN_REQUEST_ROWS:
+        return download(write(), filename)
+    job = submit(kind, params, actor)
+    return redirect(url_for("jobs.page", job_id=job.id), 303)
+
+
+def scope_of_actor(actor: Actor) -> Scope:
+    """The asking user's scope, as the worker rebuilds it: the user may have been disabled since."""
+    if actor.user is None or not actor.user.is_active:
+        raise JobRefused("提出导出的账号已停用，未导出任何数据。")
+    return Scope(actor.user)
+
+
+def refuse_out_of_scope(error: NotFound) -> JobRefused:
+    """Scope.region()/school() refuse with a 404: in the worker that is a refusal the job page shows."""
+    return JobRefused("所选区划或学校不在您的管辖范围内，未导出任何数据。")
