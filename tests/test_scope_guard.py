@@ -132,6 +132,8 @@ LIST_ROUTES = {
     "oversight.issue_circular": None,
     "enrolment.review_list": "/enrolment/review?status=all",
     "enrolment.matching_page": "/enrolment/matching",
+    "enrolment.bulk_import": "/enrolment/bulk",
+    "enrolment.bulk_refused_rows": None,  # a staged file of the user's own: tests/enrolment/test_bulk_import.py
     "enrolment.matching_status": "/enrolment/matching/status",
     "enrolment.start_matching": None,
     "deadlines.calendar": "/deadlines/",

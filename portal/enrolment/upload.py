@@ -170,19 +170,23 @@ def _pending(school: School, upload_id: int) -> EnrolmentUpload | None:
     return upload
 
 
-def import_file(actor: Actor, source, filename: str, term: Term, school: School | None = None
+def import_file(actor: Actor, source, filename: str, term: Term, school: School | None = None, progress=None
                 ) -> tuple[UploadPreview, MatchingRun | None]:
-    """The command line: read and, when clean, make current at once. school=None: a file of many schools."""
+    """The command line and the province's bulk import job: read and, when clean, make current at once, in one
+    transaction. school=None: a file of many schools. progress(rows read, rows at most, message) is told after each
+    batch of rows (a job's progress bar)."""
     ensure_term_open(term)
     try:
         defer_checkpoint()
         if school is not None:
             _discard_pending(school.id, term.code)
-        preview = _read(actor, source, filename, term, school)
+        preview = _read(actor, source, filename, term, school, progress)
         if not preview.ok:
             db.session.rollback()
             preview.upload_ids = []
             return preview, None
+        if progress is not None:
+            progress(preview.rows_read, preview.rows_read, f"已读取并检查 {preview.rows_read:,} 行，全部有效；正在比对 {preview.schools:,} 所学校…")
         school_ids = list(db.session.scalars(select(EnrolmentUpload.school_id)
                                              .where(EnrolmentUpload.id.in_(preview.upload_ids))))
         run = _make_current(actor, preview.upload_ids, school_ids, term)
@@ -362,7 +366,7 @@ def masked_student_no(student_no: str | None, number: str, masked: str) -> str |
     return student_no
 
 
-def _read(actor: Actor, source, filename: str, term: Term, school: School | None) -> UploadPreview:
+def _read(actor: Actor, source, filename: str, term: Term, school: School | None, progress=None) -> UploadPreview:
     config = current_app.config
     limits = {"max_bytes": config.get("UPLOAD_MAX_BYTES", sheets.MAX_BYTES),
               "max_rows": config.get("ENROLMENT_MAX_ROWS", SCHOOL_MAX_ROWS) if school else sheets.MAX_ROWS}
@@ -373,6 +377,8 @@ def _read(actor: Actor, source, filename: str, term: Term, school: School | None
         reader = _Reader(actor, sheet, term, school)
         for batch in sheet.batches(BATCH_ROWS):
             reader.take(batch, filename)
+            if progress is not None:
+                progress(sheet.rows_read, max(sheet.rows_bound or 0, sheet.rows_read))
     except sheets.SheetError as refusal:
         raise EnrolmentError(refusal.message) from None
     preview = UploadPreview(term, filename, sheet.header, sheet.rows_read, errors=sheet.errors,

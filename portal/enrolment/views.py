@@ -145,4 +145,4 @@ def discard_upload(upload_id: int):
     return redirect(url_for("enrolment.upload_page"), 303)
 
 
-from portal.enrolment import library_views, overview_views  # noqa: E402,F401  (their routes join this bp)
+from portal.enrolment import bulk_views, library_views, overview_views  # noqa: E402,F401  (their routes join this bp)
