@@ -33,7 +33,7 @@ def _refused(job_id: int | None) -> dict:
     if "errors" not in data:
         return {}
     data["errors"] = [sheets.RowError(row, column, reason) for row, column, reason in data["errors"]]
-    return {"refused": data, "status": 422}
+    return {"refused": data}
 
 
 @bp.route("/bulk", methods=["GET", "POST"])

@@ -34,7 +34,8 @@ Rules the runner keeps:
   "任务失败（内部错误）…，数据未改变". The task never reads `request` or `current_user`: it gets `params`
   (JSON values) and the acting `Actor` (the user who asked, or the command line).
 - Return an `Outcome` (or None): its message is shown, `data` is kept as JSON (a kind's `next_step(job)` may
-  read it through `job_data(job)`), `file` is kept under instance/jobs/ and downloadable by the job's owner.
+  read it through `job_data(job)`), `file` is kept sealed (portal.protect) under instance/jobs/ and
+  downloadable by the job's owner alone; each download is audited.
 - A job is seen only by the user who asked for it (anyone else gets 404).
 
 Queue: huey. Storage from PORTAL_JOBS_URL: unset → SQLite at instance/jobs.db (so `make run` stays one
