@@ -186,7 +186,8 @@ def import_file(actor: Actor, source, filename: str, term: Term, school: School 
             preview.upload_ids = []
             return preview, None
         if progress is not None:
-            progress(preview.rows_read, preview.rows_read, f"已读取并检查 {preview.rows_read:,} 行，全部有效；正在比对 {preview.schools:,} 所学校…")
+            progress(preview.rows_read, preview.rows_read,
+                     f"已读取并检查 {preview.rows_read:,} 行，全部有效；正在比对 {preview.schools:,} 所学校…")
         school_ids = list(db.session.scalars(select(EnrolmentUpload.school_id)
                                              .where(EnrolmentUpload.id.in_(preview.upload_ids))))
         run = _make_current(actor, preview.upload_ids, school_ids, term)

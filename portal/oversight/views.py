@@ -128,7 +128,8 @@ def export_people_list():
         return content
 
     return exports.answer(people.people_count(scope(), term, filters), export_jobs.PEOPLE,
-                          {"term": term.code, "args": filters.args()}, acting(), write, people.export_name(term, filters))
+                          {"term": term.code, "args": filters.args()}, acting(), write,
+                          people.export_name(term, filters))
 
 
 @bp.app_template_filter("percent")
