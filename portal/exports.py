@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 
 from flask import redirect, url_for
 from sqlalchemy import Select, func, select
-from werkzeug.exceptions import NotFound
 
 from portal.audit.services import Actor
 from portal.extensions import db
@@ -49,6 +48,6 @@ def scope_of_actor(actor: Actor) -> Scope:
     return Scope(actor.user)
 
 
-def refuse_out_of_scope(error: NotFound) -> JobRefused:
-    """Scope.region()/school() refuse with a 404: in the worker that is a refusal the job page shows."""
+def out_of_scope() -> JobRefused:
+    """Scope.region()/school() refuse with a 404 (NotFound): in the worker that is a refusal the job page shows."""
     return JobRefused("所选区划或学校不在您的管辖范围内，未导出任何数据。")

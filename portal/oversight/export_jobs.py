@@ -2,7 +2,7 @@
 a region, written by the worker for the user who asked, within that user's scope as it is when the job runs."""
 from werkzeug.exceptions import NotFound
 
-from portal.exports import refuse_out_of_scope, row_count, scope_of_actor
+from portal.exports import out_of_scope, row_count, scope_of_actor
 from portal.jobs import JobRefused, Outcome, job_kind
 from portal.oversight import lists, people
 from portal.oversight.figures import TermReading
@@ -25,8 +25,8 @@ def export_people(params: dict, actor, progress) -> Outcome:
     scope, term = scope_of_actor(actor), _term(params)
     try:
         filters = people.PeopleFilter.from_args(scope, params.get("args", {}))
-    except NotFound as error:
-        raise refuse_out_of_scope(error) from None
+    except NotFound:
+        raise out_of_scope() from None
     total = row_count(people.people_query(scope, term, filters), people.EXPORT_LIMIT)
     progress(0, total)
     content = people.people_xlsx(actor, scope, term, filters, progress=lambda done: progress(done, total))
@@ -39,8 +39,8 @@ def export_schools(params: dict, actor, progress) -> Outcome:
     scope, term = scope_of_actor(actor), _term(params)
     try:
         filters = lists.ListFilter.from_args(scope, params.get("args", {}))
-    except NotFound as error:
-        raise refuse_out_of_scope(error) from None
+    except NotFound:
+        raise out_of_scope() from None
     reading = TermReading(scope, term)
     total = lists.school_count(reading, filters)
     progress(0, total)
