@@ -12,3 +12,11 @@ def pytest_collection_modifyitems(config, items):
     """Called whenever this folder is collected (as `make test` does); on CI a missing piece ends the run."""
     if os.environ.get("CI") and (absent := missing()):
         raise pytest.UsageError("CI 环境缺少浏览器测试所需：" + "；".join(absent))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Each phase's report kept on the test (item.report_call …), so a fixture's teardown can tell a failed test."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report

@@ -60,9 +60,14 @@ class Steps:
 
 
 @pytest.fixture
-def steps(browser):
+def steps(browser, request):
+    """steps("a-flow") starts a flow's screenshots; a flow that fails adds the page it failed on, as a last step."""
     browser.set_window_size(WIDTH, HEIGHT)
-    return lambda flow: Steps(browser, flow)
+    started = []
+    yield lambda flow: started.append(Steps(browser, flow)) or started[-1]
+    report = getattr(request.node, "report_call", None)
+    if started and report is not None and report.failed:
+        started[-1].shot("failed-here")
 
 
 class _Today(date):
