@@ -2,7 +2,8 @@
 parts of pages under the portal's Content-Security-Policy, nothing on a page is blocked or fails in the
 console, and no request leaves the server (the portal runs on government intranets).
 
-Needs `apt-get install chromium chromium-driver`; without them these tests are skipped, never faked.
+Needs `apt-get install chromium chromium-driver fonts-noto-cjk`; without them these tests are skipped, never faked,
+and on CI (CI set) the run fails instead (conftest.py).
 Selenium is given the driver's path, so it never tries to download one."""
 import os
 import threading
@@ -19,8 +20,8 @@ from portal.extensions import db
 from portal.reasons.models import UnfundedReason
 from portal.terms import current_term
 from portal.vocab import Category, Role
+from browser_needs import CHROMIUM, DRIVER
 
-CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 webdriver = pytest.importorskip("selenium.webdriver")
 pytestmark = pytest.mark.skipif(not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)),
                                 reason="浏览器测试需要 Debian 的 chromium 和 chromium-driver")
