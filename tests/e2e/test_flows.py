@@ -390,6 +390,10 @@ def test_the_province_rematches_with_a_progress_bar_and_issues_a_circular(
     assert title == "江苏省2026秋特殊困难学生资助工作进展情况通报（第1期）"
     issued = browser.find_element(By.CSS_SELECTOR, ".circular-summary-text").text
     assert "特殊困难学生2人" in issued and "请各地对照通报加快进度。" in issued  # the re-match's figures, and the edit
+    page_right, ranking_right = browser.execute_script(
+        "const box = e => e.getBoundingClientRect().right;"
+        "return [box(document.querySelector('article.circular')), box(document.querySelector('.circular-ranking'))];")
+    assert ranking_right <= page_right  # the fourteen-column ranking stays on the page at 1366 px
     flow.shot("circular-issued")
     browser.find_element(By.LINK_TEXT, "← 通报列表").click()
     wait_for(browser, lambda b: b.find_elements(By.LINK_TEXT, title))
