@@ -4,7 +4,7 @@ has passed — is worked out from the deadline calendar as the rows are read, ne
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Date, Select, String, and_, case, false, func, literal, select, true
+from sqlalchemy import Date, Select, String, and_, case, false, func, literal, or_, select, true
 
 from sqlalchemy.orm import aliased
 
@@ -14,9 +14,10 @@ from portal.extensions import db
 from portal.org.models import Region, School
 from portal.accounts.models import User
 from portal.oversight.options import ROLLED_UP_FLAGS, TODO_FLAGS, SchoolFlag
-from portal.progress.models import ReasonsProgress, SchoolProgress
+from portal.progress.models import ReasonsProgress, SchoolProgress, TodoSummary
 from portal.review.models import PeriodSubmission
 from portal.progress.services import CATEGORY_FIGURES
+from portal.progress.summary import month_bits, summarised
 from portal.reasons.figures import NO_DATE, month_in_progress
 from portal.review.services import DONE
 from portal.scope import Scope
@@ -31,6 +32,10 @@ FIGURES = ("schools", "uploaded", *SUMMED, *(f"status_{status.value}" for status
            *(f"schools_{flag.value}" for flag in ROLLED_UP_FLAGS))
 
 
+# what todo_columns() and todo_rollup() hold
+TODO_FIGURES = ("schools", *(f"schools_{flag.value}" for flag in TODO_FLAGS), "unfunded_without_reason", "duplicates")
+
+
 def _count(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
@@ -41,6 +46,15 @@ def under(region: Region):
         return School.city_code == region.code
     if region.level == RegionLevel.COUNTY.value:
         return School.county_code == region.code
+    return true()
+
+
+def under_copied(region: Region, city_column, county_column):
+    """under() on a table keeping copies of its schools' city and county codes."""
+    if region.level == RegionLevel.CITY.value:
+        return city_column == region.code
+    if region.level == RegionLevel.COUNTY.value:
+        return county_column == region.code
     return true()
 
 
@@ -145,6 +159,50 @@ class TermReading:
                 *(_count(self.flag(flag)).label(f"schools_{flag.value}") for flag in TODO_FLAGS),
                 func.coalesce(func.sum(self.without_reason), 0).label("unfunded_without_reason"),
                 func.coalesce(func.sum(SchoolProgress.duplicates), 0).label("duplicates")]
+
+    def todo_rollup(self, region: Region) -> list[dict] | None:
+        """The to-do figures (todo_columns(), and `invalid`: the 空壳 schools) per child region of `region` (its
+        region_code; None for the schools hanging on `region` itself, and for a county all of them), summed from
+        the term's TodoSummary rows — a few hundred whatever the number of schools. The period each row reports,
+        its due date and the lapsed 中职 months are chosen here, as todo_columns() chooses them. None while no
+        write has reached the term (it has no summary yet): read school by school then."""
+        if not summarised(self.term.code):
+            return None
+        row = TodoSummary
+        vocational = row.stages == periods.VOCATIONAL
+        reporting = or_(and_(~vocational, row.period == self.term.code),
+                        and_(vocational, row.period == month_in_progress(self.term, self.today).code))
+        in_scope = and_(row.term == self.term.code, reporting,
+                        self.scope.copied_condition(row.city_code, row.county_code),
+                        under_copied(region, row.city_code, row.county_code))
+        not_done = row.status.not_in(DONE)
+        stage_sets = db.session.scalars(select(row.stages).distinct().where(in_scope, ~vocational)).all()
+        dues = [(row.stages == stages, literal(due, Date)) for stages in stage_sets
+                if (due := periods.due_for(stages, SubmissionKind.REASONS, parse_period(self.term.code)))]
+        due = case(*dues, else_=NO_DATE) if dues else NO_DATE
+        lapsed = sum(bit for code, bit in month_bits(self.term).items()
+                     if (month_due := periods.due_for(periods.VOCATIONAL, SubmissionKind.REASONS, parse_period(code)))
+                     and month_due < self.today)
+        overdue = case((vocational, row.months_open.op("&")(lapsed) != 0 if lapsed else false()),
+                       else_=and_(due.is_not(None), due < self.today, not_done))
+        schools_where = {
+            SchoolFlag.NOT_SUBMITTED: not_done,
+            SchoolFlag.RETURNED: row.status == SubmissionStatus.RETURNED.value,
+            SchoolFlag.OVERDUE: overdue,
+        }
+        stored = {SchoolFlag.NOT_UPLOADED: row.schools_not_uploaded, SchoolFlag.UNAIDED: row.schools_unaided,
+                  SchoolFlag.MANUAL_PENDING: row.schools_manual_pending, SchoolFlag.DUPLICATES: row.schools_duplicates}
+        flags = {f"schools_{flag.value}": stored[flag] if flag in stored else case((schools_where[flag], row.schools),
+                                                                                   else_=0) for flag in TODO_FLAGS}
+        child = {RegionLevel.PROVINCE.value: row.city_code, RegionLevel.CITY.value: row.county_code}.get(region.level)
+        key = (child if child is not None else literal(None, String)).label("region_code")
+        summed = [func.coalesce(func.sum(column), 0).label(name) for name, column in flags.items()]
+        query = (select(key, func.coalesce(func.sum(row.schools), 0).label("schools"),
+                        func.coalesce(func.sum(row.inactive), 0).label("invalid"), *summed,
+                        func.coalesce(func.sum(row.unfunded_without_reason), 0).label("unfunded_without_reason"),
+                        func.coalesce(func.sum(row.duplicates), 0).label("duplicates"))
+                 .where(in_scope).group_by(*([child] if child is not None else [])))
+        return [_plain(found) for found in db.session.execute(query).mappings()]
 
     def rollup(self, region: Region, columns: list | None = None, by: tuple = ()) -> list[dict]:
         """One grouped query: a row per child region of `region` holding the schools below it, and a row per
