@@ -3,6 +3,7 @@ query per level), never counted from students. What depends on today — which d
 has passed — is worked out from the deadline calendar as the rows are read, never stored."""
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from sqlalchemy import Date, Select, String, and_, case, false, func, literal, or_, select, true
 
@@ -85,9 +86,16 @@ class TermReading:
         self.status = func.coalesce(PeriodSubmission.status, literal(SubmissionStatus.NOT_STARTED.value, String))
         self.with_reason = func.coalesce(ReasonsProgress.unfunded_with_reason, 0)
         self.without_reason = func.coalesce(ReasonsProgress.unfunded_without_reason, 0)
-        self.due = self._due_dates()
-        self.overdue = case((monthly, self._months_overdue()),
-                            else_=and_(self.due.is_not(None), self.due < self.today, self.status.not_in(DONE)))
+
+    @cached_property
+    def due(self):
+        """The reporting period's due date of each school (read from the calendar: see _due_dates)."""
+        return self._due_dates()
+
+    @cached_property
+    def overdue(self):
+        return case((School.stages == periods.VOCATIONAL, self._months_overdue()),
+                    else_=and_(self.due.is_not(None), self.due < self.today, self.status.not_in(DONE)))
 
     def select(self, *columns) -> Select:
         joined = and_(SchoolProgress.school_id == School.id, SchoolProgress.term == self.term.code)
@@ -101,8 +109,7 @@ class TermReading:
     def _months_overdue(self):
         """A 中职 school is overdue while any month of the term whose report fell due before today is neither
         submitted nor approved (the month being reported moves on the day after a due date; a lapsed one stays)."""
-        lapsed = [month.code for month in periods_of(self.term, True)
-                  if (due := periods.due_for(periods.VOCATIONAL, SubmissionKind.REASONS, month)) and due < self.today]
+        lapsed = self._lapsed_months()
         if not lapsed:
             return false()
         month = aliased(PeriodSubmission)  # the outer query joins the submission of the month being reported
@@ -111,6 +118,11 @@ class TermReading:
                        month.period.in_(lapsed), month.status.in_(DONE))
                 .correlate(School).scalar_subquery())
         return done < len(lapsed)
+
+    def _lapsed_months(self) -> list[str]:
+        """The 中职 months of the term whose report fell due before today."""
+        return [month.code for month in periods_of(self.term, True)
+                if (due := periods.due_for(periods.VOCATIONAL, SubmissionKind.REASONS, month)) and due < self.today]
 
     def _due_dates(self):
         """The 未资助情况上报 due date as a CASE over the few (stage set, period) pairs of the scope's schools,
@@ -180,23 +192,22 @@ class TermReading:
         dues = [(row.stages == stages, literal(due, Date)) for stages in stage_sets
                 if (due := periods.due_for(stages, SubmissionKind.REASONS, parse_period(self.term.code)))]
         due = case(*dues, else_=NO_DATE) if dues else NO_DATE
-        lapsed = sum(bit for code, bit in month_bits(self.term).items()
-                     if (month_due := periods.due_for(periods.VOCATIONAL, SubmissionKind.REASONS, parse_period(code)))
-                     and month_due < self.today)
+        bits = month_bits(self.term)
+        lapsed = sum(bits[code] for code in self._lapsed_months())
         overdue = case((vocational, row.months_open.op("&")(lapsed) != 0 if lapsed else false()),
                        else_=and_(due.is_not(None), due < self.today, not_done))
-        schools_where = {
-            SchoolFlag.NOT_SUBMITTED: not_done,
-            SchoolFlag.RETURNED: row.status == SubmissionStatus.RETURNED.value,
-            SchoolFlag.OVERDUE: overdue,
+        counted = {  # a row's schools the flag names: counted when the row was written, or all of them by its key
+            SchoolFlag.NOT_UPLOADED: row.schools_not_uploaded,
+            SchoolFlag.NOT_SUBMITTED: case((not_done, row.schools), else_=0),
+            SchoolFlag.RETURNED: case((row.status == SubmissionStatus.RETURNED.value, row.schools), else_=0),
+            SchoolFlag.OVERDUE: case((overdue, row.schools), else_=0),
+            SchoolFlag.UNAIDED: row.schools_unaided,
+            SchoolFlag.MANUAL_PENDING: row.schools_manual_pending,
+            SchoolFlag.DUPLICATES: row.schools_duplicates,
         }
-        stored = {SchoolFlag.NOT_UPLOADED: row.schools_not_uploaded, SchoolFlag.UNAIDED: row.schools_unaided,
-                  SchoolFlag.MANUAL_PENDING: row.schools_manual_pending, SchoolFlag.DUPLICATES: row.schools_duplicates}
-        flags = {f"schools_{flag.value}": stored[flag] if flag in stored else case((schools_where[flag], row.schools),
-                                                                                   else_=0) for flag in TODO_FLAGS}
+        summed = [func.coalesce(func.sum(counted[flag]), 0).label(f"schools_{flag.value}") for flag in TODO_FLAGS]
         child = {RegionLevel.PROVINCE.value: row.city_code, RegionLevel.CITY.value: row.county_code}.get(region.level)
         key = (child if child is not None else literal(None, String)).label("region_code")
-        summed = [func.coalesce(func.sum(column), 0).label(name) for name, column in flags.items()]
         query = (select(key, func.coalesce(func.sum(row.schools), 0).label("schools"),
                         func.coalesce(func.sum(row.inactive), 0).label("invalid"), *summed,
                         func.coalesce(func.sum(row.unfunded_without_reason), 0).label("unfunded_without_reason"),
