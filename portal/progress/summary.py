@@ -5,7 +5,7 @@ rows a transaction wrote, and any change to a school's place, stages or 空壳 f
 refresh_summary() rebuilds the rows of the counties (or cities' and the province's own schools) those schools hang
 on — one DELETE and one INSERT … SELECT per reporting period of the term. The first write of a term builds the
 whole term; a school moved, added or marked 空壳 rebuilds every term summed so far (its old place is not kept)."""
-from sqlalchemy import Select, String, and_, case, delete, exists, func, insert, literal, or_, select, true
+from sqlalchemy import Select, String, and_, case, delete, exists, func, insert, literal, or_, select, text, true
 
 from portal.bulk import SET_BASED
 from portal.deadlines import periods
@@ -38,18 +38,28 @@ def refresh_summary(found: dict) -> None:
     every = found.pop(touched.EVERY_TERM, None)
     if every:
         for term in db.session.scalars(select(TodoSummary.term).distinct()).all():
-            found[term] = touched.ALL if every == touched.ALL else found.get(term, set()) | every
+            noted = found.get(term, set())
+            found[term] = touched.ALL if touched.ALL in (every, noted) else noted | every
     for term_code, ids in sorted(found.items()):
         try:
             term = parse_term(term_code)
         except TermError:
             continue
+        _take_turns(term)
         if ids == touched.ALL or not summarised(term.code):
             _rebuild(term, None)
         elif ids:
             places = db.session.execute(select(School.city_code, School.county_code).distinct()
                                         .where(School.id.in_(sorted(ids)))).all()
             _rebuild(term, places)
+
+
+def _take_turns(term: Term) -> None:
+    """Two transactions rebuilding the same rows at once would each delete only what was committed before it began
+    and both insert: on PostgreSQL a term's rebuilds wait for one another until the commit (terms taken in order;
+    SQLite lets one writer in at a time anyway)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"todo_summary {term.code}"})
 
 
 def _rebuild(term: Term, places: list | None) -> None:
