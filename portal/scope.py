@@ -34,6 +34,17 @@ class Scope:
     def schools(self) -> Select:
         return select(School).where(self.school_condition())
 
+    def copied_condition(self, city_column, county_column) -> ColumnElement[bool]:
+        """school_condition() on a table that keeps copies of its schools' city and county codes and no single
+        school (a summary of many): the rows of schools in scope."""
+        if self.role is Role.PROVINCE:
+            return true()
+        if self.role is Role.CITY:
+            return city_column == self.region_code
+        if self.role is Role.COUNTY:
+            return county_column == self.region_code
+        return false()
+
     def school_ids(self) -> Select:
         return select(School.id).where(self.school_condition())
 

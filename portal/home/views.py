@@ -3,7 +3,6 @@ of those schools) for their own region and each region below it; a school's or a
 from flask import Blueprint
 from flask_login import current_user, login_required
 
-from portal.org import services as org
 from portal.oversight import services as oversight
 from portal.oversight.figures import TermReading
 from portal.oversight.options import TODO_FLAGS, PersonList
@@ -21,8 +20,6 @@ def index():
         return render("home/index.html", school=current_user.school)
     region = scope().region(root_code)
     reading = TermReading(scope(), current_term())
-    table = oversight.level(reading, region, reading.todo_columns())
-    direct = oversight.direct_schools(table, region)
-    return render("home/index.html", region=region, term=reading.term, total=table.total,
-                  rows=[*table.regions, *([direct] if direct else [])], flags=TODO_FLAGS,
-                  invalid=org.scope_totals(scope()).invalid, PersonList=PersonList)
+    todo = oversight.todo(reading, region)
+    return render("home/index.html", region=region, term=reading.term, total=todo.total, rows=todo.rows,
+                  flags=TODO_FLAGS, invalid=todo.invalid, PersonList=PersonList)

@@ -135,16 +135,3 @@ def school_search(scope: Scope, text: str = "", region_code: str | None = None, 
     elif status == "invalid":
         query = query.where(School.active.is_(False))
     return query.order_by(School.code)
-
-
-@dataclass(frozen=True)
-class ScopeTotals:
-    schools: int
-    invalid: int
-
-
-def scope_totals(scope: Scope) -> ScopeTotals:
-    rows = dict(
-        db.session.execute(select(School.active, func.count()).where(scope.school_condition()).group_by(School.active)).all()
-    )
-    return ScopeTotals(schools=rows.get(True, 0), invalid=rows.get(False, 0))

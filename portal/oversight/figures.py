@@ -3,8 +3,9 @@ query per level), never counted from students. What depends on today — which d
 has passed — is worked out from the deadline calendar as the rows are read, never stored."""
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
-from sqlalchemy import Date, Select, String, and_, case, false, func, literal, select, true
+from sqlalchemy import Date, Select, String, and_, case, false, func, literal, or_, select, true
 
 from sqlalchemy.orm import aliased
 
@@ -14,9 +15,10 @@ from portal.extensions import db
 from portal.org.models import Region, School
 from portal.accounts.models import User
 from portal.oversight.options import ROLLED_UP_FLAGS, TODO_FLAGS, SchoolFlag
-from portal.progress.models import ReasonsProgress, SchoolProgress
+from portal.progress.models import ReasonsProgress, SchoolProgress, TodoSummary
 from portal.review.models import PeriodSubmission
 from portal.progress.services import CATEGORY_FIGURES
+from portal.progress.summary import month_bits, summarised
 from portal.reasons.figures import NO_DATE, month_in_progress
 from portal.review.services import DONE
 from portal.scope import Scope
@@ -31,6 +33,10 @@ FIGURES = ("schools", "uploaded", *SUMMED, *(f"status_{status.value}" for status
            *(f"schools_{flag.value}" for flag in ROLLED_UP_FLAGS))
 
 
+# what todo_columns() and todo_rollup() hold
+TODO_FIGURES = ("schools", *(f"schools_{flag.value}" for flag in TODO_FLAGS), "unfunded_without_reason", "duplicates")
+
+
 def _count(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
@@ -41,6 +47,15 @@ def under(region: Region):
         return School.city_code == region.code
     if region.level == RegionLevel.COUNTY.value:
         return School.county_code == region.code
+    return true()
+
+
+def under_copied(region: Region, city_column, county_column):
+    """under() on a table keeping copies of its schools' city and county codes."""
+    if region.level == RegionLevel.CITY.value:
+        return city_column == region.code
+    if region.level == RegionLevel.COUNTY.value:
+        return county_column == region.code
     return true()
 
 
@@ -71,9 +86,16 @@ class TermReading:
         self.status = func.coalesce(PeriodSubmission.status, literal(SubmissionStatus.NOT_STARTED.value, String))
         self.with_reason = func.coalesce(ReasonsProgress.unfunded_with_reason, 0)
         self.without_reason = func.coalesce(ReasonsProgress.unfunded_without_reason, 0)
-        self.due = self._due_dates()
-        self.overdue = case((monthly, self._months_overdue()),
-                            else_=and_(self.due.is_not(None), self.due < self.today, self.status.not_in(DONE)))
+
+    @cached_property
+    def due(self):
+        """The reporting period's due date of each school (read from the calendar: see _due_dates)."""
+        return self._due_dates()
+
+    @cached_property
+    def overdue(self):
+        return case((School.stages == periods.VOCATIONAL, self._months_overdue()),
+                    else_=and_(self.due.is_not(None), self.due < self.today, self.status.not_in(DONE)))
 
     def select(self, *columns) -> Select:
         joined = and_(SchoolProgress.school_id == School.id, SchoolProgress.term == self.term.code)
@@ -87,8 +109,7 @@ class TermReading:
     def _months_overdue(self):
         """A 中职 school is overdue while any month of the term whose report fell due before today is neither
         submitted nor approved (the month being reported moves on the day after a due date; a lapsed one stays)."""
-        lapsed = [month.code for month in periods_of(self.term, True)
-                  if (due := periods.due_for(periods.VOCATIONAL, SubmissionKind.REASONS, month)) and due < self.today]
+        lapsed = self._lapsed_months()
         if not lapsed:
             return false()
         month = aliased(PeriodSubmission)  # the outer query joins the submission of the month being reported
@@ -97,6 +118,11 @@ class TermReading:
                        month.period.in_(lapsed), month.status.in_(DONE))
                 .correlate(School).scalar_subquery())
         return done < len(lapsed)
+
+    def _lapsed_months(self) -> list[str]:
+        """The 中职 months of the term whose report fell due before today."""
+        return [month.code for month in periods_of(self.term, True)
+                if (due := periods.due_for(periods.VOCATIONAL, SubmissionKind.REASONS, month)) and due < self.today]
 
     def _due_dates(self):
         """The 未资助情况上报 due date as a CASE over the few (stage set, period) pairs of the scope's schools,
@@ -145,6 +171,49 @@ class TermReading:
                 *(_count(self.flag(flag)).label(f"schools_{flag.value}") for flag in TODO_FLAGS),
                 func.coalesce(func.sum(self.without_reason), 0).label("unfunded_without_reason"),
                 func.coalesce(func.sum(SchoolProgress.duplicates), 0).label("duplicates")]
+
+    def todo_rollup(self, region: Region) -> list[dict] | None:
+        """The to-do figures (todo_columns(), and `invalid`: the 空壳 schools) per child region of `region` (its
+        region_code; None for the schools hanging on `region` itself, and for a county all of them), summed from
+        the term's TodoSummary rows — a few hundred whatever the number of schools. The period each row reports,
+        its due date and the lapsed 中职 months are chosen here, as todo_columns() chooses them. None while no
+        write has reached the term (it has no summary yet): read school by school then."""
+        if not summarised(self.term.code):
+            return None
+        row = TodoSummary
+        vocational = row.stages == periods.VOCATIONAL
+        reporting = or_(and_(~vocational, row.period == self.term.code),
+                        and_(vocational, row.period == month_in_progress(self.term, self.today).code))
+        in_scope = and_(row.term == self.term.code, reporting,
+                        self.scope.copied_condition(row.city_code, row.county_code),
+                        under_copied(region, row.city_code, row.county_code))
+        not_done = row.status.not_in(DONE)
+        stage_sets = db.session.scalars(select(row.stages).distinct().where(in_scope, ~vocational)).all()
+        dues = [(row.stages == stages, literal(due, Date)) for stages in stage_sets
+                if (due := periods.due_for(stages, SubmissionKind.REASONS, parse_period(self.term.code)))]
+        due = case(*dues, else_=NO_DATE) if dues else NO_DATE
+        bits = month_bits(self.term)
+        lapsed = sum(bits[code] for code in self._lapsed_months())
+        overdue = case((vocational, row.months_open.op("&")(lapsed) != 0 if lapsed else false()),
+                       else_=and_(due.is_not(None), due < self.today, not_done))
+        counted = {  # a row's schools the flag names: counted when the row was written, or all of them by its key
+            SchoolFlag.NOT_UPLOADED: row.schools_not_uploaded,
+            SchoolFlag.NOT_SUBMITTED: case((not_done, row.schools), else_=0),
+            SchoolFlag.RETURNED: case((row.status == SubmissionStatus.RETURNED.value, row.schools), else_=0),
+            SchoolFlag.OVERDUE: case((overdue, row.schools), else_=0),
+            SchoolFlag.UNAIDED: row.schools_unaided,
+            SchoolFlag.MANUAL_PENDING: row.schools_manual_pending,
+            SchoolFlag.DUPLICATES: row.schools_duplicates,
+        }
+        summed = [func.coalesce(func.sum(counted[flag]), 0).label(f"schools_{flag.value}") for flag in TODO_FLAGS]
+        child = {RegionLevel.PROVINCE.value: row.city_code, RegionLevel.CITY.value: row.county_code}.get(region.level)
+        key = (child if child is not None else literal(None, String)).label("region_code")
+        query = (select(key, func.coalesce(func.sum(row.schools), 0).label("schools"),
+                        func.coalesce(func.sum(row.inactive), 0).label("invalid"), *summed,
+                        func.coalesce(func.sum(row.unfunded_without_reason), 0).label("unfunded_without_reason"),
+                        func.coalesce(func.sum(row.duplicates), 0).label("duplicates"))
+                 .where(in_scope).group_by(*([child] if child is not None else [])))
+        return [_plain(found) for found in db.session.execute(query).mappings()]
 
     def rollup(self, region: Region, columns: list | None = None, by: tuple = ()) -> list[dict]:
         """One grouped query: a row per child region of `region` holding the schools below it, and a row per

@@ -3,13 +3,13 @@ regions and the schools hanging on it directly; sorting, the breadcrumb within t
 the to-do counts of a tier's home. Figures come from oversight.figures (SchoolProgress rolled up in SQL)."""
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.audit.services import Actor, Target, record
 from portal.extensions import db
 from portal.org.models import Region, School
 from portal.org.services import breadcrumb
-from portal.oversight.figures import FIGURES, TermReading
+from portal.oversight.figures import FIGURES, TODO_FIGURES, TermReading, under
 from portal.oversight.options import COLUMNS, RATES
 from portal.scope import Scope
 from portal.sheet_writer import write_xlsx
@@ -79,6 +79,46 @@ def level(reading: TermReading, region: Region, columns: list | None = None) -> 
     for row in figures:
         total.add(row)
     return Level(total, regions, schools)
+
+
+@dataclass
+class Todo:
+    """A tier's home: its to-do total, a row per child region and one for the schools hanging on it directly
+    (none for a county), and the 空壳 schools of its scope apart."""
+
+    total: Row
+    rows: list[Row]
+    invalid: int
+
+
+def todo(reading: TermReading, region: Region) -> Todo:
+    """The home's figures, from the term's summary rows (TermReading.todo_rollup); while the term has none, school
+    by school (TermReading.todo_columns) as the drill-down reads them."""
+    found = reading.todo_rollup(region)
+    if found is None:
+        table = level(reading, region, reading.todo_columns())
+        direct = direct_schools(table, region)
+        invalid = db.session.scalar(select(func.count(School.id)).where(reading.scope.school_condition(),
+                                                                       under(region), School.active.is_(False)))
+        return Todo(table.total, [*table.regions, *([direct] if direct else [])], invalid)
+    keys = TODO_FIGURES
+    total = Row(f"{region.name}合计", region.code, dict.fromkeys(keys, 0), region=region)
+    by_region = {}
+    for row in found:
+        total.add(row)
+        by_region[row["region_code"]] = row
+    if region.level == RegionLevel.COUNTY.value:
+        return Todo(total, [], sum(row["invalid"] for row in found))
+    rows = []
+    for child in db.session.scalars(reading.scope.regions().where(Region.parent_code == region.code)
+                                    .order_by(Region.code)):
+        rows.append(Row(child.name, child.code, dict.fromkeys(keys, 0), region=child))
+        if child.code in by_region:
+            rows[-1].add(by_region[child.code])
+    direct = by_region.get(None)
+    if direct and direct["schools"]:
+        rows.append(Row("直属学校", region.code, {key: direct[key] for key in keys}, region=region))
+    return Todo(total, rows, sum(row["invalid"] for row in found))
 
 
 def school_level(reading: TermReading, school: School) -> Level:

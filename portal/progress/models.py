@@ -25,7 +25,6 @@ class SchoolProgress(db.Model):
     school_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # enrolment and matching
     uploaded_at: Mapped[datetime | None] = mapped_column(DateTime)
-    matched_at: Mapped[datetime | None] = mapped_column(DateTime)
     students: Mapped[int] = mapped_column(Integer, default=0)
     hardship: Mapped[int] = mapped_column(Integer, default=0)  # distinct students, any category
     poverty: Mapped[int] = mapped_column(Integer, default=0)
@@ -34,14 +33,11 @@ class SchoolProgress(db.Model):
     orphan: Mapped[int] = mapped_column(Integer, default=0)
     disabled: Mapped[int] = mapped_column(Integer, default=0)
     out_of_province: Mapped[int] = mapped_column(Integer, default=0)  # 外省下发 category
-    manual_added: Mapped[int] = mapped_column(Integer, default=0)
     manual_pending: Mapped[int] = mapped_column(Integer, default=0)
     verified: Mapped[int] = mapped_column(Integer, default=0)
     # 003: 困难等级 not yet assessed (HardshipStudent.lacks_hardship_level); hardship minus it is "graded"
     without_hardship_level: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
-    other_province_hukou: Mapped[int] = mapped_column(Integer, default=0)  # 外省户籍 flag
-    name_mismatches: Mapped[int] = mapped_column(Integer, default=0)
     # funding (portal.funding): library students with a record in any period of the term, the rest,
     # and what the school's funded lists paid out (national projects apart, for the fiscal page)
     funded: Mapped[int] = mapped_column(Integer, default=0)
@@ -86,3 +82,34 @@ class ProgressSnapshot(db.Model):
     funded: Mapped[int] = mapped_column(Integer, default=0)
     unaided: Mapped[int] = mapped_column(Integer, default=0)  # 应助未助 in the period being reported that day
     submitted: Mapped[int] = mapped_column(Integer, default=0)  # schools whose report that day was submitted/approved
+
+
+class TodoSummary(db.Model):
+    """What a tier's home counts (its to-do figures), summed per group of schools that the home tells apart or
+    sorts by date when read: the schools hanging on one county (or directly on a city, or on the province) with the
+    same stages and the same status in a reporting period. Rows exist for every period a school may be reporting
+    — the term for most schools, each month of it for a 中职 school — so the reader picks today's period, due date
+    and overdue months itself (portal.oversight.figures.TermReading.todo_rollup); nothing here depends on the
+    date. Kept from SchoolProgress, ReasonsProgress, PeriodSubmission and School by the same commit hooks
+    (portal.progress.touched → portal.progress.summary), so a home reads a few hundred rows, not every school."""
+    __tablename__ = "todo_summary"
+    __table_args__ = (Index("ix_todo_summary_term_period", "term", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    term: Mapped[str] = mapped_column(String(16))
+    # the schools' own city and county (a county's schools; a city's or the province's own when NULL)
+    city_code: Mapped[str | None] = mapped_column(String(6), index=True)
+    county_code: Mapped[str | None] = mapped_column(String(6), index=True)
+    stages: Mapped[str] = mapped_column(String(128))
+    period: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))  # the period's 未资助情况上报 status (未填报 when none)
+    # a 中职 school's months of the term (bit i: the i-th) whose report is neither submitted nor approved; 0 otherwise
+    months_open: Mapped[int] = mapped_column(Integer, default=0)
+    schools: Mapped[int] = mapped_column(Integer, default=0)  # active ones; every figure below counts only those
+    inactive: Mapped[int] = mapped_column(Integer, default=0)  # 空壳 schools, counted nowhere else
+    schools_not_uploaded: Mapped[int] = mapped_column(Integer, default=0)
+    schools_unaided: Mapped[int] = mapped_column(Integer, default=0)
+    unfunded_without_reason: Mapped[int] = mapped_column(Integer, default=0)
+    schools_manual_pending: Mapped[int] = mapped_column(Integer, default=0)
+    schools_duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)

@@ -37,7 +37,7 @@ def _count(condition):
 def enrolment_figures(school_ids: Select, term: str) -> Select:
     return (
         select(EnrolmentUpload.school_id, EnrolmentUpload.confirmed_at.label("uploaded_at"),
-               EnrolmentUpload.matched_at.label("matched_at"), EnrolmentUpload.students.label("students"))
+               EnrolmentUpload.students.label("students"))
         .where(EnrolmentUpload.school_id.in_(school_ids), EnrolmentUpload.term == term,
                EnrolmentUpload.status == UploadStatus.CURRENT)
     )
@@ -57,15 +57,11 @@ def library_figures(school_ids: Select, term: str) -> Select:
     columns += [_count(and_(counted, student.categories.contains(category.value))).label(column)
                 for column, category in CATEGORY_FIGURES.items()]
     columns += [
-        _count(and_(student.active.is_(True), manual, student.review_status == ReviewStatus.APPROVED.value))
-        .label("manual_added"),
         _count(and_(student.active.is_(True), manual, student.review_status == ReviewStatus.PENDING.value))
         .label("manual_pending"),
         _count(and_(counted, student.verified_at.is_not(None))).label("verified"),
         _count(student.lacks_hardship_level()).label("without_hardship_level"),
         _count(and_(counted, student.duplicate.is_(True))).label("duplicates"),
-        _count(and_(counted, student.out_of_province.is_(True))).label("other_province_hukou"),
-        _count(and_(counted, student.name_mismatch.is_(True))).label("name_mismatches"),
     ]
     return (select(student.school_id, *columns)
             .where(student.school_id.in_(school_ids), student.term == term)
@@ -73,11 +69,10 @@ def library_figures(school_ids: Select, term: str) -> Select:
 
 
 FIGURE_SOURCES: list[FigureSource] = [
-    FigureSource(enrolment_figures, {"uploaded_at": None, "matched_at": None, "students": 0}),
+    FigureSource(enrolment_figures, {"uploaded_at": None, "students": 0}),
     FigureSource(library_figures, {
-        "hardship": 0, **{column: 0 for column in CATEGORY_FIGURES}, "manual_added": 0, "manual_pending": 0,
-        "verified": 0, "without_hardship_level": 0, "duplicates": 0, "other_province_hukou": 0,
-        "name_mismatches": 0,
+        "hardship": 0, **{column: 0 for column in CATEGORY_FIGURES}, "manual_pending": 0, "verified": 0,
+        "without_hardship_level": 0, "duplicates": 0,
     }),
     FigureSource(student_figures, STUDENT_DEFAULTS),  # library students funded / unfunded (portal.funding)
     FigureSource(record_figures, RECORD_DEFAULTS),  # funded records, incomplete ones, amounts (portal.funding)

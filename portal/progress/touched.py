@@ -10,8 +10,10 @@ progress figures are counted from (WATCHED), and note the (school, term) pairs i
   before it runs — set-based, whatever the number of rows;
 - raw bulk inserts (portal.bulk.insert_plain): the pairs of the tuples written.
 Just before the commit, the noted schools' rows are refreshed (portal.progress.services.refresh_progress: a few
-statements per term for the whole set) and, on the first refresh of a day, the day's snapshot is taken. A
-rollback forgets the notes. So a new writer that knows nothing of progress still leaves the dashboards right.
+statements per term for the whole set) and, on the first refresh of a day, the day's snapshot is taken. The same
+hooks watch the progress rows themselves and the submissions (SUMMARISED), whoever writes them, and a school's
+place, stages and 空壳 flag: the homes' summary rows of those schools are rebuilt next (portal.progress.summary).
+A rollback forgets the notes. So a new writer that knows nothing of progress still leaves the dashboards right.
 """
 from collections import defaultdict
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ from sqlalchemy.orm import Session
 from portal.terms import TermError, parse_period
 
 _NOTES = "progress_touched"  # Session.info key: {term code or EVERY_TERM: set of school ids, or ALL}
+_SUMMARY_NOTES = "summary_touched"  # the same, for the homes' summary rows (portal.progress.summary)
 EVERY_TERM = "*"  # the school's rows in every term it has one for (a school moved or marked 空壳)
 ALL = "all"  # every school (a statement whose rows could not be told apart)
 MANY = 5000  # beyond this many schools a term is refreshed for every school: still one statement per figure group
@@ -46,16 +49,31 @@ WATCHED = {
     "unfunded_reason": Watched("school_id", None, period="period"),
     "notice_record": Watched("school_id", "term"),
 }
+# what the homes' summary is counted from (besides the school itself): written by refresh_progress, by review
+SUMMARISED = {
+    "school_progress": Watched("school_id", "term"),
+    "reasons_progress": Watched("school_id", "term"),
+    "period_submission": Watched("school_id", None, period="period"),
+}
 SCHOOL_FIGURE_COLUMNS = ("region_code", "city_code", "county_code", "active", "stages")
 
 
-def notes(session: Session) -> dict:
-    return session.info.setdefault(_NOTES, {})
+def notes(session: Session, key: str = _NOTES) -> dict:
+    return session.info.setdefault(key, {})
 
 
-def touch(session: Session, school_ids, term: str = EVERY_TERM) -> None:
+def _watched(table: str | None) -> tuple[Watched, str] | None:
+    """How a table's rows name their schools and terms, and which notes they go to."""
+    if table in WATCHED:
+        return WATCHED[table], _NOTES
+    if table in SUMMARISED:
+        return SUMMARISED[table], _SUMMARY_NOTES
+    return None
+
+
+def touch(session: Session, school_ids, term: str = EVERY_TERM, key: str = _NOTES) -> None:
     """Note schools whose figures changed (ids, or ALL). Writers need not call this: the hooks below do."""
-    found = notes(session)
+    found = notes(session, key)
     if school_ids == ALL or found.get(term) == ALL:
         found[term] = ALL
         return
@@ -65,13 +83,13 @@ def touch(session: Session, school_ids, term: str = EVERY_TERM) -> None:
         found[term] = ALL
 
 
-def touch_pairs(session: Session, pairs) -> None:
+def touch_pairs(session: Session, pairs, key: str = _NOTES) -> None:
     by_term = defaultdict(set)
     for school_id, term in pairs:
         if school_id is not None and term:
             by_term[term].add(school_id)
     for term, ids in by_term.items():
-        touch(session, ids, term)
+        touch(session, ids, term, key)
 
 
 def _term_of(period_code: str | None) -> str | None:
@@ -83,18 +101,20 @@ def _term_of(period_code: str | None) -> str | None:
 
 def touch_rows(session: Session, table: str, columns: list[str], rows) -> None:
     """Raw inserts (portal.bulk.insert_plain): the pairs the tuples hold."""
-    watched = WATCHED.get(table)
-    if watched is None or watched.via_student or watched.school not in columns:
+    found = _watched(table)
+    if found is None or found[0].via_student or found[0].school not in columns:
         return
+    watched, key = found
     school = columns.index(watched.school)
     if watched.term and watched.term in columns:
         term = columns.index(watched.term)
-        touch_pairs(session, {(row[school], row[term]) for row in rows})
+        touch_pairs(session, {(row[school], row[term]) for row in rows}, key)
     elif watched.period and watched.period in columns:
         period = columns.index(watched.period)
-        touch_pairs(session, {(row[school], _term_of(row[period])) for row in {(r[school], r[period]) for r in rows}})
+        touch_pairs(session, {(row[school], _term_of(row[period])) for row in {(r[school], r[period]) for r in rows}},
+                    key)
     else:
-        touch(session, {row[school] for row in rows})
+        touch(session, {row[school] for row in rows}, key=key)
 
 
 # ---- ORM objects ---------------------------------------------------------------------------------------------
@@ -120,14 +140,16 @@ def _note_instance(session: Session, instance, changed_only: bool, students: set
     if isinstance(instance, School):
         if not changed_only or any(state.attrs[name].history.has_changes() for name in SCHOOL_FIGURE_COLUMNS):
             touch(session, [instance.id])
+            touch(session, ALL, key=_SUMMARY_NOTES)  # its old place is not kept: every place, every term summed
         return
     if isinstance(instance, FundingProject):
         if changed_only and state.attrs.level.history.has_changes():
             _touch_select(session, _project_pairs(select(FundingProject.id).where(FundingProject.id == instance.id)))
         return
-    watched = WATCHED.get(table)
-    if watched is None or (changed_only and not session.is_modified(instance)):
+    found = _watched(table)
+    if found is None or (changed_only and not session.is_modified(instance)):
         return
+    watched, key = found
     if watched.via_student:
         students.update(value for value in _values(state, "student_id") if value is not None)
         return
@@ -136,7 +158,7 @@ def _note_instance(session: Session, instance, changed_only: bool, students: set
         terms = _values(state, watched.term)
     else:
         terms = {_term_of(code) for code in _values(state, watched.period)}
-    touch_pairs(session, {(school, term) for school in schools for term in terms})
+    touch_pairs(session, {(school, term) for school in schools for term in terms}, key)
 
 
 def _values(state, name: str) -> set:
@@ -160,24 +182,26 @@ def _do_orm_execute(state) -> None:
         if state.is_update and any(key in SCHOOL_FIGURE_COLUMNS for key in _set_keys(statement)):
             for where in _wheres(statement.whereclause, state.parameters):
                 _touch_schools_select(state.session, _keyed(where, table.c.id))
+            touch(state.session, ALL, key=_SUMMARY_NOTES)
         return
     if name == "funding_project":
         if state.is_update and "level" in _set_keys(statement):
             for where in _wheres(statement.whereclause, state.parameters):
                 _touch_select(state.session, _project_pairs(_keyed(where, table.c.id)))
         return
-    watched = WATCHED.get(name)
-    if watched is None:
+    found = _watched(name)
+    if found is None:
         return
+    watched, key = found
     session = state.session
     if state.is_insert:
-        _note_insert(session, statement, table, watched, state.parameters)
+        _note_insert(session, statement, table, watched, state.parameters, key)
     else:
         for where in _wheres(statement.whereclause, state.parameters):
-            _touch_select(session, _pairs(watched, table, where))
+            _touch_select(session, _pairs(watched, table, where), key)
         values = getattr(statement, "_values", None) or {}
         if state.is_update and any(_key(column) in (watched.school, watched.term, watched.period) for column in values):
-            touch(session, ALL, EVERY_TERM)  # a statement moving rows between schools or terms: rare, be safe
+            touch(session, ALL, EVERY_TERM, key)  # a statement moving rows between schools or terms: rare, be safe
 
 
 def _wheres(where, parameters) -> list:
@@ -230,12 +254,12 @@ class _PeriodPairs:
         self.query = query
 
 
-def _touch_select(session: Session, query) -> None:
+def _touch_select(session: Session, query, key: str = _NOTES) -> None:
     if isinstance(query, _PeriodPairs):
         rows = session.execute(query.query).all()
-        touch_pairs(session, {(school, _term_of(period)) for school, period in rows})
+        touch_pairs(session, {(school, _term_of(period)) for school, period in rows}, key)
         return
-    touch_pairs(session, session.execute(query).all())
+    touch_pairs(session, session.execute(query).all(), key)
 
 
 def _touch_schools_select(session: Session, query: Select) -> None:
@@ -249,7 +273,7 @@ def _project_pairs(projects: Select) -> Select:
             .where(FundingRecord.project_id.in_(projects)))
 
 
-def _note_insert(session: Session, statement, table, watched: Watched, parameters) -> None:
+def _note_insert(session: Session, statement, table, watched: Watched, parameters, notes_key: str) -> None:
     source = getattr(statement, "select", None)
     names = getattr(statement, "_select_names", None)
     if source is not None and names:
@@ -259,14 +283,14 @@ def _note_insert(session: Session, statement, table, watched: Watched, parameter
             from portal.enrolment.models import HardshipStudent
 
             _touch_select(session, select(HardshipStudent.school_id, HardshipStudent.term).distinct()
-                          .where(HardshipStudent.id.in_(select(columns["student_id"]))))
+                          .where(HardshipStudent.id.in_(select(columns["student_id"]))), notes_key)
             return
         key = watched.term or watched.period
         if watched.school in columns and key in columns:
             query = select(columns[watched.school], columns[key]).distinct()
-            _touch_select(session, query if watched.term else _PeriodPairs(query))
+            _touch_select(session, query if watched.term else _PeriodPairs(query), notes_key)
             return
-        touch(session, ALL, EVERY_TERM)
+        touch(session, ALL, EVERY_TERM, notes_key)
         return
     rows = parameters if isinstance(parameters, list) else ([parameters] if parameters else [])
     values = getattr(statement, "_values", None)
@@ -278,19 +302,19 @@ def _note_insert(session: Session, statement, table, watched: Watched, parameter
             if isinstance(row, dict):
                 rows.append({_key(column): getattr(value, "value", value) for column, value in row.items()})
     if not rows:
-        touch(session, ALL, EVERY_TERM)
+        touch(session, ALL, EVERY_TERM, notes_key)
         return
     if watched.via_student:
         from portal.enrolment.models import HardshipStudent
 
         ids = {row.get("student_id") for row in rows} - {None}
         _touch_select(session, select(HardshipStudent.school_id, HardshipStudent.term)
-                      .where(HardshipStudent.id.in_(ids)))
+                      .where(HardshipStudent.id.in_(ids)), notes_key)
         return
     if watched.term:
-        touch_pairs(session, {(row.get(watched.school), row.get(watched.term)) for row in rows})
+        touch_pairs(session, {(row.get(watched.school), row.get(watched.term)) for row in rows}, notes_key)
     else:
-        touch_pairs(session, {(row.get(watched.school), _term_of(row.get(watched.period))) for row in rows})
+        touch_pairs(session, {(row.get(watched.school), _term_of(row.get(watched.period))) for row in rows}, notes_key)
 
 
 # ---- before commit -------------------------------------------------------------------------------------------
@@ -298,16 +322,23 @@ def _note_insert(session: Session, statement, table, watched: Watched, parameter
 def _before_commit(session: Session) -> None:
     from portal.progress.services import refresh_touched
 
-    for _ in range(5):  # refreshing writes only progress tables, which nothing watches: one round is the rule
+    from portal.progress.summary import refresh_summary
+
+    for _ in range(5):  # progress, then the summary of what that wrote (which nothing watches): the rule is two rounds
         session.flush()
         found = session.info.pop(_NOTES, None)
-        if not found:
+        if found:
+            refresh_touched(session, found)
+            continue
+        summary = session.info.pop(_SUMMARY_NOTES, None)
+        if not summary:
             return
-        refresh_touched(session, found)
+        refresh_summary(summary)
 
 
 def _after_rollback(session: Session) -> None:
     session.info.pop(_NOTES, None)
+    session.info.pop(_SUMMARY_NOTES, None)
 
 
 def install(session_class) -> None:

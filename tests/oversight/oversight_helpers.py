@@ -12,8 +12,7 @@ from portal.review.models import PeriodSubmission
 from portal.terms import current_term, parse_term
 
 ZERO = {name: 0 for name in ("students", "hardship", "poverty", "dibao", "tekun", "orphan", "disabled", "out_of_province",
-                             "manual_added", "manual_pending", "verified", "without_hardship_level", "duplicates",
-                             "other_province_hukou", "name_mismatches", "funded", "unfunded",
+                             "manual_pending", "verified", "without_hardship_level", "duplicates", "funded", "unfunded",
                              "funded_records", "incomplete_records", "funded_amount", "national_amount")}
 
 
