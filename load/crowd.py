@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import pyotp
 import urllib3
 
-ARRIVAL_SECONDS = 30
+ARRIVAL_SECONDS = 60  # the users arrive one by one over a minute
 THINK_SECONDS = (2.0, 5.0)  # reading the page, choosing from the list
 INLINE_SAVES = 3  # reasons given one by one; the rest with 批量设置
 POLL_SECONDS = 5.0
@@ -25,7 +25,7 @@ WATCH_SECONDS = 20  # how long a school keeps its status card open after submitt
 REVIEW_THINK_SECONDS = (0.1, 0.3)
 COUNTY_AFTER_SECONDS = 15  # the county goes on this long after the last school user has left
 PROBE_EVERY = 0.5
-CAP_SECONDS = 75  # the crowd stops here whatever is left
+CAP_SECONDS = 90  # the crowd stops here whatever is left
 REASONS = ("other_aid", "declined", "next_batch", "id_error")
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
