@@ -1,5 +1,8 @@
 """SQLite under load: while a large base-library import runs in the worker, four school users browse and save
-reasons; none of them sees an error, and none waits more than a few seconds (issue 16 point 3)."""
+reasons; none of them sees an error, and none waits more than a few seconds (issue 16 point 3).
+
+The suite runs it with an import of 30,000 rows (a few seconds of the worker's chunked commits, which the clients'
+requests overlap); `make load` runs it with the 1,000,000 rows of the issue (PORTAL_LOAD_ROWS=1000000)."""
 import io
 import os
 import sqlite3
@@ -18,10 +21,11 @@ from portal.reasons.models import UnfundedReason
 from portal.vocab import Role
 
 PERIOD = "2026-autumn"
-ROWS = 300_000  # enough for the import to take many of its chunks' commits while the clients work
+ROWS = int(os.environ.get("PORTAL_LOAD_ROWS") or 30_000)  # the suite's import; `make load`: 1,000,000
+FULL = ROWS >= 300_000
 MAX_LOCK_WAIT_SECONDS = 3.0
 MAX_WAIT_SECONDS = 8.0
-WARM_UP_SECONDS = 8
+WARM_UP_SECONDS = 8 if FULL else 2
 THINK_SECONDS = 0.3  # between one user's clicks
 
 
@@ -37,8 +41,6 @@ def test_four_users_work_without_errors_while_a_big_import_runs(app, client, log
                                                                today_is, real_worker):
     if db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite's single writer is what this is about")
-    if not os.environ.get("PORTAL_LOAD_TESTS"):
-        pytest.skip("a load test of two minutes: PORTAL_LOAD_TESTS=1 runs it (on a machine not busy with other work)")
     today_is(date(2026, 11, 22))
     schools = [world.xuanwu_school, world.xuanwu_school_2, world.qinhuai_school, world.xishan_school]
     users, students = [], {}
@@ -106,7 +108,7 @@ def test_four_users_work_without_errors_while_a_big_import_runs(app, client, log
     during_from, locks_from = len(waits), len(lock_waits)
     real_worker()
     print(f"import submitted at {time.monotonic() - begun:.1f} s")
-    deadline = time.monotonic() + 240
+    deadline = time.monotonic() + (900 if FULL else 60)
     try:
         while time.monotonic() < deadline:
             time.sleep(1)
@@ -127,7 +129,8 @@ def test_four_users_work_without_errors_while_a_big_import_runs(app, client, log
           f"median {during[len(during) // 2]:.2f} s, longest {during[-1]:.2f} s; errors {len(errors)}; "
           f"longest wait for the write lock {locked[-1]:.2f} s (with no import {locked_alone[-1]:.2f} s)")
     assert errors == []
-    assert len(during) > 40 and len(locked) > 20
+    # the clients really worked beside the import (its chunks' commits), not before or after it
+    assert len(during) > (40 if FULL else 8) and len(locked) > (20 if FULL else 4)
     # No transaction keeps a user's write waiting until SQLite gives up (busy_timeout, 10 s: "database is locked").
     # Seen on two cores at a load of about 3: 300,000 rows, 191 requests beside them, the longest answer 1.3 s,
     # the longest wait for the lock 1.8 s, no error; at a load of 15-30 (other people's work) up to 7.6 s and 5.2 s.
