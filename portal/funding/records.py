@@ -32,7 +32,7 @@ def periods(school: School, today: date | None = None) -> list[Period]:
     day = today or deadlines.today()
     term = current_term(day)
     found = work_periods.funding_periods(school, term) + work_periods.funding_periods(school, term.previous())
-    return sorted((period for period in found if period.starts <= day),
+    return sorted(work_periods.begun(found, day),
                   key=lambda period: (period.starts, not period.is_month), reverse=True) or found[:1]
 
 

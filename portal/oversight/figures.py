@@ -17,7 +17,7 @@ from portal.oversight.options import ROLLED_UP_FLAGS, TODO_FLAGS, SchoolFlag
 from portal.progress.models import ReasonsProgress, SchoolProgress
 from portal.review.models import PeriodSubmission
 from portal.progress.services import CATEGORY_FIGURES
-from portal.reasons.figures import NO_DATE, month_in_progress
+from portal.reasons.figures import NO_DATE
 from portal.review.services import DONE
 from portal.scope import Scope
 from portal.terms import Term, parse_period, periods_of
@@ -66,8 +66,8 @@ class TermReading:
         self.scope, self.term = scope, term
         self.today = today or deadlines.today()
         monthly = School.stages == periods.VOCATIONAL
-        self.period = case((monthly, literal(month_in_progress(term, self.today).code, String)),
-                           else_=literal(term.code, String))
+        month = periods.reporting_month(term, self.today)  # the 中职 month whose unfunded report is being made
+        self.period = case((monthly, literal(month.code, String)), else_=literal(term.code, String))
         self.status = func.coalesce(PeriodSubmission.status, literal(SubmissionStatus.NOT_STARTED.value, String))
         self.with_reason = func.coalesce(ReasonsProgress.unfunded_with_reason, 0)
         self.without_reason = func.coalesce(ReasonsProgress.unfunded_without_reason, 0)

@@ -18,7 +18,7 @@ from portal.oversight.figures import under
 from portal.oversight.options import PersonList
 from portal.paging import Page
 from portal.places import place_name
-from portal.reasons.figures import month_in_progress, reportable
+from portal.reasons.figures import reportable
 from portal.reasons.models import UnfundedReason
 from portal.scope import Scope
 from portal.sheet_writer import write_xlsx
@@ -174,7 +174,8 @@ def unaided_condition(term: Term) -> ColumnElement[bool]:
     """应助未助 for one student, as portal.reasons.figures counts it per school: a counted student the period
     reports (中职 schools: the month being reported), unfunded in it, needing a reason and having none."""
     monthly = School.stages == periods.VOCATIONAL
-    period_code = case((monthly, literal(month_in_progress(term).code, String)), else_=literal(term.code, String))
+    month = periods.reporting_month(term)
+    period_code = case((monthly, literal(month.code, String)), else_=literal(term.code, String))
     student = HardshipStudent
     reason = exists().where(UnfundedReason.student_id == student.id, UnfundedReason.period == period_code)
     return and_(library_condition(term_period(term)), reportable(), ~funded_in(student.school_id, term.code, period_code),
