@@ -5,10 +5,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import case, delete, func, select, true
+from sqlalchemy import delete, func, select, true
 
 from portal import sheets
 from portal.audit.services import Actor, Target, record
+from portal.bulk import count_where
 from portal.deadlines import periods as work_periods, services as deadlines
 from portal.enrolment.models import EnrolmentStudent, EnrolmentUpload, HardshipStudent, UploadStatus
 from portal.extensions import db
@@ -104,7 +105,7 @@ def list_states(school: School, period: Period, today: date | None = None) -> li
     """The lists the school keeps in the period, each with its status, dates and record counts (one query)."""
     counts = {level: (count, incomplete) for level, count, incomplete in db.session.execute(
         select(FundingProject.level, func.count(FundingRecord.id),
-               func.coalesce(func.sum(case((FundingRecord.incomplete.is_(True), 1), else_=0)), 0))
+               count_where(FundingRecord.incomplete.is_(True)))
         .join(FundingProject, FundingProject.id == FundingRecord.project_id)
         .where(period_records(school.id, period)).group_by(FundingProject.level))}
     found = []
@@ -148,8 +149,7 @@ def overview(school: School, period: Period, kind: SubmissionKind | None = None)
     read progress). The library is the period's students: a month's are the 中职 students."""
     found = _record_totals(school, period, kind)
     found.library, found.funded = db.session.execute(
-        select(func.count(HardshipStudent.id), func.coalesce(func.sum(case(
-            (funded_condition(HardshipStudent.school_id, period), 1), else_=0)), 0))
+        select(func.count(HardshipStudent.id), count_where(funded_condition(HardshipStudent.school_id, period)))
         .where(HardshipStudent.school_id == school.id, library_condition(period), period_students(period))).one()
     rows = db.session.execute(
         select(FundingProject, func.count(FundingRecord.id), func.count(func.distinct(FundingRecord.id_hash)),
@@ -180,8 +180,8 @@ def _record_totals(school: School, period: Period, kind: SubmissionKind | None =
                "发放时间": FundingRecord.paid_on, "资助金额": FundingRecord.amount}
     totals = db.session.execute(
         select(func.count(FundingRecord.id), func.coalesce(func.sum(FundingRecord.amount), 0),
-               func.coalesce(func.sum(case((FundingRecord.incomplete.is_(True), 1), else_=0)), 0),
-               *[func.coalesce(func.sum(case((column.is_(None), 1), else_=0)), 0) for column in missing.values()])
+               count_where(FundingRecord.incomplete.is_(True)),
+               *[count_where(column.is_(None)) for column in missing.values()])
         .join(FundingProject, FundingProject.id == FundingRecord.project_id)
         .where(period_records(school.id, period), _of_list(kind))).one()
     found.records, found.amount, found.incomplete = totals[0], Decimal(totals[1]), totals[2]
@@ -242,7 +242,8 @@ class _Refusals:
 
 
 def add_record(actor: Actor, school: School, period: Period, *, number: str, name: str, project: FundingProject,
-               standard: Decimal | None, amount: Decimal | None, paid_on: date | None, card: str | None) -> FundingRecord:
+               standard: Decimal | None, amount: Decimal | None, paid_on: date | None,
+               card: str | None) -> FundingRecord:
     """One record typed in by hand (read by forms.RecordForm with the import's cell parsers): the same checks
     as a file row (a record of the period for the same student and project already there is refused)."""
     open_list(actor, school, list_kind(project), period)

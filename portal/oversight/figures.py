@@ -8,6 +8,7 @@ from sqlalchemy import Date, Select, String, and_, case, false, func, literal, s
 
 from sqlalchemy.orm import aliased
 
+from portal.bulk import count_where
 from portal.deadlines import services as deadlines
 from portal.deadlines import periods
 from portal.extensions import db
@@ -29,10 +30,6 @@ STORED = ("students", "hardship", *CATEGORY_FIGURES, "verified", "funded", "manu
 # what a grouped row holds: schools, uploaded, the sums, status_<status> and schools_<flag> counts of schools
 FIGURES = ("schools", "uploaded", *SUMMED, *(f"status_{status.value}" for status in SubmissionStatus),
            *(f"schools_{flag.value}" for flag in ROLLED_UP_FLAGS))
-
-
-def _count(condition):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 def under(region: Region):
@@ -134,15 +131,16 @@ class TermReading:
                     .label("graded"),  # 已认定 or no longer in school: nothing left to assess
                     func.coalesce(func.sum(self.with_reason), 0).label("unfunded_with_reason"),
                     func.coalesce(func.sum(self.without_reason), 0).label("unfunded_without_reason")]
-        columns += [_count(self.status == status.value).label(f"status_{status.value}") for status in SubmissionStatus]
-        columns += [_count(self.flag(flag)).label(f"schools_{flag.value}") for flag in ROLLED_UP_FLAGS]
+        columns += [count_where(self.status == status.value).label(f"status_{status.value}")
+                    for status in SubmissionStatus]
+        columns += [count_where(self.flag(flag)).label(f"schools_{flag.value}") for flag in ROLLED_UP_FLAGS]
         return columns
 
     def todo_columns(self) -> list:
         """The few figures a tier's home shows (its to-do counts), not the drill-down's forty: the home is the
         page every bureau user opens first."""
         return [func.count(School.id).label("schools"),
-                *(_count(self.flag(flag)).label(f"schools_{flag.value}") for flag in TODO_FLAGS),
+                *(count_where(self.flag(flag)).label(f"schools_{flag.value}") for flag in TODO_FLAGS),
                 func.coalesce(func.sum(self.without_reason), 0).label("unfunded_without_reason"),
                 func.coalesce(func.sum(SchoolProgress.duplicates), 0).label("duplicates")]
 
