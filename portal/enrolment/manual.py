@@ -54,14 +54,14 @@ def add_student(actor: Actor, school: School, term: Term, *, number: str, name: 
     student.name = name
     student.student_no = masked_student_no(student_no or None, number, student.id_masked)
     student.gender = Gender.by_label()[idcard.gender(number)].value
-    student.birth_year, student.region_prefix = idcard.birth_year(number), number[:6]
+    student.birth_year, student.region_prefix = idcard.birth_year(number), idcard.region_prefix(number)
     student.stage = stage if stage in {s.value for s in Stage} else None
     student.grade, student.class_name = grade or None, class_name or None
     student.source, student.active = HardshipSource.MANUAL.value, True
     student.categories = ",".join(category.value for category in categories)
     # 户籍地 as the school's 学籍 gives it; without one the ID's prefix decides 外省户籍, as matching does
     student.hukou_code = enrolled.hukou_code if enrolled is not None else None
-    student.out_of_province = (student.hukou_code or number)[:2] != current_app.config["PROVINCE_CODE"]
+    student.out_of_province = (student.hukou_code or student.region_prefix)[:2] != current_app.config["PROVINCE_CODE"]
     student.name_mismatch, student.library_name = False, None
     student.note, student.review_status = note, ReviewStatus.PENDING.value
     student.review_comment = student.reviewed_at = student.reviewed_by_id = None

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, String, and_, case, exists, false, func, literal, or_, select
 
+from portal import idcard
 from portal.audit.services import Actor, Target, record
 from portal.deadlines import periods
 from portal.enrolment.models import HardshipStudent
@@ -67,11 +68,6 @@ def aged_clause(model, term: Term, ages: tuple[int, int]) -> ColumnElement[bool]
 
 def compulsory_age_clause(model, term: Term) -> ColumnElement[bool]:
     return aged_clause(model, term, COMPULSORY_AGES)
-
-
-def listed_id(region_prefix: str | None, birth_year: int | None) -> str:
-    """What a list shows of an ID number: region prefix and birth year, the rest starred (18 characters)."""
-    return f"{region_prefix or '******'}{birth_year or '****'}********"
 
 
 # -- filters ------------------------------------------------------------------------------------------------------
@@ -237,12 +233,13 @@ def _listed(rows, filters: PeopleFilter) -> list[Listed]:
                            LibraryRecord.batch_id.in_(current_batches()))):
                 categories.setdefault(id_hash, []).append(category)
         order = list(Category)
-        return [Listed(row.name, listed_id(row.region_prefix, row.birth_year), Gender.label_of(row.gender),
+        return [Listed(row.name, idcard.listed(row.region_prefix, row.birth_year), Gender.label_of(row.gender),
                        row.birth_year, place_name(row.hukou),
                        "、".join(code.label for code in order if code.value in categories.get(row.id_hash, [])))
                 for row in rows]
-    return [Listed(row.name, listed_id(row.region_prefix, row.birth_year), Gender.label_of(row.gender), row.birth_year,
-                   place_name(row.hukou), "、".join(Category.label_of(code) for code in row.categories.split(",") if code),
+    return [Listed(row.name, idcard.listed(row.region_prefix, row.birth_year), Gender.label_of(row.gender),
+                   row.birth_year, place_name(row.hukou),
+                   "、".join(Category.label_of(code) for code in row.categories.split(",") if code),
                    row.school_name, row.region_name, _stage_text(row.stage, row.grade),
                    row.class_name or "", _note(row, filters)) for row in rows]
 
