@@ -1,11 +1,17 @@
-"""Set-based writes shared by every import and seed: counted INSERTs, ON CONFLICT inserts on either
-database, and plain-value bulk inserts.
+"""Set-based SQL shared by every import, seed and figure: counted INSERTs, ON CONFLICT inserts on either
+database, plain-value bulk inserts, and the conditional count every grouped figure is made of.
 
 Never trust CursorResult.rowcount after an INSERT: under psycopg 3 it is -1, so rows are counted through
 RETURNING instead."""
+from sqlalchemy import case, func
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
+
+
+def count_where(condition):
+    """An aggregate: how many rows of the group meet the condition (0, never NULL, for an empty group)."""
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 def inserted(statement, column) -> int:

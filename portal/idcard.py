@@ -5,7 +5,8 @@ What may be kept in clear beside an ID number (DESIGN §7: without the key, what
 what a page or export shows without a recorded reveal must leave at least 10,000 candidates for the number).
 An 18-character number is RRRRRR YYYY MMDD SSS C: region (1-6), birth date (7-14), sequence (15-17, the 17th odd
 for men), check character (18). The portal keeps in clear, and shows, only the region prefix, the birth YEAR
-(birth_year()), the gender and the mask (mask(): the region prefix and twelve stars, nothing of 7-18). So
+(birth_year()), the gender and the mask (mask(): the region prefix and twelve stars, nothing of 7-18; a list
+of people shows listed(): the region prefix and birth year, eight stars). So
 someone holding all of that still has every day of the year and every sequence number of that gender open:
 
     365 days × 500 sequence numbers (1000, halved by the known gender) = 182,500 candidates ≥ 10,000
@@ -312,6 +313,12 @@ def mask(id_number: str) -> str:
         return "*" * len(text)
     kept = MASK_KEPT if len(text) >= 15 else 4
     return text[:kept] + "*" * (len(text) - kept)
+
+
+def listed(region_prefix: str | None, birth_year: int | None) -> str:
+    """What a list of people shows of an ID number: the region prefix and birth year kept in clear beside the
+    record, the rest starred (18 characters): "3201022015********"."""
+    return f"{region_prefix or '******'}{birth_year or '****'}********"
 
 
 def mask_bank_card(card: str) -> str:

@@ -83,7 +83,7 @@ def open_sheet(source, filename: str, columns: Iterable[Column], *, max_bytes: i
     """Open an upload (path, bytes or binary file object) and find its header; raises SheetError.
 
     max_cells bounds the grid calamine allocates (rows × columns of the used range); None skips that
-    check, which costs about a fifth of the reading time of a large xlsx, for files from a trusted source.
+    check, which decompresses and scans the sheet once more, for files from a trusted source.
     """
     columns = tuple(columns)
     if os.path.splitext(filename or "")[1].lower() not in EXTENSIONS:
@@ -296,7 +296,7 @@ def collector_paused():
     """Pause the cyclic garbage collector while rows are checked (and, in an importer, written).
 
     The thousands of lists and tuples built per chunk form no cycles (reference counting frees
-    them) yet kept triggering collections: about 40% of the checking time. An importer holds the
+    them) yet kept triggering collections, which took a large part of the checking time. An importer holds the
     pause over its whole loop; the reader pauses around each chunk for callers that do not.
     """
     was_enabled = gc.isenabled()

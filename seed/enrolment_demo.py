@@ -21,7 +21,7 @@ from portal.library.models import BatchStatus, LibraryBatch, LibraryRecord
 from portal.org.models import School
 from portal.protect import protector
 from portal.terms import Term, current_term
-from portal.vocab import Category, DibaoType, Stage
+from portal.vocab import Category, DibaoType, Gender, Stage
 from seed.demo_people import (AGES, GRADE_NAMES, class_of, demo_school_people, demo_school_students, person_name,
                               stage_of)
 
@@ -151,17 +151,18 @@ def _demo_school_rows(term: Term) -> list[tuple]:
              student["class_name"]) for student in demo_school_students(term)]
 
 
-def _enrol(school: School, term: Term, addition: manual.Addition) -> None:
+def _enrol(school: School, term: Term, addition: dict) -> None:
     """A student the school adds by hand is in its 学籍: only the base library missed them."""
     upload = db.session.scalar(select(EnrolmentUpload).where(
         EnrolmentUpload.school_id == school.id, EnrolmentUpload.term == term.code,
         EnrolmentUpload.status == UploadStatus.CURRENT))
-    number, keep = addition.id_number, protector()
+    number, keep = addition["number"], protector()
     masked = idcard.mask(number)
-    insert_students([(upload.id, school.id, term.code, masked_student_no("G" + number, number, masked), addition.name,
-                      "M" if int(number[16]) % 2 else "F", keep.digest(number), keep.encrypt(number), masked,
-                      number[:6], idcard.birth_year(number), addition.stage,
-                      addition.grade, addition.class_name, f"{term.year}-09", None, upload.students + 2)])
+    student_no = masked_student_no("G" + number, number, masked)
+    insert_students([(upload.id, school.id, term.code, student_no, addition["name"],
+                      Gender.by_label()[idcard.gender(number)].value, keep.digest(number), keep.encrypt(number),
+                      masked, idcard.region_prefix(number), idcard.birth_year(number), addition["stage"],
+                      addition["grade"], addition["class_name"], f"{term.year}-09", None, upload.students + 2)])
     upload.students += 1
 
 
@@ -212,12 +213,12 @@ def _library_upkeep(term: Term) -> None:
     for serial, school in enumerate(schools):
         for extra in range(2):
             born = date(term.year - 9, 3, 1 + serial * 2 + extra)
-            addition = manual.Addition(
-                id_number=_id_number("320102", born, 900 + serial * 2 + extra), name=person_name(9000 + serial * 2 + extra),
-                stage=stage_of(school.stages), grade=GRADE_NAMES[3], class_name="三年级（2）班",
-                categories=[Category.DIBAO.value], details={"dibao_type": DibaoType.URBAN.value},
-                note="民政部门新认定的城市低保家庭，基础信息库尚未更新")
+            addition = dict(
+                number=_id_number("320102", born, 900 + serial * 2 + extra), name=person_name(9000 + serial * 2 + extra),
+                student_no="", stage=stage_of(school.stages), grade=GRADE_NAMES[3], class_name="三年级（2）班",
+                categories=[Category.DIBAO], details={"dibao_type": DibaoType.URBAN.value},
+                note="民政部门新认定的城市低保家庭，基础信息库尚未更新", not_enrolled_confirmed=False)
             _enrol(school, term, addition)
-            student = manual.add_student(actor, school, term, addition)
+            student = manual.add_student(actor, school, term, **addition)
             if serial == 2 and extra == 1:
                 manual.review_addition(actor, student, False, "请补充民政部门出具的低保证明")

@@ -9,13 +9,13 @@ from sqlalchemy import String, and_, case, delete, exists, func, insert, literal
 from portal.audit.services import Actor, Target, record
 from portal.bulk import inserted
 from portal.deadlines import services as deadlines
-from portal.deadlines.periods import VOCATIONAL
+from portal.deadlines.periods import VOCATIONAL, reporting_month
 from portal.deadlines.cli import seed_reference_data
 from portal.enrolment.models import HardshipStudent
 from portal.extensions import db
 from portal.funding.status import library_condition, unfunded_condition
 from portal.org.models import School
-from portal.reasons.figures import month_in_progress, reportable
+from portal.reasons.figures import reportable
 from portal.reasons.models import UnfundedReason
 from portal.reasons.options import NOT_FOR_REGISTERED_POOR
 from portal.review.models import PeriodSubmission
@@ -42,7 +42,7 @@ def _plans(today: date, demo_school_id: int | None):
     before it (past its deadline, so the schools left in progress there are overdue)."""
     term = current_term(today)
     monthly = School.stages == VOCATIONAL
-    month = month_in_progress(term, today)
+    month = reporting_month(term, today)
     forced = [(School.id == demo_school_id, literal(S.IN_PROGRESS.value))] if demo_school_id else []
     every = (S.NOT_STARTED, S.IN_PROGRESS, S.SUBMITTED, S.RETURNED, S.APPROVED, S.SUBMITTED)
     rotating = case(*forced, *((School.id % len(every) == n, literal(s.value)) for n, s in enumerate(every)))

@@ -137,13 +137,13 @@ def current_period(school: School, kind: SubmissionKind | str = SubmissionKind.R
     if str(kind) != SubmissionKind.REASONS.value:
         if teaches_termly(school.stages) or not work(kind).vocational_monthly:
             return term_period(term)
-        return _latest_begun(periods_of(term, True), day)
+        return latest_begun(periods_of(term, True), day)
     candidates = periods(school, kind, term.previous()) + periods(school, kind, term)
-    begun = [period for period in candidates if period.starts <= day]
-    ahead = [(found, period) for period in begun if (found := due(school, kind, period)) and found >= day]
+    ahead = [(found, period) for period in begun(candidates, day)
+             if (found := due(school, kind, period)) and found >= day]
     if ahead:
         return min(ahead, key=lambda pair: (pair[0], pair[1].is_month))[1]
-    return _latest_begun(periods(school, kind, term), day)
+    return latest_begun(periods(school, kind, term), day)
 
 
 def reporting_month(term: Term, day: date | None = None) -> Period:
@@ -151,16 +151,21 @@ def reporting_month(term: Term, day: date | None = None) -> Period:
     due-and-past, else the term's last (the first, before the term starts)."""
     day = day or calendar.today()
     months = periods_of(term, True)
-    begun = [month for month in months if month.starts <= day]
     reasons = work(SubmissionKind.REASONS)
     rules = calendar.rules_for([VOCATIONAL], reasons.modules, reasons.tasks, DeadlineParty.SCHOOL,
                                DeadlineCycle.MONTHLY)  # read once for every month
-    for month in begun:
+    for month in begun(months, day):
         if any(calendar.rule_date(rule, month) >= day for rule in rules):
             return month
-    return begun[-1] if begun else months[0]
+    return latest_begun(months, day)
 
 
-def _latest_begun(found: list[Period], day: date) -> Period:
-    begun = [period for period in found if period.starts <= day]
-    return begun[-1] if begun else found[0]
+def begun(found: list[Period], day: date) -> list[Period]:
+    """The periods (in their order) that have started by `day`."""
+    return [period for period in found if period.starts <= day]
+
+
+def latest_begun(found: list[Period], day: date) -> Period:
+    """The latest period begun: the last of `found` (in order) started by `day`, or the first before any has."""
+    started = begun(found, day)
+    return started[-1] if started else found[0]

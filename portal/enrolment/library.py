@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.notices.models import NoticeRecord
 from portal.org.models import School
 from portal.terms import Term
-from portal.vocab import AuditAction, Category, HardshipLevel, HardshipSource, LibraryFlag, ReviewStatus, Stage
+from portal.vocab import AuditAction, HardshipLevel, HardshipSource, LibraryFlag, ReviewStatus, Stage
 
 SORTS = {
     "class": (HardshipStudent.class_name, HardshipStudent.name),
@@ -41,6 +41,9 @@ EXPORT_HEADER = ["学籍号", "姓名", "身份证件号", "学段", "年级", "
 
 @dataclass(frozen=True)
 class LibraryFilter:
+    """What the library table shows: these students, in this order (forms.LibraryFilterForm reads it from a
+    query string)."""
+
     class_name: str = ""
     category: str = ""
     flag: str = ""
@@ -49,22 +52,6 @@ class LibraryFilter:
     descending: bool = False
     grade: str = ""
     notified: str = ""  # "yes" / "no": whether the family was told this term (portal.notices)
-
-    @classmethod
-    def from_args(cls, args) -> "LibraryFilter":
-        category = args.get("category", "")
-        flag = args.get("flag", "")
-        sort = args.get("sort", "class")
-        return cls(
-            class_name=args.get("class", "").strip(),
-            category=category if category in {c.value for c in Category} else "",
-            flag=flag if flag in {f.value for f in LibraryFlag} else "",
-            search=args.get("q", "").strip(),
-            sort=sort if sort in SORTS else "class",
-            descending=args.get("order") == "desc",
-            grade=args.get("grade", "").strip(),
-            notified=args.get("notified") if args.get("notified") in NOTIFIED_FILTERS else "",
-        )
 
 
 def library_students(school_id: int, term: str, filters: LibraryFilter) -> Select:

@@ -6,9 +6,11 @@ from flask_login import current_user
 from portal.audit.services import RevealRefused
 from portal.enrolment import library, manual
 from portal.enrolment.common import EnrolmentError
+from portal.enrolment.forms import AdditionForm, LibraryFilterForm
 from portal.enrolment.models import HardshipStudent
 from portal.enrolment.views import ALL_TIERS, bp, current_upload, selected_term
 from portal.extensions import db
+from portal.forms import checked
 from portal.funding import students as funding
 from portal.notices import services as notices
 from portal.places import place_name
@@ -29,7 +31,7 @@ VOCABULARIES = {"Category": Category, "LibraryFlag": LibraryFlag, "HardshipLevel
 def library_page(school_id: int):
     school = scope().school(school_id)
     term = selected_term()
-    filters = library.LibraryFilter.from_args(request.args)
+    filters = LibraryFilterForm.read(request.args)
     # funding status and amount of the period (portal.funding), and its 未受助 filter
     funding_period = funding.library_period(school, term)
     funding_status = request.args.get("funding") if request.args.get("funding") in funding.STATUS_FILTERS else None
@@ -108,17 +110,17 @@ def verify_student(student_id: int):
 @roles_required(Role.SCHOOL)
 def add_student():
     school, term = current_user.school, current_term()
-    addition = manual.Addition.from_form(request.form) if request.method == "POST" else manual.Addition()
+    form = AdditionForm()
     if request.method == "POST":
         try:
-            student = manual.add_student(acting(), school, term, addition)
+            student = manual.add_student(acting(), school, term, **checked(form, EnrolmentError))
         except manual.NotEnrolled as warning:  # the form again, with the warning and the box that confirms
             return render("enrolment/add.html", status=422, school=school, term=term,
-                          addition=addition, error=None, not_enrolled=warning.message, **VOCABULARIES)
+                          form=form, error=None, not_enrolled=warning.message, **VOCABULARIES)
         except EnrolmentError as refusal:
             return render("enrolment/add.html", status=422, school=school, term=term,
-                          addition=addition, error=refusal.message, not_enrolled=None, **VOCABULARIES)
+                          form=form, error=refusal.message, not_enrolled=None, **VOCABULARIES)
         flash(f"已新增 {student.name}，待{reviewing_role(school).label}资助部门审核")
         return redirect(url_for("enrolment.student_page", student_id=student.id), 303)
-    return render("enrolment/add.html", school=school, term=term, addition=addition, error=None, not_enrolled=None,
+    return render("enrolment/add.html", school=school, term=term, form=form, error=None, not_enrolled=None,
                   **VOCABULARIES)

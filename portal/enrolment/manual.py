@@ -1,7 +1,6 @@
 """Manual additions (新增 / 自采集): a student the match missed, added by the school with categories, details
 and a note. It stays 待审核 until the school's reviewing authority approves it or rejects it with a reason:
 the county for its schools, the city for schools directly under it, the province for its own."""
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import abort, current_app
@@ -29,72 +28,49 @@ DETAILS = {  # the detail a category carries, and its vocabulary
 }
 
 
-@dataclass
-class Addition:
-    """What the school's form holds, as typed."""
-
-    id_number: str = ""
-    name: str = ""
-    student_no: str = ""
-    stage: str = ""
-    grade: str = ""
-    class_name: str = ""
-    categories: list[str] = field(default_factory=list)
-    details: dict[str, str] = field(default_factory=dict)  # poverty_status, dibao_type, disability_type, …
-    note: str = ""
-    not_enrolled_confirmed: bool = False  # the school was told the ID is not in its 学籍 and adds the student still
-
-    @classmethod
-    def from_form(cls, form) -> "Addition":
-        detail_names = [name for pairs in DETAILS.values() for name, _ in pairs]
-        return cls(
-            id_number=form.get("id_number", ""), name=form.get("name", "").strip(),
-            student_no=form.get("student_no", "").strip(), stage=form.get("stage", ""),
-            grade=form.get("grade", "").strip(), class_name=form.get("class_name", "").strip(),
-            categories=form.getlist("categories"), details={name: form.get(name, "") for name in detail_names},
-            note=form.get("note", "").strip(), not_enrolled_confirmed=form.get("not_enrolled_confirmed") == "1",
-        )
-
-
 class NotEnrolled(EnrolmentError):
     """The ID is not in the school's current 学籍 for the term, and the school has not confirmed the addition."""
 
 
-def add_student(actor: Actor, school: School, term: Term, addition: Addition) -> HardshipStudent:
+def add_student(actor: Actor, school: School, term: Term, *, number: str, name: str, student_no: str, stage: str,
+                grade: str, class_name: str, categories: list[Category], details: dict[str, str], note: str,
+                not_enrolled_confirmed: bool) -> HardshipStudent:
+    """Add the student the school typed in (checked by forms.AdditionForm: number is a valid 18-character ID,
+    categories at least one); not_enrolled_confirmed: the school was told the ID is not in its 学籍 and adds
+    the student still."""
     ensure_term_open(term)
-    number, categories = _checked(addition)
     digest = protector().digest(number)
     student = db.session.scalar(select(HardshipStudent).where(
         HardshipStudent.school_id == school.id, HardshipStudent.term == term.code, HardshipStudent.id_hash == digest))
     if student is not None and student.active and student.review_status != ReviewStatus.REJECTED.value:
         raise EnrolmentError(f"该学生（{student.name}）已在本校{term.label}就学信息库中，无需新增")
     enrolled = enrolment_of(school.id, term.code, digest)
-    if enrolled is None and not addition.not_enrolled_confirmed:
+    if enrolled is None and not not_enrolled_confirmed:
         raise NotEnrolled(_not_enrolled_text(school, term, idcard.mask(number)))
     if student is None:
         student = HardshipStudent(school_id=school.id, term=term.code, id_hash=digest)
         db.session.add(student)
     student.id_cipher, student.id_masked = protector().encrypt(number), idcard.mask(number)
-    student.name = addition.name
-    student.student_no = masked_student_no(addition.student_no or None, number, student.id_masked)
+    student.name = name
+    student.student_no = masked_student_no(student_no or None, number, student.id_masked)
     student.gender = Gender.by_label()[idcard.gender(number)].value
-    student.birth_year, student.region_prefix = idcard.birth_year(number), number[:6]
-    student.stage = addition.stage if addition.stage in {s.value for s in Stage} else None
-    student.grade, student.class_name = addition.grade or None, addition.class_name or None
+    student.birth_year, student.region_prefix = idcard.birth_year(number), idcard.region_prefix(number)
+    student.stage = stage if stage in {s.value for s in Stage} else None
+    student.grade, student.class_name = grade or None, class_name or None
     student.source, student.active = HardshipSource.MANUAL.value, True
     student.categories = ",".join(category.value for category in categories)
     # 户籍地 as the school's 学籍 gives it; without one the ID's prefix decides 外省户籍, as matching does
     student.hukou_code = enrolled.hukou_code if enrolled is not None else None
-    student.out_of_province = (student.hukou_code or number)[:2] != current_app.config["PROVINCE_CODE"]
+    student.out_of_province = (student.hukou_code or student.region_prefix)[:2] != current_app.config["PROVINCE_CODE"]
     student.name_mismatch, student.library_name = False, None
-    student.note, student.review_status = addition.note, ReviewStatus.PENDING.value
+    student.note, student.review_status = note, ReviewStatus.PENDING.value
     student.review_comment = student.reviewed_at = student.reviewed_by_id = None
     for stale in list(student.details):  # deleted first: the new rows reuse (student, category)
         student.details.remove(stale)
     db.session.flush()
     student.details = [
-        HardshipCategory(category=category.value, **{name: addition.details.get(name) or None
-                                                     for name, _ in DETAILS.get(category, ())})
+        HardshipCategory(category=category.value, **{detail: details.get(detail) or None
+                                                     for detail, _ in DETAILS.get(category, ())})
         for category in categories
     ]
     db.session.flush()
@@ -122,29 +98,6 @@ def _not_enrolled_text(school: School, term: Term, masked: str) -> str:
              if has_snapshot else f"本校尚未上传{term.label}学籍，无法核对身份证件号 {masked} 是否在籍")
     return (f"{found}；如该生确在本校就读（如刚转入、学籍尚未更新），请勾选“该生确在本校就读，仍要新增”后再提交，"
             f"审核部门会看到该生不在本校学籍中。")
-
-
-def _checked(addition: Addition) -> tuple[str, list[Category]]:
-    try:
-        number = idcard.validate(addition.id_number)
-    except idcard.IdNumberError as refusal:
-        raise EnrolmentError(f"身份证件号：{refusal.message}") from None
-    if not addition.name:
-        raise EnrolmentError("请填写学生姓名")
-    if len(addition.name) > 64:
-        raise EnrolmentError("姓名过长")
-    known = {category.value: category for category in Category}
-    categories = [category for category in Category if category.value in addition.categories]
-    if not categories or any(code not in known for code in addition.categories):
-        raise EnrolmentError("请至少选择一个困难类别")
-    for category in categories:
-        for name, vocabulary in DETAILS.get(category, ()):
-            value = addition.details.get(name) or ""
-            if value and value not in {member.value for member in vocabulary}:
-                raise EnrolmentError(f"{category.label}的详细信息无法识别")
-    if not addition.note:
-        raise EnrolmentError("请填写说明：学生的困难情况、信息来源（如扶贫、民政、残联部门的证明）")
-    return number, categories
 
 
 # -- review by the school's authority ---------------------------------------------------------------

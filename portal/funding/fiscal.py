@@ -9,7 +9,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import abort, current_app
 from sqlalchemy import func, select
@@ -20,7 +20,6 @@ from portal.extensions import db
 from portal.funding.errors import FundingError
 from portal.funding.models import FiscalAllocation, FundingProject
 from portal.org.models import Region
-from portal.paging import bounded_int
 from portal.progress.models import SchoolProgress
 from portal.scope import Scope, missing_or_refused, refuse_and_record
 from portal.terms import Term, term_period
@@ -155,41 +154,6 @@ def national_projects() -> list[FundingProject]:
         .order_by(FundingProject.name, FundingProject.id)))
 
 
-@dataclass
-class AllocationDraft:
-    project_id: str = ""
-    fund_level: str = ""
-    amount: str = ""
-    document_no: str = ""
-    allocated_on: str = ""
-    note: str = ""
-
-
-def _checked(region: Region, draft: AllocationDraft) -> dict:
-    project_id = bounded_int(draft.project_id)  # None for anything but an id the database could hold
-    project = db.session.get(FundingProject, project_id) if project_id is not None else None
-    if project is None or project.level != ProjectLevel.NATIONAL.value:
-        raise FundingError("请选择国家资助项目")
-    allowed = LEVELS_OF_REGION.get(region.level, ())
-    if draft.fund_level not in [level.value for level in allowed]:
-        raise FundingError(f"{region.name}可录入的资金级次：{'、'.join(level.label for level in allowed)}")
-    try:
-        amount = Decimal((draft.amount or "").replace(",", "").strip())
-    except InvalidOperation:
-        raise FundingError("请填写金额（元）") from None
-    if not amount.is_finite() or not 0 < amount <= MAX_AMOUNT:
-        raise FundingError("金额应大于0（单位：元），请核对")
-    document_no = " ".join((draft.document_no or "").split())
-    if not document_no or len(document_no) > 64:
-        raise FundingError("请填写预算文件文号（不超过64个字）")
-    try:
-        allocated_on = date.fromisoformat((draft.allocated_on or "").strip())
-    except ValueError:
-        raise FundingError("请填写下达日期（如 2026-10-20）") from None
-    return {"project_id": project.id, "fund_level": draft.fund_level, "amount": amount.quantize(Decimal("0.01")),
-            "document_no": document_no, "allocated_on": allocated_on, "note": (draft.note or "").strip()[:500] or None}
-
-
 def _read_document(file_storage) -> tuple[bytes, str, str, str]:
     """(content, original name, mimetype, extension) of an uploaded scan, checked by size and first bytes."""
     name = os.path.basename((getattr(file_storage, "filename", "") or "").replace("\\", "/"))
@@ -204,10 +168,11 @@ def _read_document(file_storage) -> tuple[bytes, str, str, str]:
     raise FundingError("预算文件应为 PDF、PNG 或 JPG 格式的扫描件")
 
 
-def record_allocation(actor: Actor, scope: Scope, term: Term, draft: AllocationDraft, file_storage) -> FiscalAllocation:
-    """Record one allocation of the user's own region, with its budget document."""
+def record_allocation(actor: Actor, scope: Scope, term: Term, file_storage, *, project_id: int, fund_level: str,
+                      amount: Decimal, document_no: str, allocated_on: date, note: str | None) -> FiscalAllocation:
+    """Record one allocation of the user's own region (as forms.AllocationForm checked it), with its budget
+    document."""
     region = scope.region(scope.region_code)
-    values = _checked(region, draft)
     content, name, mimetype, extension = _read_document(file_storage)
     key = secrets.token_hex(16) + extension
     path = os.path.join(documents_folder(), key)
@@ -217,7 +182,9 @@ def record_allocation(actor: Actor, scope: Scope, term: Term, draft: AllocationD
         city, county = region_scope_codes(region)
         allocation = FiscalAllocation(region_code=region.code, city_code=city, county_code=county, term=term.code,
                                       file_name=name, file_key=key, file_type=mimetype, file_size=len(content),
-                                      created_by_id=actor.user_id, created_by_name=actor.name, **values)
+                                      created_by_id=actor.user_id, created_by_name=actor.name, project_id=project_id,
+                                      fund_level=fund_level, amount=amount, document_no=document_no,
+                                      allocated_on=allocated_on, note=note)
         db.session.add(allocation)
         db.session.flush()
         record(actor, AuditAction.RECORD_ALLOCATION, Target.of_region(region),

@@ -4,8 +4,10 @@ from flask import flash, redirect, request, send_file, url_for
 
 from portal.deadlines import services as deadlines
 from portal.extensions import db
+from portal.forms import checked
 from portal.funding import fiscal
 from portal.funding.errors import FundingError
+from portal.funding.forms import AllocationForm
 from portal.funding.views import UPPER_TIERS, bp
 from portal.terms import TermError, current_term, parse_term, recent_terms
 from portal.vocab import FundLevel
@@ -20,7 +22,7 @@ def _term():
         return current_term(today)
 
 
-def _fiscal_page(term, status: int = 200, draft=None, error=None):
+def _fiscal_page(term, status: int = 200, form=None, error=None):
     region = scope().region(request.args.get("region") or scope().region_code)
     own = scope().region(scope().region_code)
     today = deadlines.today()
@@ -28,7 +30,7 @@ def _fiscal_page(term, status: int = 200, draft=None, error=None):
                   own=own, balances=fiscal.balances(scope(), region, term),
                   allocations=fiscal.allocations(scope(), region, term), deadlines=fiscal.deadlines(term, today),
                   my_levels=fiscal.LEVELS_OF_REGION.get(own.level, ()), projects=fiscal.national_projects(),
-                  draft=draft or fiscal.AllocationDraft(), error=error, FundLevel=FundLevel,
+                  form=form or AllocationForm(own), error=error, FundLevel=FundLevel,
                   max_mb=fiscal.MAX_DOCUMENT_BYTES // 2**20)
 
 
@@ -42,12 +44,12 @@ def fiscal_page():
 @roles_required(*UPPER_TIERS)
 def record_allocation():
     term = _term()
-    draft = fiscal.AllocationDraft(**{name: request.form.get(name, "") for name in fiscal.AllocationDraft.__annotations__})
+    form = AllocationForm(scope().region(scope().region_code))
     try:
-        fiscal.record_allocation(acting(), scope(), term, draft, request.files.get("document"))
+        fiscal.record_allocation(acting(), scope(), term, request.files.get("document"), **checked(form, FundingError))
     except FundingError as refusal:
         db.session.rollback()
-        return _fiscal_page(term, 422, draft, str(refusal))
+        return _fiscal_page(term, 422, form, str(refusal))
     flash("财政资金信息已录入")
     return redirect(url_for("funding.fiscal_page", term=term.code), 303)
 

@@ -5,8 +5,10 @@ from flask_login import current_user
 
 from portal import sheets, uploads
 from portal.extensions import db
+from portal.forms import checked
 from portal.funding import catalogue, importer, records
 from portal.funding.errors import FundingError
+from portal.funding.forms import RecordForm
 from portal.funding.models import FundingRecord
 from portal.funding.views import ALL_TIERS, _school_context, bp, school_and_period
 from portal.vocab import FundingImportMode, Role
@@ -78,18 +80,17 @@ def import_template():
 @roles_required(Role.SCHOOL)
 def add_record(school_id: int):
     school, period = school_and_period(school_id)
-    draft, error = records.RecordDraft(), None
+    form, error = RecordForm(), None
     if request.method == "POST":
-        draft = records.RecordDraft(**{name: request.form.get(name, "") for name in records.RecordDraft.__annotations__})
         try:
-            added = records.add_record(acting(), school, period, draft)
+            added = records.add_record(acting(), school, period, **checked(form, FundingError))
         except FundingError as refusal:
             db.session.rollback()
             error = str(refusal)
         else:
             flash(f"已录入 {added.name} 的 {added.project.name}")
             return redirect(url_for("funding.record_list", school_id=school.id, period=period.code), 303)
-    return render("funding/record_new.html", status=422 if error else 200, draft=draft, error=error,
+    return render("funding/record_new.html", status=422 if error else 200, form=form, error=error,
                   projects=catalogue.projects_for_school(school), **_school_context(school, period))
 
 

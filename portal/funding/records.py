@@ -5,26 +5,23 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import case, delete, func, select, true
+from sqlalchemy import delete, func, select, true
 
 from portal import sheets
 from portal.audit.services import Actor, Target, record
+from portal.bulk import count_where
 from portal.deadlines import periods as work_periods, services as deadlines
 from portal.enrolment.models import EnrolmentStudent, EnrolmentUpload, HardshipStudent, UploadStatus
 from portal.extensions import db
 from portal.funding import importer
-from portal.funding.cells import bank_card, money, payment_date
 from portal.funding.checks import Checker
 from portal.funding.errors import FundingError
 from portal.funding.models import FundingImport, FundingProject, FundingRecord
 from portal.funding.status import funded_condition, library_condition
 from portal.funding.students import period_records, period_students
-from portal.idcard import IdNumberError, validate
 from portal.org.models import School
-from portal.paging import bounded_int
 from portal.protect import protector
 from portal.review import services as review
-from portal.sheet_values import CellError
 from portal.terms import Period, TermError, current_term, parse_period
 from portal.vocab import AuditAction, DeadlineParty, FundingImportMode, SubmissionKind
 
@@ -36,7 +33,7 @@ def periods(school: School, today: date | None = None) -> list[Period]:
     day = today or deadlines.today()
     term = current_term(day)
     found = work_periods.funding_periods(school, term) + work_periods.funding_periods(school, term.previous())
-    return sorted((period for period in found if period.starts <= day),
+    return sorted(work_periods.begun(found, day),
                   key=lambda period: (period.starts, not period.is_month), reverse=True) or found[:1]
 
 
@@ -108,7 +105,7 @@ def list_states(school: School, period: Period, today: date | None = None) -> li
     """The lists the school keeps in the period, each with its status, dates and record counts (one query)."""
     counts = {level: (count, incomplete) for level, count, incomplete in db.session.execute(
         select(FundingProject.level, func.count(FundingRecord.id),
-               func.coalesce(func.sum(case((FundingRecord.incomplete.is_(True), 1), else_=0)), 0))
+               count_where(FundingRecord.incomplete.is_(True)))
         .join(FundingProject, FundingProject.id == FundingRecord.project_id)
         .where(period_records(school.id, period)).group_by(FundingProject.level))}
     found = []
@@ -152,8 +149,7 @@ def overview(school: School, period: Period, kind: SubmissionKind | None = None)
     read progress). The library is the period's students: a month's are the 中职 students."""
     found = _record_totals(school, period, kind)
     found.library, found.funded = db.session.execute(
-        select(func.count(HardshipStudent.id), func.coalesce(func.sum(case(
-            (funded_condition(HardshipStudent.school_id, period), 1), else_=0)), 0))
+        select(func.count(HardshipStudent.id), count_where(funded_condition(HardshipStudent.school_id, period)))
         .where(HardshipStudent.school_id == school.id, library_condition(period), period_students(period))).one()
     rows = db.session.execute(
         select(FundingProject, func.count(FundingRecord.id), func.count(func.distinct(FundingRecord.id_hash)),
@@ -184,8 +180,8 @@ def _record_totals(school: School, period: Period, kind: SubmissionKind | None =
                "发放时间": FundingRecord.paid_on, "资助金额": FundingRecord.amount}
     totals = db.session.execute(
         select(func.count(FundingRecord.id), func.coalesce(func.sum(FundingRecord.amount), 0),
-               func.coalesce(func.sum(case((FundingRecord.incomplete.is_(True), 1), else_=0)), 0),
-               *[func.coalesce(func.sum(case((column.is_(None), 1), else_=0)), 0) for column in missing.values()])
+               count_where(FundingRecord.incomplete.is_(True)),
+               *[count_where(column.is_(None)) for column in missing.values()])
         .join(FundingProject, FundingProject.id == FundingRecord.project_id)
         .where(period_records(school.id, period), _of_list(kind))).one()
     found.records, found.amount, found.incomplete = totals[0], Decimal(totals[1]), totals[2]
@@ -235,19 +231,6 @@ def export(actor: Actor, school: School, period: Period) -> bytes:
 
 
 # -- writes ----------------------------------------------------------------------------------------------
-@dataclass
-class RecordDraft:
-    """The hand-entry form's values, as typed."""
-
-    id_number: str = ""
-    name: str = ""
-    project_id: str = ""
-    standard: str = ""
-    amount: str = ""
-    paid_on: str = ""
-    card: str = ""
-
-
 class _Refusals:
     """Stands in for the reader's Sheet: collects what the import checks refuse in a typed-in record."""
 
@@ -258,43 +241,21 @@ class _Refusals:
         self.reasons.append(f"{column}：{reason}")
 
 
-def _typed(label: str, parse, raw: str):
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    try:
-        return parse(raw)
-    except CellError as refusal:
-        raise FundingError(f"{label}：{refusal.reason}") from None
-
-
-def add_record(actor: Actor, school: School, period: Period, draft: RecordDraft) -> FundingRecord:
-    """One record typed in by hand: the same checks as a file row (a record of the period for the same
-    student and project already there is refused)."""
-    try:
-        id18 = validate(draft.id_number)
-    except IdNumberError as refusal:
-        raise FundingError(f"身份证件号：{refusal.message}") from None
-    name = " ".join((draft.name or "").split())
-    if not name:
-        raise FundingError("请填写姓名")
-    project_id = bounded_int(draft.project_id)  # None for anything but an id the database could hold
-    project = db.session.get(FundingProject, project_id) if project_id is not None else None
-    if project is None:
-        raise FundingError("请选择资助项目")
-    values = [_typed(label, parse, raw) for label, parse, raw in (
-        ("资助标准", money, draft.standard), ("资助金额", money, draft.amount),
-        ("发放时间", payment_date, draft.paid_on), ("银行卡号", bank_card, draft.card))]
+def add_record(actor: Actor, school: School, period: Period, *, number: str, name: str, project: FundingProject,
+               standard: Decimal | None, amount: Decimal | None, paid_on: date | None,
+               card: str | None) -> FundingRecord:
+    """One record typed in by hand (read by forms.RecordForm with the import's cell parsers): the same checks
+    as a file row (a record of the period for the same student and project already there is refused)."""
     open_list(actor, school, list_kind(project), period)
-    checker = Checker(school, period, FundingImportMode.APPEND.value, students=_one_student(school, period, id18))
+    checker = Checker(school, period, FundingImportMode.APPEND.value, students=_one_student(school, period, number))
     refusals = _Refusals()
-    accepted = checker.check(refusals, [(None, id18, name, project.name, *values, 0)])
+    accepted = checker.check(refusals, [(None, number, name, project.name, standard, amount, paid_on, card, 0)])
     if refusals.reasons:
         db.session.rollback()
         raise FundingError("；".join(refusals.reasons))
     importer.insert_rows(school, period, accepted, actor, None)
     record(actor, AuditAction.ADD_FUNDING_RECORD, Target.of_school(school),
-           f"{period.label} {accepted[0].id_masked} {name} {project.name} {values[1] or ''}")
+           f"{period.label} {accepted[0].id_masked} {name} {project.name} {amount or ''}")
     db.session.commit()
     return db.session.scalar(select(FundingRecord).where(period_records(school.id, period))
                              .order_by(FundingRecord.id.desc()).limit(1))

@@ -107,12 +107,9 @@ def history(scope: Scope, student: HardshipStudent) -> list[FundingRecord]:
 def library_period(school: School, term: Term, today: date | None = None) -> Period:
     """The period the library table shows funding for: the term, or for a 中职 school the term's latest month
     begun (a school teaching other stages too shows the term: every record of it counts)."""
-    day = today or deadlines.today()
     if work_periods.teaches_termly(school.stages):
         return term_period(term)
-    months = periods_of(term, True)
-    begun = [period for period in months if period.starts <= day]
-    return begun[-1] if begun else months[0]
+    return work_periods.latest_begun(periods_of(term, True), today or deadlines.today())
 
 
 def with_status(query: Select, school_id: int, period: Period, status: str | None) -> Select:

@@ -1,8 +1,8 @@
 """Storing base-library records in bulk, and the writing process that does it beside an import.
 
 Standard library only (psycopg when the database is PostgreSQL), and nothing of the portal: the importer
-starts this file as a process of its own (`python -I record_sink.py`), which then costs about 12 MB and
-30 ms to start instead of the whole application. portal.library.writer is the importer's side of it.
+starts this file as a process of its own (`python -I record_sink.py`), which then starts without loading the
+application. portal.library.writer is the importer's side of it.
 
 Rows arrive column by column (a list per column, in the order of the writer's columns), with values as the
 database stores them (bytes, str, int, None), except one: the checked 18-digit `id_number`. It is never
@@ -38,8 +38,8 @@ _FROM_ID_NUMBER_SQL = (
     "CAST(substr({0}, 7, 4) AS INTEGER)",
     "substr({0}, 1, 6)",
 )
-# A larger page cache keeps the hot part of the id_hash index in memory while it grows (batches arrive in
-# digest order, so 64 MB does as well as 256 MB did and keeps a million-row import's peak well under 1 GB).
+# A larger page cache keeps the hot part of the id_hash index in memory while it grows; batches arrive in
+# digest order, so that part stays small and a modest cache bounds the import's memory.
 IMPORT_CACHE_KIB = 64 * 1024
 _ROWS_PER_STATEMENT = 2_000
 _LENGTH = struct.Struct("<Q")
@@ -106,7 +106,7 @@ class CopySink:
 def bindable(dialect: str, names: Sequence[str], columns: list[list]) -> list[list]:
     """The columns as the driver binds them fastest, made by the importer (which has time to spare while the
     database works): for sqlite3 blobs as bytearray, which it binds directly, where it first looks bytes up
-    among its adapters (about 0.5 µs a value); psycopg's COPY takes bytes."""
+    among its adapters; psycopg's COPY takes bytes."""
     if dialect != "sqlite":
         return columns
     return [[value if value is None else bytearray(value) for value in column] if name in BLOB_COLUMNS else column
@@ -163,9 +163,9 @@ def receive(stream):
 def _connect(settings: dict):
     if settings["dialect"] == "sqlite":
         connection = sqlite3.connect(settings["database"], timeout=10)
-        # No automatic checkpoint: _store() checkpoints after each chunk's commit (the id_hash index's pages are
-        # copied again each time, about 0.4 s of a million-row import per 10 checkpoints, paid by the worker rather
-        # than by a user's request), and serve() once more at the end.
+        # No automatic checkpoint: _store() checkpoints after each chunk's commit (each copies the id_hash index's
+        # pages again, a cost the worker pays here rather than a user's request later), and serve() once more at
+        # the end.
         for pragma in ("busy_timeout = 10000", "foreign_keys = ON", "synchronous = NORMAL",
                        f"cache_size = -{IMPORT_CACHE_KIB}", "wal_autocheckpoint = 0"):
             connection.execute(f"PRAGMA {pragma}")

@@ -12,6 +12,7 @@ from portal import idcard
 from portal.audit.services import Actor, Target
 from portal.audit.services import record as audit_record
 from portal.audit.services import reveal as reveal_number
+from portal.bulk import count_where
 from portal.extensions import db
 from portal.library.access import LibraryError, batch_condition
 from portal.library.columns import HARDSHIP_TYPES
@@ -142,7 +143,7 @@ def _compute_overview(today: date, last_change: datetime | None, province: str) 
     young = and_(record.birth_year >= earliest, record.birth_year <= latest)
     live = record.batch_id.in_(current_batches())
     by_category = {code: (count, school_age) for code, count, school_age in db.session.execute(
-        select(record.category, func.count(), func.sum(case((young, 1), else_=0))).where(live)
+        select(record.category, func.count(), count_where(young)).where(live)
         .group_by(record.category))}
     batches = {batch.category: batch for batch in db.session.scalars(
         select(LibraryBatch).where(LibraryBatch.status == BatchStatus.CURRENT))}
@@ -171,7 +172,7 @@ def _out_of_province_types(batch: LibraryBatch | None) -> list[tuple[Category, i
         return []
     listed = literal(",") + LibraryRecord.hardship_types + literal(",")
     counts = db.session.execute(select(*(
-        func.coalesce(func.sum(case((listed.contains(f",{category.value},"), 1), else_=0)), 0)
+        count_where(listed.contains(f",{category.value},"))
         for category in HARDSHIP_TYPES)).where(LibraryRecord.batch_id == batch.id)).one()
     return [(category, int(count)) for category, count in zip(HARDSHIP_TYPES, counts) if count]
 

@@ -3,8 +3,8 @@
 The importer hands write() each checked batch column by column (see portal.library.record_sink for what the
 columns hold and how they are stored). By default the rows go to a writing process of their own, with its
 own connection, so that the database stores one batch while the importer reads and checks the next, on the
-other core: a thread would have to share the GIL with the importer, and the two took turns at it (a
-1,000,000-row import spent about 4 of its 17 s waiting so). The process commits every `commit_every` rows, so
+other core: a thread would have to share the GIL with the importer, and the two would take turns at it.
+The process commits every `commit_every` rows, so
 that on SQLite other users' writes (a login records an audit entry) get the lock between chunks instead of
 waiting for the whole file. The rows belong to a pending batch, which nothing reads, so partial commits are
 invisible; a refused file's rows are deleted with its batch.

@@ -11,6 +11,7 @@ from sqlalchemy import Date, DateTime, Integer, Select, String, func, insert, li
 from portal.audit.services import Actor, Target, record
 from portal.bulk import inserted
 from portal.deadlines import services as deadlines
+from portal.enrolment.forms import LibraryFilterForm
 from portal.enrolment.library import LibraryFilter, library_students
 from portal.enrolment.models import HardshipStudent
 from portal.extensions import db
@@ -50,7 +51,7 @@ class Selection:
     @classmethod
     def from_args(cls, args) -> "Selection":
         wanted = args.get("student", "")
-        return cls(LibraryFilter.from_args(args),
+        return cls(LibraryFilterForm.read(args),
                    args.get("funding") if args.get("funding") in funding.STATUS_FILTERS else "",
                    int(wanted) if wanted.isdigit() else None)
 

@@ -9,6 +9,7 @@ from sqlalchemy import Date, Select, String, and_, case, false, func, literal, o
 
 from sqlalchemy.orm import aliased
 
+from portal.bulk import count_where
 from portal.deadlines import services as deadlines
 from portal.deadlines import periods
 from portal.extensions import db
@@ -19,7 +20,7 @@ from portal.progress.models import ReasonsProgress, SchoolProgress, TodoSummary
 from portal.review.models import PeriodSubmission
 from portal.progress.services import CATEGORY_FIGURES
 from portal.progress.summary import month_bits, summarised
-from portal.reasons.figures import NO_DATE, month_in_progress
+from portal.reasons.figures import NO_DATE
 from portal.review.services import DONE
 from portal.scope import Scope
 from portal.terms import Term, parse_period, periods_of
@@ -35,10 +36,6 @@ FIGURES = ("schools", "uploaded", *SUMMED, *(f"status_{status.value}" for status
 
 # what todo_columns() and todo_rollup() hold
 TODO_FIGURES = ("schools", *(f"schools_{flag.value}" for flag in TODO_FLAGS), "unfunded_without_reason", "duplicates")
-
-
-def _count(condition):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 def under(region: Region):
@@ -81,8 +78,8 @@ class TermReading:
         self.scope, self.term = scope, term
         self.today = today or deadlines.today()
         monthly = School.stages == periods.VOCATIONAL
-        self.period = case((monthly, literal(month_in_progress(term, self.today).code, String)),
-                           else_=literal(term.code, String))
+        month = periods.reporting_month(term, self.today)  # the 中职 month whose unfunded report is being made
+        self.period = case((monthly, literal(month.code, String)), else_=literal(term.code, String))
         self.status = func.coalesce(PeriodSubmission.status, literal(SubmissionStatus.NOT_STARTED.value, String))
         self.with_reason = func.coalesce(ReasonsProgress.unfunded_with_reason, 0)
         self.without_reason = func.coalesce(ReasonsProgress.unfunded_without_reason, 0)
@@ -160,15 +157,16 @@ class TermReading:
                     .label("graded"),  # 已认定 or no longer in school: nothing left to assess
                     func.coalesce(func.sum(self.with_reason), 0).label("unfunded_with_reason"),
                     func.coalesce(func.sum(self.without_reason), 0).label("unfunded_without_reason")]
-        columns += [_count(self.status == status.value).label(f"status_{status.value}") for status in SubmissionStatus]
-        columns += [_count(self.flag(flag)).label(f"schools_{flag.value}") for flag in ROLLED_UP_FLAGS]
+        columns += [count_where(self.status == status.value).label(f"status_{status.value}")
+                    for status in SubmissionStatus]
+        columns += [count_where(self.flag(flag)).label(f"schools_{flag.value}") for flag in ROLLED_UP_FLAGS]
         return columns
 
     def todo_columns(self) -> list:
         """The few figures a tier's home shows (its to-do counts), not the drill-down's forty: the home is the
         page every bureau user opens first."""
         return [func.count(School.id).label("schools"),
-                *(_count(self.flag(flag)).label(f"schools_{flag.value}") for flag in TODO_FLAGS),
+                *(count_where(self.flag(flag)).label(f"schools_{flag.value}") for flag in TODO_FLAGS),
                 func.coalesce(func.sum(self.without_reason), 0).label("unfunded_without_reason"),
                 func.coalesce(func.sum(SchoolProgress.duplicates), 0).label("duplicates")]
 
@@ -183,7 +181,7 @@ class TermReading:
         row = TodoSummary
         vocational = row.stages == periods.VOCATIONAL
         reporting = or_(and_(~vocational, row.period == self.term.code),
-                        and_(vocational, row.period == month_in_progress(self.term, self.today).code))
+                        and_(vocational, row.period == periods.reporting_month(self.term, self.today).code))
         in_scope = and_(row.term == self.term.code, reporting,
                         self.scope.copied_condition(row.city_code, row.county_code),
                         under_copied(region, row.city_code, row.county_code))

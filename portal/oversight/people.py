@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, String, and_, case, exists, false, func, literal, or_, select
 
+from portal import idcard
 from portal.audit.services import Actor, Target, record
 from portal.deadlines import periods
 from portal.enrolment.models import HardshipStudent
@@ -19,7 +20,7 @@ from portal.oversight.figures import under
 from portal.oversight.options import PersonList
 from portal.paging import Page
 from portal.places import place_name
-from portal.reasons.figures import month_in_progress, reportable
+from portal.reasons.figures import reportable
 from portal.reasons.models import UnfundedReason
 from portal.scope import Scope
 from portal.sheet_writer import write_xlsx
@@ -68,11 +69,6 @@ def aged_clause(model, term: Term, ages: tuple[int, int]) -> ColumnElement[bool]
 
 def compulsory_age_clause(model, term: Term) -> ColumnElement[bool]:
     return aged_clause(model, term, COMPULSORY_AGES)
-
-
-def listed_id(region_prefix: str | None, birth_year: int | None) -> str:
-    """What a list shows of an ID number: region prefix and birth year, the rest starred (18 characters)."""
-    return f"{region_prefix or '******'}{birth_year or '****'}********"
 
 
 # -- filters ------------------------------------------------------------------------------------------------------
@@ -175,7 +171,8 @@ def unaided_condition(term: Term) -> ColumnElement[bool]:
     """应助未助 for one student, as portal.reasons.figures counts it per school: a counted student the period
     reports (中职 schools: the month being reported), unfunded in it, needing a reason and having none."""
     monthly = School.stages == periods.VOCATIONAL
-    period_code = case((monthly, literal(month_in_progress(term).code, String)), else_=literal(term.code, String))
+    month = periods.reporting_month(term)
+    period_code = case((monthly, literal(month.code, String)), else_=literal(term.code, String))
     student = HardshipStudent
     reason = exists().where(UnfundedReason.student_id == student.id, UnfundedReason.period == period_code)
     return and_(library_condition(term_period(term)), reportable(), ~funded_in(student.school_id, term.code, period_code),
@@ -237,12 +234,13 @@ def _listed(rows, filters: PeopleFilter) -> list[Listed]:
                            LibraryRecord.batch_id.in_(current_batches()))):
                 categories.setdefault(id_hash, []).append(category)
         order = list(Category)
-        return [Listed(row.name, listed_id(row.region_prefix, row.birth_year), Gender.label_of(row.gender),
+        return [Listed(row.name, idcard.listed(row.region_prefix, row.birth_year), Gender.label_of(row.gender),
                        row.birth_year, place_name(row.hukou),
                        "、".join(code.label for code in order if code.value in categories.get(row.id_hash, [])))
                 for row in rows]
-    return [Listed(row.name, listed_id(row.region_prefix, row.birth_year), Gender.label_of(row.gender), row.birth_year,
-                   place_name(row.hukou), "、".join(Category.label_of(code) for code in row.categories.split(",") if code),
+    return [Listed(row.name, idcard.listed(row.region_prefix, row.birth_year), Gender.label_of(row.gender),
+                   row.birth_year, place_name(row.hukou),
+                   "、".join(Category.label_of(code) for code in row.categories.split(",") if code),
                    row.school_name, row.region_name, _stage_text(row.stage, row.grade),
                    row.class_name or "", _note(row, filters)) for row in rows]
 

@@ -5,9 +5,10 @@ schools and their SchoolProgress rows per level (oversight.figures), never stude
 the school list filtered by its SchoolFlag."""
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from portal.audit.services import Actor, Target, record
+from portal.bulk import count_where
 from portal.extensions import db
 from portal.org.models import Region, School
 from portal.oversight.figures import TermReading, has_active_account, under
@@ -22,16 +23,12 @@ def _sum(column):
     return func.coalesce(func.sum(column), 0)
 
 
-def _schools(condition):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
 def quality_columns(reading: TermReading) -> list:
     """The figures of one row, as labelled aggregates over the active schools and their progress rows."""
     progress = SchoolProgress
     return [
         func.count(School.id).label("schools"),
-        _schools(has_active_account()).label("with_account"),
+        count_where(has_active_account()).label("with_account"),
         func.count(progress.uploaded_at).label("uploaded"),
         _sum(progress.hardship).label("hardship"),
         _sum(progress.verified).label("verified"),
@@ -42,7 +39,7 @@ def quality_columns(reading: TermReading) -> list:
         _sum(reading.with_reason).label("unfunded_with_reason"),
         _sum(reading.without_reason).label("unfunded_without_reason"),
         _sum(progress.duplicates).label("duplicates"),
-        *(_schools(reading.flag(flag)).label(f"schools_{flag.value}") for flag in COUNTED_FLAGS),
+        *(count_where(reading.flag(flag)).label(f"schools_{flag.value}") for flag in COUNTED_FLAGS),
         # filled from the inactive schools afterwards (the reading counts active schools only)
         func.sum(0).label("shell"),
     ]

@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, case, delete, func, insert, literal, select, update
+from sqlalchemy import Select, and_, delete, insert, literal, select, update
 
-from portal.bulk import SET_BASED
+from portal.bulk import SET_BASED, count_where
 from portal.enrolment.models import EnrolmentUpload, HardshipStudent, UploadStatus
 from portal.extensions import db
 from portal.org.models import School
@@ -28,10 +28,6 @@ from portal.vocab import Category, HardshipSource, ReviewStatus
 class FigureSource:
     figures: Callable[[Select, str], Select]  # (school ids, term code) → select(school_id, figure columns…)
     defaults: dict[str, object]  # SchoolProgress column → value for a school the select does not return
-
-
-def _count(condition):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 def enrolment_figures(school_ids: Select, term: str) -> Select:
@@ -53,15 +49,15 @@ def library_figures(school_ids: Select, term: str) -> Select:
     student = HardshipStudent
     counted = student.counted()
     manual = student.source == HardshipSource.MANUAL.value
-    columns = [_count(counted).label("hardship")]
-    columns += [_count(and_(counted, student.categories.contains(category.value))).label(column)
+    columns = [count_where(counted).label("hardship")]
+    columns += [count_where(and_(counted, student.categories.contains(category.value))).label(column)
                 for column, category in CATEGORY_FIGURES.items()]
     columns += [
-        _count(and_(student.active.is_(True), manual, student.review_status == ReviewStatus.PENDING.value))
+        count_where(and_(student.active.is_(True), manual, student.review_status == ReviewStatus.PENDING.value))
         .label("manual_pending"),
-        _count(and_(counted, student.verified_at.is_not(None))).label("verified"),
-        _count(student.lacks_hardship_level()).label("without_hardship_level"),
-        _count(and_(counted, student.duplicate.is_(True))).label("duplicates"),
+        count_where(and_(counted, student.verified_at.is_not(None))).label("verified"),
+        count_where(student.lacks_hardship_level()).label("without_hardship_level"),
+        count_where(and_(counted, student.duplicate.is_(True))).label("duplicates"),
     ]
     return (select(student.school_id, *columns)
             .where(student.school_id.in_(school_ids), student.term == term)

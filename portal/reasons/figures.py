@@ -1,8 +1,6 @@
 """The reasons figures of ReasonsProgress: unfunded students with and without a reason (应助未助) per school and
 reporting period (one grouped SELECT for any number of schools, written by portal.progress.services before each
 commit that touched them); and the page's own counts. Status, due date and overdue are read, never stored."""
-from datetime import date
-
 from sqlalchemy import Date, String, and_, cast, func, literal, null, or_, select
 
 from portal.deadlines import periods
@@ -12,7 +10,7 @@ from portal.funding.status import (funded_in, library_condition, monthly_student
                                    unfunded_condition, unfunded_students_query)
 from portal.org.models import School
 from portal.reasons.models import UnfundedReason
-from portal.terms import Period, Term, term_period
+from portal.terms import Period, term_period
 
 NO_DATE = cast(null(), Date)  # typed, so PostgreSQL can match it with dates in a CASE or UNION
 
@@ -36,11 +34,6 @@ def counts(school_id: int, period: Period) -> tuple[int, int]:
         .where(HardshipStudent.school_id == school_id, library_condition(period), reporting_students(period),
                reportable(), unfunded_condition(HardshipStudent.school_id, period))).one()
     return row[0], row[1]
-
-
-def month_in_progress(term: Term, today: date | None = None) -> Period:
-    """The 中职 month a term's progress row reports: the one whose unfunded report is being made."""
-    return periods.reporting_month(term, today)
 
 
 def reason_figures(school_ids, period: Period, monthly: bool):

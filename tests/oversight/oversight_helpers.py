@@ -7,7 +7,6 @@ from datetime import datetime
 from portal.deadlines import periods
 from portal.extensions import db
 from portal.progress.models import ReasonsProgress, SchoolProgress
-from portal.reasons.figures import month_in_progress
 from portal.review.models import PeriodSubmission
 from portal.terms import current_term, parse_term
 
@@ -23,7 +22,7 @@ def progress_row(school, uploaded: bool = True, status: str | None = "not_starte
     term = term or current_term().code
     if period is None:
         monthly = school.stages == periods.VOCATIONAL
-        period = month_in_progress(parse_term(term)).code if monthly else term
+        period = periods.reporting_month(parse_term(term)).code if monthly else term
     values = {**ZERO, **figures}
     if "without_hardship_level" not in figures:
         values["without_hardship_level"] = values["hardship"] - (graded or 0)
