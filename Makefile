@@ -32,8 +32,10 @@ serve: install
 	$(FLASK) db upgrade
 	$(FLASK) serve-production
 
+# The SQLite and PostgreSQL halves run side by side (tools/run_tests.py); at the end, both summaries and the
+# folder of the browser tests' screenshots.
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python tools/run_tests.py
 
 $(VENV)/.bench-installed: pyproject.toml | $(BIN)/activate
 	$(BIN)/pip install --quiet -e '.[test,bench]'
