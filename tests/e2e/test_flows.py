@@ -1,6 +1,7 @@
 """One whole flow per tier, in a real browser at an office screen's width (1366 px), each step saved as a
-screenshot under test-artifacts/e2e/<flow>/<NN-step>.png (PORTAL_ARTIFACTS moves the root folder): a school's
-first term, the county's review, a department's import, the province's re-match and 通报, a class's notices.
+screenshot under test-artifacts/e2e/<sqlite|postgresql>/<flow>/<NN-step>.png (PORTAL_ARTIFACTS moves
+test-artifacts): a school's first term, the county's review, a department's import, the province's re-match and
+通报, a class's notices.
 Every step asserts what the user sees. One browser serves the whole module; files are a few rows.
 Served and driven as in test_browser.py (its fixtures and helpers are reused, not copied)."""
 import base64
@@ -44,8 +45,9 @@ def artifacts_root() -> Path:
 class Steps:
     """The screenshots of one flow, numbered in the order they are taken."""
 
-    def __init__(self, browser, flow: str):
-        self.browser, self.folder, self.count = browser, artifacts_root() / "e2e" / flow, 0
+    def __init__(self, browser, backend: str, flow: str):
+        # one folder per database: `make test` runs the SQLite and PostgreSQL halves side by side
+        self.browser, self.folder, self.count = browser, artifacts_root() / "e2e" / backend / flow, 0
         shutil.rmtree(self.folder, ignore_errors=True)  # a flow's folder holds its last run only
         self.folder.mkdir(parents=True)
 
@@ -64,7 +66,8 @@ def steps(browser, request):
     """steps("a-flow") starts a flow's screenshots; a flow that fails adds the page it failed on, as a last step."""
     browser.set_window_size(WIDTH, HEIGHT)
     started = []
-    yield lambda flow: started.append(Steps(browser, flow)) or started[-1]
+    backend = "postgresql" if "postgresql" in request.node.name else "sqlite"
+    yield lambda flow: started.append(Steps(browser, backend, flow)) or started[-1]
     report = getattr(request.node, "report_call", None)
     if started and report is not None and report.failed:
         started[-1].shot("failed-here")
