@@ -19,7 +19,9 @@ def _export_job(client) -> Job:
 
 
 def _age(job: Job, days: int) -> None:
-    db.session.execute(update(Job).where(Job.id == job.id).values(finished_at=datetime.now() - timedelta(days=days)))
+    """As if the job had run `days` ago."""
+    then = datetime.now() - timedelta(days=days)
+    db.session.execute(update(Job).where(Job.id == job.id).values(created_at=then, started_at=then, finished_at=then))
     db.session.commit()
 
 
@@ -42,7 +44,8 @@ def test_an_old_job_file_is_swept_and_its_page_says_so_while_a_fresh_one_stays(c
     page = client.get(f"/jobs/{old.id}")
     text = page_text(page)
     assert page.status_code == 200 and "完成" in text
-    assert "文件“审计日志.xlsx”已超过 7 天的保留期限，已被清理。如仍需要，请回到原来的页面重新导出或生成。" in text
+    assert "文件已清理 文件“审计日志.xlsx”已超过 7 天的保留期限，已被清理，不能再下载。如仍需要，请回到原来的页面重新导出或生成。" \
+           in text
     assert "下载 审计日志.xlsx" not in text and f"/jobs/{old.id}/file" not in page.get_data(as_text=True)
     assert client.get(f"/jobs/{old.id}/file").status_code == 404
     text = page_text(client.get(f"/jobs/{fresh.id}"))
