@@ -143,12 +143,12 @@ def abandon_interrupted() -> int:
     return len(cut_off)
 
 
-def sweep_files(now: datetime | None = None) -> int:
+def sweep_files() -> int:
     """Remove the files of jobs finished more than JOB_FILE_DAYS ago; their rows keep the file's name but forget
     the file, so the job page says it was cleaned up and can be made again. Files no row names (left by a
     database restored from a backup) go by their age. Returns how many files went. Run at worker start, after
     every job that writes a file, and by `flask --app wsgi sweep-job-files`."""
-    cutoff = (now or datetime.now()) - timedelta(days=current_app.config["JOB_FILE_DAYS"])
+    cutoff = datetime.now() - timedelta(days=current_app.config["JOB_FILE_DAYS"])
     expired = db.session.execute(select(Job.id, Job.result_file)
                                  .where(Job.result_file.is_not(None), Job.finished_at < cutoff)).all()
     if expired:  # the rows forget first: a page never links to a file already removed
