@@ -132,9 +132,10 @@ def _register_commands(app: Flask) -> None:
     for command in (rotate_key_command, backup_command, restore_command, archive_audit_command,
                     verify_audit_archive_command, serve_production_command, copy_to_command):
         app.cli.add_command(command)
-    from portal.jobs.cli import worker_command
+    from portal.jobs.cli import sweep_job_files_command, worker_command
 
     app.cli.add_command(worker_command)
+    app.cli.add_command(sweep_job_files_command)
 
 
 def _private_sqlite_file(uri: str) -> None:

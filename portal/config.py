@@ -36,6 +36,8 @@ class Config:
     TOTP_ISSUER = os.environ.get("PORTAL_TOTP_ISSUER", "就学信息库")  # the name authenticator apps show
     # Background jobs' queue (portal/jobs): unset = SQLite at instance/jobs.db; redis://… in production.
     JOBS_URL = os.environ.get("PORTAL_JOBS_URL")
+    # A job's file (an export, a PDF of notices) is kept this many days (at least one) after the job finished.
+    JOB_FILE_DAYS = max(1, int(os.environ.get("PORTAL_JOB_FILE_DAYS", "7")))
     PROVINCE_CODE = os.environ.get("PROVINCE_CODE", "32")
     PAGE_SIZE = 50
 

@@ -69,6 +69,7 @@ def export_library_command(school_code, term_text, path):
     school = _school(school_code)
     try:
         content = library.library_xlsx(Actor.command_line(), school, term_from(term_text))
+        db.session.commit()
     except EnrolmentError as refusal:
         raise click.ClickException(refusal.message) from None
     with open(path, "wb") as handle:

@@ -3,14 +3,15 @@ full ID on request, and the xlsx export. Every write refreshes the school's prog
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 
 from portal import sheets
 from portal.audit.services import Actor, Target, record
 from portal.audit.services import reveal as reveal_number
 from portal.enrolment import matching
 from portal.enrolment.common import ensure_term_open
-from portal.enrolment.models import HardshipCategory, HardshipStudent
+from portal.enrolment.models import HardshipCategory, HardshipStudent, category_labels, detail_text, flags_of
+from portal.exports import batches
 from portal.extensions import db
 from portal.notices.models import NoticeRecord
 from portal.org.models import School
@@ -35,6 +36,12 @@ FLAG_CONDITIONS = {
     LibraryFlag.NO_LEVEL: HardshipStudent.lacks_hardship_level,
 }
 NOTIFIED_FILTERS = {"yes": "已告知", "no": "未告知"}
+# what the export reads of each student, as plain rows (no ORM object per student)
+EXPORT_COLUMNS = tuple(getattr(HardshipStudent, name) for name in (
+    "id", "student_no", "name", "id_masked", "stage", "grade", "class_name", "categories", "hukou_code", "in_school",
+    "needs_aid", "hardship_level", "review_status", "out_of_province", "duplicate", "source", "name_mismatch"))
+DETAIL_COLUMNS = (HardshipCategory.student_id, HardshipCategory.category, HardshipCategory.poverty_status,
+                  HardshipCategory.dibao_type, HardshipCategory.disability_type, HardshipCategory.disability_grade)
 EXPORT_HEADER = ["学籍号", "姓名", "身份证件号", "学段", "年级", "班级", "类别", "类别详情", "标记", "户籍地代码",
                  "是否在校", "是否需要资助", "困难等级", "审核状态"]
 
@@ -130,28 +137,48 @@ def reveal_id(actor: Actor, student: HardshipStudent, reason: str | None) -> str
     return reveal_number(actor, student.id_cipher, _target(student), reason=reason)
 
 
-def library_xlsx(actor: Actor, school: School, term: Term) -> bytes:
-    """One row per student of the library, ID numbers masked; recorded in the audit log."""
-    students = db.session.scalars(library_students(school.id, term.code, LibraryFilter())).all()
-    details: dict[int, list[HardshipCategory]] = {}
-    for detail in db.session.scalars(
-            select(HardshipCategory).join(HardshipStudent)
-            .where(HardshipStudent.school_id == school.id, HardshipStudent.term == term.code,
-                   HardshipStudent.active.is_(True))
-            .order_by(HardshipCategory.student_id, HardshipCategory.category)):
-        details.setdefault(detail.student_id, []).append(detail)
-    rows = (_export_row(student, details.get(student.id, [])) for student in students)
-    content = sheets.stream_xlsx(EXPORT_HEADER, rows, sheet_title=f"{term.label}就学信息库")
-    record(actor, AuditAction.EXPORT, Target.of_school(school), f"{term.label}就学信息库，{len(students)} 人（证件号已脱敏）")
-    db.session.commit()
+def export_count(school_id: int, term: str) -> int:
+    """The lines the export would hold: above exports.IN_REQUEST_ROWS (a big school) the worker writes it."""
+    counted = library_students(school_id, term, LibraryFilter()).with_only_columns(func.count()).order_by(None)
+    return db.session.scalar(counted)
+
+
+def export_name(school: School, term: Term) -> str:
+    return f"{school.name}{term.label}就学信息库.xlsx"
+
+
+def library_xlsx(actor: Actor, school: School, term: Term, progress=None) -> bytes:
+    """One row per student of the library, ID numbers masked, read a batch at a time as plain rows (each batch's
+    category details in one query); the export is recorded in the audit log (the caller commits).
+    progress(done) is told after each batch."""
+    query = library_students(school.id, term.code, LibraryFilter()).with_only_columns(*EXPORT_COLUMNS)
+    written = 0
+
+    def lines():
+        nonlocal written
+        for students in batches(query):
+            details: dict[int, list] = {}
+            for detail in db.session.execute(
+                    select(*DETAIL_COLUMNS).where(HardshipCategory.student_id.in_([row.id for row in students]))
+                    .order_by(HardshipCategory.student_id, HardshipCategory.category)):
+                details.setdefault(detail.student_id, []).append(detail)
+            for student in students:
+                yield _export_row(student, details.get(student.id, []))
+            written += len(students)
+            if progress is not None:
+                progress(written)
+
+    content = sheets.stream_xlsx(EXPORT_HEADER, lines(), sheet_title=f"{term.label}就学信息库")
+    record(actor, AuditAction.EXPORT, Target.of_school(school), f"{term.label}就学信息库，{written} 人（证件号已脱敏）")
     return content
 
 
-def _export_row(student: HardshipStudent, details: list[HardshipCategory]) -> list:
+def _export_row(student, details: list) -> list:
     return [
         student.student_no, student.name, student.id_masked, Stage.label_of(student.stage), student.grade,
-        student.class_name, student.category_labels,
-        "；".join(f"{d.label}：{d.detail_text}" for d in details if d.detail_text),
-        "、".join(flag.label for flag in student.flags), student.hukou_code,
-        _yes_no(student.in_school), _yes_no(student.needs_aid), student.hardship_level_label, student.review_label,
+        student.class_name, category_labels(student.categories),
+        "；".join(f"{Category.label_of(d.category)}：{detail_text(d)}" for d in details if detail_text(d)),
+        "、".join(flag.label for flag in flags_of(student)), student.hukou_code,
+        _yes_no(student.in_school), _yes_no(student.needs_aid), HardshipLevel.label_of(student.hardship_level),
+        ReviewStatus.label_of(student.review_status),
     ]

@@ -3,8 +3,9 @@ the export, and the school's manual additions. Upper tiers reach a school's libr
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
+from portal import exports
 from portal.audit.services import RevealRefused
-from portal.enrolment import library, manual
+from portal.enrolment import export_jobs, library, manual
 from portal.enrolment.common import EnrolmentError
 from portal.enrolment.forms import AdditionForm, LibraryFilterForm
 from portal.enrolment.models import HardshipStudent
@@ -19,7 +20,7 @@ from portal.scope import reviewing_role
 from portal.terms import current_term
 from portal.vocab import (Category, DibaoType, DisabilityGrade, DisabilityType, HardshipLevel, LibraryFlag,
                           PovertyStatus, Role, Stage)
-from portal.web import acting, download, page_number, render, roles_required, scope, wants_fragment
+from portal.web import acting, page_number, render, roles_required, scope, wants_fragment
 
 VOCABULARIES = {"Category": Category, "LibraryFlag": LibraryFlag, "HardshipLevel": HardshipLevel,
                 "PovertyStatus": PovertyStatus, "DibaoType": DibaoType, "DisabilityType": DisabilityType,
@@ -51,9 +52,17 @@ def library_page(school_id: int):
 @bp.get("/schools/<int:school_id>/library/export.xlsx")
 @roles_required(*ALL_TIERS)
 def export_library(school_id: int):
+    """Up to exports.IN_REQUEST_ROWS students at once; a big school's library is written by the worker."""
     school = scope().school(school_id)
     term = selected_term()
-    return download(library.library_xlsx(acting(), school, term), f"{school.name}{term.label}就学信息库.xlsx")
+
+    def write() -> bytes:
+        content = library.library_xlsx(acting(), school, term)
+        db.session.commit()
+        return content
+
+    return exports.answer(library.export_count(school.id, term.code), export_jobs.KIND,
+                          {"school_id": school.id, "term": term.code}, acting(), write, library.export_name(school, term))
 
 
 def _student_page(student, status: int = 200, **context):

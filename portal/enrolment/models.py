@@ -147,7 +147,7 @@ class HardshipStudent(db.Model):
 
     @property
     def category_labels(self) -> str:
-        return "、".join(Category.label_of(code) for code in self.categories.split(",") if code)
+        return category_labels(self.categories)
 
     @property
     def hardship_level_label(self) -> str:
@@ -163,11 +163,22 @@ class HardshipStudent(db.Model):
 
     @property
     def flags(self) -> list[LibraryFlag]:
-        marks = [(self.out_of_province, LibraryFlag.OUT_OF_PROVINCE), (self.duplicate, LibraryFlag.DUPLICATE),
-                 (self.is_manual, LibraryFlag.MANUAL), (self.name_mismatch, LibraryFlag.NAME_MISMATCH),
-                 (self.review_status == ReviewStatus.PENDING.value, LibraryFlag.PENDING),
-                 (self.review_status == ReviewStatus.REJECTED.value, LibraryFlag.REJECTED)]
-        return [flag for present, flag in marks if present]
+        return flags_of(self)
+
+
+def category_labels(categories: str) -> str:
+    """'poverty,disabled' → '建档立卡、残疾'."""
+    return "、".join(Category.label_of(code) for code in categories.split(",") if code)
+
+
+def flags_of(student) -> list[LibraryFlag]:
+    """The marks of a library student: a HardshipStudent, or a plain row with its columns (the export reads those)."""
+    marks = [(student.out_of_province, LibraryFlag.OUT_OF_PROVINCE), (student.duplicate, LibraryFlag.DUPLICATE),
+             (student.source == HardshipSource.MANUAL.value, LibraryFlag.MANUAL),
+             (student.name_mismatch, LibraryFlag.NAME_MISMATCH),
+             (student.review_status == ReviewStatus.PENDING.value, LibraryFlag.PENDING),
+             (student.review_status == ReviewStatus.REJECTED.value, LibraryFlag.REJECTED)]
+    return [flag for present, flag in marks if present]
 
 
 class HardshipCategory(db.Model):
@@ -194,9 +205,14 @@ class HardshipCategory(db.Model):
     @property
     def detail_text(self) -> str:
         """脱贫状态, 低保类型, 残疾类别与等级 as the base library gave them (or the school entered them)."""
-        parts = [PovertyStatus.label_of(self.poverty_status), DibaoType.label_of(self.dibao_type),
-                 DisabilityType.label_of(self.disability_type), DisabilityGrade.label_of(self.disability_grade)]
-        return " ".join(part for part in parts if part)
+        return detail_text(self)
+
+
+def detail_text(detail) -> str:
+    """A HardshipCategory's details in words; also of a plain row with its columns (the export reads those)."""
+    parts = [PovertyStatus.label_of(detail.poverty_status), DibaoType.label_of(detail.dibao_type),
+             DisabilityType.label_of(detail.disability_type), DisabilityGrade.label_of(detail.disability_grade)]
+    return " ".join(part for part in parts if part)
 
 
 class MatchingStatus:

@@ -136,9 +136,14 @@ class FundingRecord(db.Model):
     @property
     def missing(self) -> list[str]:
         """What makes the record incomplete, in the words of 003."""
-        found = [("银行卡号", self.card_masked), ("资助标准", self.standard), ("发放时间", self.paid_on),
-                 ("资助金额", self.amount)]
-        return [label for label, value in found if value is None or value == ""]
+        return missing_of(self)
+
+
+def missing_of(record) -> list[str]:
+    """What makes a funding record incomplete: of a FundingRecord, or a plain row with its columns (the export)."""
+    found = [("银行卡号", record.card_masked), ("资助标准", record.standard), ("发放时间", record.paid_on),
+             ("资助金额", record.amount)]
+    return [label for label, value in found if value is None or value == ""]
 
 
 class FiscalAllocation(db.Model):

@@ -12,18 +12,19 @@ from portal.audit.services import Actor, Target, record
 from portal.bulk import count_where
 from portal.deadlines import periods as work_periods, services as deadlines
 from portal.enrolment.models import EnrolmentStudent, EnrolmentUpload, HardshipStudent, UploadStatus
+from portal.exports import batches
 from portal.extensions import db
 from portal.funding import importer
 from portal.funding.checks import Checker
 from portal.funding.errors import FundingError
-from portal.funding.models import FundingImport, FundingProject, FundingRecord
+from portal.funding.models import FundingImport, FundingProject, FundingRecord, missing_of
 from portal.funding.status import funded_condition, library_condition
 from portal.funding.students import period_records, period_students
 from portal.org.models import School
 from portal.protect import protector
 from portal.review import services as review
 from portal.terms import Period, TermError, current_term, parse_period
-from portal.vocab import AuditAction, DeadlineParty, FundingImportMode, SubmissionKind
+from portal.vocab import AuditAction, DeadlineParty, FundingImportMode, ProjectLevel, SubmissionKind
 
 
 # -- periods and lists -----------------------------------------------------------------------------
@@ -217,16 +218,37 @@ def records_query(school: School, period: Period, incomplete_only: bool = False,
 EXPORT_HEADER = ["身份证件号", "姓名", "资助项目", "项目类别", "资助标准", "资助金额", "发放时间", "银行卡号", "信息不完整"]
 
 
-def export(actor: Actor, school: School, period: Period) -> bytes:
-    """The period's funded list as xlsx (ID numbers and cards masked); recorded in the audit log."""
-    rows = db.session.execute(
-        select(FundingRecord, FundingProject).join(FundingProject, FundingProject.id == FundingRecord.project_id)
-        .where(period_records(school.id, period)).order_by(FundingRecord.row_number, FundingRecord.id))
-    lines = ((found.id_masked, found.name, project.name, project.level_label, found.standard, found.amount,
-              found.paid_on, found.card_masked or "", "、".join(found.missing)) for found, project in rows)
-    content = sheets.stream_xlsx(EXPORT_HEADER, lines, sheet_title=f"{period.label}资助名单")
+def export_count(school: School, period: Period) -> int:
+    """The lines the export would hold: above exports.IN_REQUEST_ROWS (a big school) the worker writes it."""
+    return db.session.scalar(select(func.count()).select_from(FundingRecord).where(period_records(school.id, period)))
+
+
+def export_name(school: School, period: Period) -> str:
+    return f"{school.name}{period.label}资助名单.xlsx"
+
+
+def export(actor: Actor, school: School, period: Period, progress=None) -> bytes:
+    """The period's funded list as xlsx (ID numbers and cards masked), read a batch at a time as plain rows; the
+    export is recorded in the audit log (the caller commits). progress(done) is told after each batch."""
+    query = (select(FundingRecord.id_masked, FundingRecord.name, FundingProject.name.label("project"),
+                    FundingProject.level, FundingRecord.standard, FundingRecord.amount, FundingRecord.paid_on,
+                    FundingRecord.card_masked)
+             .join(FundingProject, FundingProject.id == FundingRecord.project_id)
+             .where(period_records(school.id, period)).order_by(FundingRecord.row_number, FundingRecord.id))
+    written = 0
+
+    def lines():
+        nonlocal written
+        for rows in batches(query):
+            for found in rows:
+                yield (found.id_masked, found.name, found.project, ProjectLevel.label_of(found.level), found.standard,
+                       found.amount, found.paid_on, found.card_masked or "", "、".join(missing_of(found)))
+            written += len(rows)
+            if progress is not None:
+                progress(written)
+
+    content = sheets.stream_xlsx(EXPORT_HEADER, lines(), sheet_title=f"{period.label}资助名单")
     record(actor, AuditAction.EXPORT, Target.of_school(school), f"{period.label}资助名单")
-    db.session.commit()
     return content
 
 

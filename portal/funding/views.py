@@ -5,16 +5,17 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal import exports
 from portal.deadlines import periods as work_periods, services as deadlines
 from portal.enrolment.models import HardshipStudent
 from portal.extensions import db
-from portal.funding import catalogue, records, students
+from portal.funding import catalogue, export_jobs, records, students
 from portal.funding.errors import FundingError
 from portal.org.models import School
 from portal.progress.models import SchoolProgress
 from portal.terms import TermError, current_term, parse_term, recent_terms
 from portal.vocab import PeriodType, ProjectLevel, Role, Stage, SubmissionKind
-from portal.web import acting, download, page_number, render, roles_required, scope
+from portal.web import acting, page_number, render, roles_required, scope
 
 bp = Blueprint("funding", __name__, url_prefix="/funding")
 
@@ -133,8 +134,17 @@ def record_list(school_id: int):
 @bp.get("/schools/<int:school_id>/records.xlsx")
 @roles_required(*ALL_TIERS)
 def export_records(school_id: int):
+    """Up to exports.IN_REQUEST_ROWS records at once; a big school's list is written by the worker."""
     school, period = school_and_period(school_id)
-    return download(records.export(acting(), school, period), f"{school.name}{period.label}资助名单.xlsx")
+
+    def write() -> bytes:
+        content = records.export(acting(), school, period)
+        db.session.commit()
+        return content
+
+    return exports.answer(records.export_count(school, period), export_jobs.KIND,
+                          {"school_id": school.id, "period": period.code}, acting(), write,
+                          records.export_name(school, period))
 
 
 @bp.get("/schools/<int:school_id>/students")

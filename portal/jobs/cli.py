@@ -1,12 +1,12 @@
 """flask worker: the process that runs the jobs (what `make run` starts beside the server, and what a
-production process list runs once per installation)."""
+production process list runs once per installation); flask sweep-job-files: remove jobs' files past their time."""
 import os
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from portal.jobs.services import abandon_interrupted
+from portal.jobs.services import abandon_interrupted, sweep_files
 
 
 @click.command("worker")
@@ -23,5 +23,16 @@ def worker_command(workers, nice):
     interrupted = abandon_interrupted()
     if interrupted:
         click.echo(f"{interrupted} 个上次中断的任务已标记为失败")
+    swept = sweep_files()
+    if swept:
+        click.echo(f"已删除 {swept} 个超过保留期限的任务文件")
     click.echo(f"后台任务进程已启动（{workers} 个线程，队列 {queue.url.split('@')[-1]}）")
     queue.consumer(workers).run()
+
+
+@click.command("sweep-job-files")
+@with_appcontext
+def sweep_job_files_command():
+    """删除超过保留期限（PORTAL_JOB_FILE_DAYS，默认 7 天）的后台任务文件（导出、告知书 PDF）。"""
+    removed = sweep_files()
+    click.echo(f"已删除 {removed} 个超过 {current_app.config['JOB_FILE_DAYS']} 天的任务文件")

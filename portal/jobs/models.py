@@ -42,6 +42,11 @@ class Job(db.Model):
         return self.status in JobStatus.FINISHED
 
     @property
+    def file_cleaned(self) -> bool:
+        """Done, and its file was swept after JOB_FILE_DAYS (the row keeps the file's name, not the file)."""
+        return self.status == JobStatus.DONE and self.result_name is not None and self.result_file is None
+
+    @property
     def status_label(self) -> str:
         return JobStatus.LABELS.get(self.status, self.status)
 

@@ -5,7 +5,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -122,6 +122,11 @@ def execute(job_id: int) -> None:
     total = progress.total if progress.total is not None else progress.done
     _finish(job_id, JobStatus.DONE, outcome.message, done=max(progress.done, total or 0), total=total,
             result=json.dumps(outcome.data, ensure_ascii=False, default=str), file=stored)
+    if stored:
+        try:  # each new file sweeps the expired ones (a portal whose worker seldom restarts keeps no file for ever)
+            sweep_files()
+        except Exception:  # noqa: BLE001  (housekeeping: the job itself is done)
+            log.exception("sweeping old job files failed")
 
 
 def abandon_interrupted() -> int:
@@ -136,6 +141,30 @@ def abandon_interrupted() -> int:
         job.status, job.message, job.finished_at = JobStatus.FAILED, INTERRUPTED, datetime.now()
         db.session.commit()
     return len(cut_off)
+
+
+def sweep_files() -> int:
+    """Remove the files of jobs finished more than JOB_FILE_DAYS ago; their rows keep the file's name but forget
+    the file, so the job page says it was cleaned up and can be made again. Files no row names (left by a
+    database restored from a backup) go by their age. Returns how many files went. Run at worker start, after
+    every job that writes a file, and by `flask --app wsgi sweep-job-files`."""
+    cutoff = datetime.now() - timedelta(days=current_app.config["JOB_FILE_DAYS"])
+    expired = db.session.execute(select(Job.id, Job.result_file)
+                                 .where(Job.result_file.is_not(None), Job.finished_at < cutoff)).all()
+    if expired:  # the rows forget first: a page never links to a file already removed
+        db.session.execute(update(Job).where(Job.id.in_([row.id for row in expired])).values(result_file=None))
+        db.session.commit()
+    named, oldest, removed = {row.result_file for row in expired}, cutoff.timestamp(), 0
+    folder = _folder()
+    for name in os.listdir(folder):
+        path = os.path.join(folder, name)
+        try:
+            if name in named or os.path.getmtime(path) < oldest:
+                os.remove(path)
+                removed += 1
+        except FileNotFoundError:  # swept by another process meanwhile
+            pass
+    return removed
 
 
 def result_content(job: Job) -> bytes | None:

@@ -1,5 +1,5 @@
 """Routes of a job: its page, the progress fragment the page polls, and its result file."""
-from flask import Blueprint, abort
+from flask import Blueprint, abort, current_app
 from flask_login import current_user, login_required
 
 from portal.audit.services import Target, record
@@ -27,7 +27,7 @@ def _own_job(job_id: int) -> Job:
 def _context(job: Job) -> dict:
     kind = kinds().get(job.kind)
     step = kind.next_step(job) if kind and kind.next_step and job.finished else None
-    return {"job": job, "kind": kind, "next_step": step}
+    return {"job": job, "kind": kind, "next_step": step, "file_days": current_app.config["JOB_FILE_DAYS"]}
 
 
 @bp.get("/<int:job_id>")

@@ -17,7 +17,7 @@ KIND = "notices_pdf"
 
 
 def _download(job) -> tuple[str, str] | None:
-    return ("下载告知书 PDF", url_for("jobs.result_file", job_id=job.id)) if job.result_name else None
+    return ("下载告知书 PDF", url_for("jobs.result_file", job_id=job.id)) if job.result_file else None
 
 
 @job_kind(KIND, "生成资助政策告知书 PDF", unit="份", next_step=_download)

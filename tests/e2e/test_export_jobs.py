@@ -1,8 +1,15 @@
-"""In a real browser at 1366 px: a list too long for a request is exported by a job whose page offers the file, and
-the province's bulk enrolment import with errors ends on a failed job whose next step lists the refused rows."""
+"""In a real browser at 1366 px: a list too long for a request is exported by a job whose page offers the file (and,
+once the file is swept, says so), and the province's bulk enrolment import with errors ends on a failed job whose next
+step lists the refused rows."""
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+
 from factories import make_enrolled_student, make_id_number, make_user
 from portal import exports
 from portal.extensions import db
+from portal.jobs.models import Job
+from portal.jobs.services import sweep_files
 from portal.terms import current_term
 from portal.vocab import Role
 # First: test_browser skips the module when selenium or chromium is missing (its fixtures and skip mark come along).
@@ -52,4 +59,26 @@ def test_a_bulk_import_with_errors_fails_and_lists_the_rows(browser, portal_url,
     browser.find_element(By.LINK_TEXT, "查看错误行").click()
     WebDriverWait(browser, 10).until(lambda b: "学校标识码 3199999999 不存在" in b.page_source)
     browser.save_screenshot(str(tmp_path / "bulk-import-refused-rows.png"))
+    assert_clean(browser, portal_url)
+
+
+def test_a_job_whose_file_was_swept_says_so(browser, portal_url, world, monkeypatch, tmp_path):
+    """Past PORTAL_JOB_FILE_DAYS the file is gone: the page says so in Chinese, with no download link left."""
+    monkeypatch.setattr(exports, "IN_REQUEST_ROWS", 0)
+    user = make_user(Role.PROVINCE, region=world.province)
+    db.session.commit()
+    browser.set_window_size(1366, 900)
+    sign_in(browser, portal_url, user)
+    browser.get(f"{portal_url}/audit/export.xlsx")
+    WebDriverWait(browser, 10).until(lambda b: "/jobs/" in b.current_url and "下载 审计日志.xlsx" in b.page_source)
+    job_id = int(browser.current_url.rstrip("/").rsplit("/", 1)[1])
+    then = datetime.now() - timedelta(days=8)
+    db.session.execute(update(Job).where(Job.id == job_id).values(created_at=then, started_at=then, finished_at=then))
+    db.session.commit()
+    assert sweep_files() == 1
+    browser.refresh()
+    text = browser.find_element(By.CSS_SELECTOR, ".job-progress").text
+    assert "已超过 7 天的保留期限，已被清理" in text and "重新导出" in text
+    assert not browser.find_elements(By.PARTIAL_LINK_TEXT, "下载")
+    browser.save_screenshot(str(tmp_path / "export-job-file-swept.png"))
     assert_clean(browser, portal_url)

@@ -5,13 +5,14 @@ from sqlalchemy import select
 from calamine_helpers import read_xlsx
 from enrolment_helpers import student_row, xlsx_file
 from factories import make_id_number, make_library_person, page_text
+from portal import exports
 from portal.audit.models import AuditEntry
 from portal.audit.services import Actor
 from portal.enrolment import upload
 from portal.enrolment.models import HardshipStudent
 from portal.extensions import db
 from portal.terms import current_term
-from portal.vocab import Category, DisabilityGrade, DisabilityType
+from portal.vocab import Category, DisabilityGrade, DisabilityType, HardshipLevel
 
 
 @pytest.fixture
@@ -146,3 +147,30 @@ def test_verification_is_saved_in_place_and_counted(client, login_as, world, sch
     assert "1 待核实" in home and "2 特殊困难学生" in home
     plain = client.post(f"/enrolment/students/{student.id}/verify", data={"in_school": "0"})
     assert plain.status_code == 303
+
+
+
+def test_a_large_export_is_a_job_whose_file_holds_the_same_lines(client, login_as, world, school_library,
+                                                                monkeypatch):
+    """Up to exports.IN_REQUEST_ROWS students the file comes at once; above (a big school), the worker writes it."""
+    first, second = school_library["学生1"], school_library["学生2"]
+    first.duplicate, first.in_school, first.hardship_level = True, True, HardshipLevel.SPECIAL.value
+    db.session.commit()
+    login_as("school")
+    url = f"/enrolment/schools/{world.xuanwu_school.id}/library/export.xlsx"
+    in_request = read_xlsx(client.get(url).data)
+    assert in_request[1:] == [
+        [first.student_no, "学生1", first.id_masked, "小学", "三年级", "三年级（1）班", "建档立卡、残疾", "残疾：肢体 二级",
+         "学籍重复", "", "是", "未填", "特别困难", ""],
+        [second.student_no, "学生2", second.id_masked, "小学", "三年级", "三年级（2）班", "低保", "", "", "", "未填",
+         "未填", "", ""]]
+    monkeypatch.setattr(exports, "IN_REQUEST_ROWS", 1)
+
+    response = client.get(url)
+
+    assert response.status_code == 303 and "/jobs/" in response.headers["Location"]
+    job = response.headers["Location"]
+    text = page_text(client.get(job))
+    assert "导出就学信息库" in text and "已导出 2 人" in text
+    assert f"下载 玄武区第一小学{current_term().label}就学信息库.xlsx" in text
+    assert read_xlsx(client.get(f"{job}/file").data) == in_request

@@ -1,11 +1,14 @@
 """Each library student's status in a period is computed from the funded list: the school's pages, a
 record typed in or deleted, incomplete records, export, submission for review, and a student's history."""
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 
 from calamine_helpers import read_xlsx
 from factories import make_funding_project, make_id_number, page_text
 from funding_files import card_number, library, subsidy
+from portal import exports
 from portal.audit.models import AuditEntry
 from portal.extensions import db
 from portal.funding.models import FundingRecord
@@ -194,3 +197,27 @@ def test_the_list_locks_after_the_school_review_deadline(client, login_as, setup
     refused = typed(client, school, 1, project_id=project.id)
     assert refused.status_code == 422 and "已过截止日期" in page_text(refused)
     assert db.session.scalar(select(func.count()).select_from(FundingRecord)) == 0
+
+
+
+def test_a_large_export_is_a_job_whose_file_holds_the_same_lines(client, login_as, setup, monkeypatch):
+    """Up to exports.IN_REQUEST_ROWS records the file comes at once; above (a big school), the worker writes it."""
+    school, project, _ = setup
+    login_as("school")
+    typed(client, school, 1, project_id=project.id)
+    typed(client, school, 2, project_id=project.id, card="", paid_on="")
+    url = f"/funding/schools/{school.id}/records.xlsx?period=2026-autumn"
+    in_request = read_xlsx(client.get(url).data)
+    assert in_request[1:] == [
+        [make_id_number(serial=1)[:6] + "*" * 12, "学生1", project.name, "国家", 500.0, 250.0, date(2026, 10, 15),
+         "6222 **** **** 0018", ""],
+        [make_id_number(serial=2)[:6] + "*" * 12, "学生2", project.name, "国家", 500.0, 250.0, "", "", "银行卡号、发放时间"]]
+    monkeypatch.setattr(exports, "IN_REQUEST_ROWS", 1)
+
+    response = client.get(url)
+
+    assert response.status_code == 303 and "/jobs/" in response.headers["Location"]
+    job = response.headers["Location"]
+    text = page_text(client.get(job))
+    assert "导出资助名单" in text and "已导出 2 条资助记录" in text and f"下载 {school.name}2026秋资助名单.xlsx" in text
+    assert read_xlsx(client.get(f"{job}/file").data) == in_request
