@@ -67,7 +67,8 @@ def test_a_junior_school_file_in_a_primary_school_is_warned_in_red_and_needs_the
     confirmed = client.post(f"/enrolment/upload/{pending_id()}/confirm", data={"acknowledged": "1"})
     assert confirmed.status_code == 303 and "移出 3" in page_text(client.get(confirmed.headers["Location"]))
     assert active_hardship() == 0
-    audit = db.session.scalars(select(AuditEntry.detail).where(AuditEntry.action == "upload_enrolment")).all()[-1]
+    audit = db.session.scalars(select(AuditEntry.detail).where(AuditEntry.action == "upload_enrolment")
+                           .order_by(AuditEntry.id.desc())).first()
     assert "学校已确认提示：学段或年级与本校登记的学段（小学）不符；将移出 3 名特殊困难学生" in audit
 
 
