@@ -40,6 +40,8 @@ __all__ = [
     "region_prefix",
     "province_code",
     "mask",
+    "mask_within",
+    "in_clear",
     "mask_bank_card",
     "luhn_ok",
 ]
@@ -319,6 +321,30 @@ def listed(region_prefix: str | None, birth_year: int | None) -> str:
     """What a list of people shows of an ID number: the region prefix and birth year kept in clear beside the
     record, the rest starred (18 characters): "3201022015********"."""
     return f"{region_prefix or '******'}{birth_year or '****'}********"
+
+
+def mask_within(text: str | None, number: str, masked: str | None = None) -> str | None:
+    """Text that holds a checked ID number (a 全国学籍号 is usually "G" + the number), with the number masked as
+    mask() masks it, with or without its check character; other text unchanged."""
+    if text and number[:17] in text.upper():
+        masked = masked or mask(number)
+        return text.upper().replace(number, masked).replace(number[:17], masked[:17])
+    return text
+
+
+_MASK_STARS = "*" * (18 - MASK_KEPT)
+_REGION = itemgetter(slice(0, 6))
+_YEAR = itemgetter(slice(6, 10))
+_SEQUENCE_LAST = itemgetter(16)
+
+
+def in_clear(numbers: list[str], male: str = "男", female: str = "女") -> tuple[list[str], list[str], list[int], list[str]]:
+    """What may be kept in clear beside a column of checked 18-character numbers, a whole import batch at once:
+    (mask(), gender() as `male` / `female`, birth_year(), region_prefix()) of each, as lists."""
+    regions = list(map(_REGION, numbers))
+    genders = {str(digit): male if digit % 2 else female for digit in range(10)}  # the 17th digit is odd for men
+    return ([region + _MASK_STARS for region in regions], list(map(genders.__getitem__, map(_SEQUENCE_LAST, numbers))),
+            list(map(int, map(_YEAR, numbers))), regions)
 
 
 def mask_bank_card(card: str) -> str:

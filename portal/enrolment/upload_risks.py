@@ -43,20 +43,24 @@ class UploadRisks:
         return "；".join(parts)
 
 
-def upload_risks(school: School, upload_id: int, term: str) -> UploadRisks:
+def upload_risks(school: School, upload_id: int, term: str, groups: dict | None = None) -> UploadRisks:
+    """groups: students per (stage, grade) of the upload when the caller has just counted them (the preview, which
+    read the file); otherwise they are counted from the pending rows."""
     risks = UploadRisks(Stage.labels_of(school.stages) or "未登记")
-    _misfits(risks, StageRule(school.stages), upload_id)
+    _misfits(risks, StageRule(school.stages), upload_id, groups)
     _removals(risks, school.id, upload_id, term)
     return risks
 
 
-def _misfits(risks: UploadRisks, rule: StageRule, upload_id: int) -> None:
+def _misfits(risks: UploadRisks, rule: StageRule, upload_id: int, groups: dict | None) -> None:
     """Students per (stage, grade) of the file: a few dozen groups, judged against the school's stages."""
-    student = EnrolmentStudent
-    groups = db.session.execute(select(student.stage, student.grade, func.count())
-                                .where(student.upload_id == upload_id).group_by(student.stage, student.grade)).all()
+    if groups is None:
+        student = EnrolmentStudent
+        groups = dict(((stage, grade), students) for stage, grade, students in db.session.execute(
+            select(student.stage, student.grade, func.count())
+            .where(student.upload_id == upload_id).group_by(student.stage, student.grade)))
     stages, grades = Counter(), Counter()
-    for stage, grade, students in groups:
+    for (stage, grade), students in groups.items():
         stage_fits, grade_fits = rule.fits(Stage(stage) if stage else None, grade)
         if not stage_fits:
             stages[Stage.label_of(stage)] += students

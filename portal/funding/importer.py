@@ -9,7 +9,10 @@ batch would queue for the GIL at every row and take four times as long."""
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
+from itertools import repeat
+from operator import itemgetter
 
 from sqlalchemy import delete, func, select
 
@@ -147,6 +150,9 @@ def import_file(actor: Actor, school: School, period: Period, mode: str | None, 
     sqlite = connection.dialect.name == "sqlite"
 
     def write(rows: list[CheckedRow]) -> None:
+        # in digest order, as the (school, term, digest) index holds them: the term's figures, read through that
+        # index, then find the records of a batch side by side in the table instead of scattered over it
+        rows = sorted(rows, key=itemgetter(1))
         insert_values(connection, record_values(school.id, period, rows, actor.user_id, batch_row.id, sqlite))
 
     _read(school, period, mode, source, filename, found, write)
@@ -171,17 +177,27 @@ def record_values(school_id: int, period: Period, rows: list[CheckedRow], user_i
                   import_id: int | None, sqlite: bool) -> list[tuple]:
     """RECORD_COLUMNS values of checked rows, as the driver takes them; a batch's cards encrypted in one call.
     SQLite gets what SQLAlchemy's Numeric and Date types would store there: floats and ISO dates."""
-    ciphers = iter(protector().encrypt_many([row.card for row in rows if row.card is not None]))
-    money = (lambda amount: None if amount is None else float(amount)) if sqlite else (lambda amount: amount)
-    day = (lambda value: value and value.isoformat()) if sqlite else (lambda value: value)
+    cards = [row.card for row in rows]
+    sealed = iter(protector().encrypt_many([card for card in cards if card is not None]))
+    ciphers = [None if card is None else next(sealed) for card in cards]
+    masked = [None if card is None else mask_bank_card(card) for card in cards]
+    standards, amounts, paid = map(itemgetter(5), rows), map(itemgetter(6), rows), map(itemgetter(7), rows)
+    if sqlite:  # a list holds few distinct amounts and dates: each is converted once
+        standards, amounts, paid = (_converted(column, convert) for column, convert in (
+            (standards, float), (amounts, float), (paid, date.isoformat)))
     period_code, term_code = period.code, period.term.code
-    return [
-        (school_id, period_code, term_code, row.project.id, import_id, row.id_hash, row.id_cipher, row.id_masked,
-         row.name, money(row.standard), money(row.amount), day(row.paid_on),
-         None if row.card is None else next(ciphers), None if row.card is None else mask_bank_card(row.card),
-         row.incomplete, row.row, user_id)
-        for row in rows
-    ]
+    return list(zip(
+        repeat(school_id), repeat(period_code), repeat(term_code), [row.project.id for row in rows], repeat(import_id),
+        map(itemgetter(1), rows), map(itemgetter(2), rows), map(itemgetter(3), rows), map(itemgetter(4), rows),
+        standards, amounts, paid, ciphers, masked, [row.incomplete for row in rows], map(itemgetter(9), rows),
+        repeat(user_id)))
+
+
+def _converted(values, convert) -> list:
+    values = list(values)
+    found = {value: convert(value) for value in set(values) if value is not None}
+    found[None] = None
+    return list(map(found.__getitem__, values))
 
 
 def insert_rows(school: School, period: Period, rows: list[CheckedRow], actor: Actor, import_id: int | None) -> None:

@@ -4,11 +4,9 @@ Standard library only (psycopg when the database is PostgreSQL), and nothing of 
 starts this file as a process of its own (`python -I record_sink.py`), which then starts without loading the
 application. portal.library.writer is the importer's side of it.
 
-Rows arrive column by column (a list per column, in the order of the writer's columns), with values as the
-database stores them (bytes, str, int, None), except one: the checked 18-digit `id_number`. It is never
-stored; the sink stores what it gives instead (FROM_ID_NUMBER: the masked number, gender, birth year, the
-first-issue region: what portal.idcard allows in clear, never the full birth date). On SQLite the INSERT derives them; for COPY (PostgreSQL) they are
-made with from_id_numbers() before the rows go in.
+Rows arrive column by column (a list per column, in the order of the settings' columns), with values as the
+database stores them (bytes, str, int, None): the importer's side (portal.library.writer) has already put what
+portal.idcard allows in clear in place of the ID number, which never comes here.
 
 Frames between the two processes are a length and a pickle (protocol 5 carries bytearray as it is): the
 importer sends the settings, then one frame per batch of columns, then FINISH or ABORT; the process answers
@@ -21,42 +19,15 @@ import struct
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from operator import itemgetter
 
 TABLE = "library_record"
-ID_NUMBER = "id_number"
-FROM_ID_NUMBER = ("id_masked", "gender", "birth_year", "region_prefix")
 BLOB_COLUMNS = frozenset({"id_hash", "id_cipher", "disability_cert_cipher"})
 FINISH, ABORT = "finish", "abort"
-_GENDER_OF_DIGIT = {str(digit): "M" if digit % 2 else "F" for digit in range(10)}  # 17th digit odd: male
-# The same four as SQLite expressions of the number ({0}); a test checks that both forms agree with
-# portal.idcard's mask() and birth_year().
-_MASK_STARS = "*" * 12
-_FROM_ID_NUMBER_SQL = (
-    f"substr({{0}}, 1, 6) || '{_MASK_STARS}'",
-    "CASE WHEN substr({0}, 17, 1) IN ('1', '3', '5', '7', '9') THEN 'M' ELSE 'F' END",  # 17th digit odd: male
-    "CAST(substr({0}, 7, 4) AS INTEGER)",
-    "substr({0}, 1, 6)",
-)
 # A larger page cache keeps the hot part of the id_hash index in memory while it grows; batches arrive in
 # digest order, so that part stays small and a modest cache bounds the import's memory.
 IMPORT_CACHE_KIB = 64 * 1024
 _ROWS_PER_STATEMENT = 2_000
 _LENGTH = struct.Struct("<Q")
-
-
-def from_id_numbers(numbers: list[str]) -> list[list[str]]:
-    """The FROM_ID_NUMBER columns of a batch of checked 18-digit ID numbers."""
-    return [[number[:6] + _MASK_STARS for number in numbers],
-            list(map(_GENDER_OF_DIGIT.__getitem__, map(itemgetter(16), numbers))),
-            list(map(itemgetter(slice(6, 10)), numbers)),  # the year as text: COPY sends text anyway
-            list(map(itemgetter(slice(0, 6)), numbers))]
-
-
-def stored_columns(columns: Sequence[str]) -> list[str]:
-    """The table's columns a writer of `columns` fills (the ID number's place taken by what it gives)."""
-    at = columns.index(ID_NUMBER)
-    return [*columns[:at], *FROM_ID_NUMBER, *columns[at + 1:]]
 
 
 class SqliteSink:
@@ -65,9 +36,10 @@ class SqliteSink:
     def __init__(self, connection: sqlite3.Connection, columns: Sequence[str], constants: dict):
         self._cursor = connection.cursor()
         self._head, self._row_sql, self._tail = _sqlite_insert(columns, constants)
+        self._constants = list(constants.values())
         self._statements: dict[int, str] = {}
         # Older SQLite builds allow only 999 parameters per statement.
-        self._max_parameters = connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        self._max_parameters = connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) - len(constants)
 
     def insert(self, columns: list[list]) -> None:
         """Columns as bindable() gives them."""
@@ -78,11 +50,11 @@ class SqliteSink:
             sql = self._statements.get(rows)
             if sql is None:
                 sql = self._statements[rows] = self._head + ", ".join([self._row_sql] * rows) + self._tail
-            # The statement's parameters row after row, laid out by slice assignment: no tuple per row.
+            # The constants, then the rows' parameters row after row, laid out by slice assignment: no tuple per row.
             parameters = [None] * (rows * width)
             for position, column in enumerate(columns):
                 parameters[position::width] = column[start:start + rows]
-            self._cursor.execute(sql, parameters)
+            self._cursor.execute(sql, self._constants + parameters)
 
 
 class CopySink:
@@ -90,13 +62,10 @@ class CopySink:
 
     def __init__(self, connection, columns: Sequence[str], constants: dict):
         self._connection = connection
-        self._id_at = columns.index(ID_NUMBER)
-        self._sql = f"COPY {TABLE} ({', '.join([*constants, *stored_columns(columns)])}) FROM STDIN"
+        self._sql = f"COPY {TABLE} ({', '.join([*constants, *columns])}) FROM STDIN"
         self._constants = tuple(constants.values())
 
     def insert(self, columns: list[list]) -> None:
-        at = self._id_at
-        columns = [*columns[:at], *from_id_numbers(columns[at]), *columns[at + 1:]]
         with self._connection.cursor() as cursor, cursor.copy(self._sql) as copy:
             constants = self._constants
             for row in zip(*columns):
@@ -120,23 +89,12 @@ def sink_for(dialect: str, connection, columns: Sequence[str], constants: dict):
 
 def _sqlite_insert(columns: Sequence[str], constants: dict) -> tuple[str, str, str]:
     """(statement head, one row's placeholders, statement tail): the rows go in as VALUES, and a SELECT over
-    them (VALUES names its columns column1, column2 …) adds the constants and derives the ID number's columns."""
-    id_at = columns.index(ID_NUMBER)
-    names = ", ".join([*constants, *stored_columns(columns)])
-    literals = [_literal(value) for value in constants.values()]
-    values = [f"column{position + 1}" for position in range(len(columns))]
-    values[id_at:id_at + 1] = [expression.format(values[id_at]) for expression in _FROM_ID_NUMBER_SQL]
-    return (f"INSERT INTO {TABLE} ({names}) SELECT {', '.join([*literals, *values])} FROM (VALUES ",
+    them (VALUES names its columns column1, column2 …) adds the constants, bound once per statement. Only the
+    writer's own column names are written into the SQL, never a value."""
+    names = ", ".join([*constants, *columns])
+    values = ["?"] * len(constants) + [f"column{position + 1}" for position in range(len(columns))]
+    return (f"INSERT INTO {TABLE} ({names}) SELECT {', '.join(values)} FROM (VALUES ",
             f"({', '.join('?' * len(columns))})", ")")
-
-
-def _literal(value: int | str) -> str:
-    """Constants are the batch id and a category code: an int, or a plain lowercase word."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, str) and value.replace("_", "").isalpha() and value.isascii():
-        return f"'{value}'"
-    raise ValueError(f"not a safe SQL literal: {value!r}")
 
 
 # ---------------------------------------------------------------- the two ends of the pipe

@@ -1,13 +1,16 @@
 """Bulk writing of base-library records: the hot path of a million-row import.
 
-The importer hands write() each checked batch column by column (see portal.library.record_sink for what the
-columns hold and how they are stored). By default the rows go to a writing process of their own, with its
-own connection, so that the database stores one batch while the importer reads and checks the next, on the
-other core: a thread would have to share the GIL with the importer, and the two would take turns at it.
-The process commits every `commit_every` rows, so
-that on SQLite other users' writes (a login records an audit entry) get the lock between chunks instead of
-waiting for the whole file. The rows belong to a pending batch, which nothing reads, so partial commits are
-invisible; a refused file's rows are deleted with its batch.
+The importer hands write() each checked batch column by column, with values as the database stores them, except
+one: the checked 18-digit `id_number`. It is never stored, nor sent anywhere: what portal.idcard allows in clear
+takes its place (FROM_ID_NUMBER: the mask, gender, birth year and first-issue region, never the full birth date).
+
+By default the rows go to a writing process of their own (portal.library.record_sink), with its own connection,
+so that the database stores one batch while the importer reads and checks the next, on the other core: a thread
+would share the GIL with the importer and the two would take turns. The process commits every `commit_every`
+rows, so that on SQLite other users' writes (a login records an audit entry) get the lock between chunks instead
+of waiting for the whole file. The rows belong to a pending batch, which nothing reads, so partial commits are
+invisible; a refused file's rows are deleted with its batch. The database's URL goes to the process through the
+pipe, never on its command line (which every local user can read in /proc).
 
 With `connection` (a SQLAlchemy Connection, e.g. the session's) the rows join that connection's transaction
 instead, synchronously, and committing is left to its owner: the demo seed writes that way."""
@@ -18,14 +21,24 @@ import threading
 from collections.abc import Sequence
 
 from portal.extensions import db
+from portal.idcard import in_clear
 from portal.library import record_sink
-from portal.library.record_sink import ABORT, FINISH, ID_NUMBER, from_id_numbers  # noqa: F401  (the writer's API)
+from portal.vocab import Gender
 
 # Rows per commit. SQLite has one writer: a chunk holds the lock for well under a second on a busy machine, so the
 # users saving beside a million-row import wait at most that long; PostgreSQL blocks nobody, bigger chunks are cheaper.
 COMMIT_EVERY = {True: 10_000, False: 100_000}
 
-__all__ = ["RecordWriter", "RecordWriteError", "ID_NUMBER", "from_id_numbers"]
+ID_NUMBER = "id_number"
+FROM_ID_NUMBER = ("id_masked", "gender", "birth_year", "region_prefix")
+
+__all__ = ["RecordWriter", "RecordWriteError", "ID_NUMBER", "FROM_ID_NUMBER", "stored_columns"]
+
+
+def stored_columns(columns: Sequence[str]) -> list[str]:
+    """The table's columns a writer of `columns` fills (the ID number's place taken by what it gives)."""
+    at = columns.index(ID_NUMBER)
+    return [*columns[:at], *FROM_ID_NUMBER, *columns[at + 1:]]
 
 
 class RecordWriteError(RuntimeError):
@@ -42,7 +55,8 @@ class RecordWriter:
     def __init__(self, columns: Sequence[str], constants: dict[str, int | str], commit_every: int | None = None,
                  connection=None):
         self.written = 0
-        self._dialect, self._names = db.engine.dialect.name, list(columns)
+        self._dialect, self._id_at = db.engine.dialect.name, list(columns).index(ID_NUMBER)
+        self._names = stored_columns(columns)
         commit_every = commit_every or COMMIT_EVERY[self._dialect == "sqlite"]
         if connection is None:
             self._out = _Process(self._dialect, _database(db.engine.url), self._names, constants, commit_every)
@@ -53,7 +67,9 @@ class RecordWriter:
     def write(self, columns: list[list]) -> None:
         """Rows given column by column: one list per column of `columns`, all of the same length."""
         if columns and columns[0]:
-            self._out.insert(record_sink.bindable(self._dialect, self._names, columns))
+            at = self._id_at
+            stored = [*columns[:at], *in_clear(columns[at], Gender.MALE.value, Gender.FEMALE.value), *columns[at + 1:]]
+            self._out.insert(record_sink.bindable(self._dialect, self._names, stored))
             self.written += len(columns[0])
 
     def finish(self) -> None:
@@ -108,7 +124,7 @@ class _Process:
     def close(self, commit: bool) -> None:
         if self._answer is None:
             try:
-                self._send(FINISH if commit else ABORT)
+                self._send(record_sink.FINISH if commit else record_sink.ABORT)
             except RecordWriteError:
                 if commit:
                     raise

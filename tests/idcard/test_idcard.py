@@ -346,3 +346,22 @@ def test_validation_is_fast_enough_for_bulk_imports():
         idcard.validate(number)
     per_id = (time.perf_counter() - start) / len(numbers)
     assert per_id < 30e-6  # measured ~1.6 µs; the bound only catches an accidental slow path
+
+
+def test_a_batch_in_clear_is_what_each_number_gives_alone():
+    numbers = [body + idcard.check_digit(body) for body in ("32010220150101001", "11010520120229002", "45030519991231997")]
+    masks, genders, years, regions = idcard.in_clear(numbers, "M", "F")
+    assert masks == [idcard.mask(number) for number in numbers]
+    assert genders == [{"男": "M", "女": "F"}[idcard.gender(number)] for number in numbers] == ["M", "F", "M"]
+    assert years == [idcard.birth_year(number) for number in numbers] == [2015, 2012, 1999]
+    assert regions == [idcard.region_prefix(number) for number in numbers]
+    assert idcard.in_clear(numbers[:1]) == (["320102************"], ["男"], [2015], ["320102"])
+
+
+def test_an_id_number_inside_a_student_number_is_masked_with_or_without_its_check_character():
+    body = "32010220150901001"
+    number = body + idcard.check_digit(body)
+    assert idcard.mask_within("g" + number, number) == "G" + idcard.mask(number)
+    assert idcard.mask_within("G" + body, number) == "G" + idcard.mask(number)[:17]
+    assert idcard.mask_within("L3201", number) == "L3201"  # no ID number in it: unchanged
+    assert idcard.mask_within(None, number) is None

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.library import importer, record_sink
 from portal.library.models import BatchStatus, LibraryBatch, LibraryRecord
+from portal.library.writer import stored_columns
 
 
 class _Answers(io.BytesIO):
@@ -26,7 +27,7 @@ def _batch() -> LibraryBatch:
 def _frames(batch_id: int, *frames) -> io.BytesIO:
     incoming = io.BytesIO()
     record_sink.send(incoming, {"dialect": db.engine.dialect.name, "database": _database(),
-                                "columns": list(importer.ROW_COLUMNS),
+                                "columns": stored_columns(importer.ROW_COLUMNS),
                                 "constants": {"batch_id": batch_id, "category": "orphan"}, "commit_every": 100_000})
     for frame in frames:
         record_sink.send(incoming, frame)
@@ -40,8 +41,9 @@ def _database() -> str:
 
 
 def _columns(name: str) -> list[list]:
-    return record_sink.bindable(db.engine.dialect.name, importer.ROW_COLUMNS,
-                                [[bytes(16)], [b"sealed"], ["320102201501010011"], [name], [None], [2]])
+    return record_sink.bindable(db.engine.dialect.name, stored_columns(importer.ROW_COLUMNS),
+                                [[bytes(16)], [b"sealed"], ["320102************"], ["M"], [2015], ["320102"], [name],
+                                 [None], [2]])
 
 
 def _serve(incoming: io.BytesIO) -> tuple[int, list]:
