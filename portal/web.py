@@ -47,6 +47,11 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
 HSTS = "max-age=31536000; includeSubDomains"
 
 
+# the 500 answer when even the error page cannot be rendered (its template or the database is what failed)
+SERVER_ERROR_TEXT = ("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>系统错误</title>"
+                     "<h1>系统错误</h1><p>系统处理您的请求时出错，请稍后重试。</p><p><a href=\"/\">返回首页</a></p></html>")
+
+
 def wants_fragment() -> bool:
     """An htmx request that swaps part of a page (boosted navigation and history restores want pages)."""
     return bool(request.htmx) and not request.htmx.boosted and not request.htmx.history_restore_request

@@ -156,3 +156,22 @@ def test_an_unforeseen_exception_shows_the_chinese_error_page(app, client, login
     assert "Traceback" not in text and "no_such_table" not in text
     fragment = client.get("/", headers={"HX-Request": "true"})  # htmx gets the message alone
     assert fragment.status_code == 500 and "系统错误" in page_text(fragment) and "<html" not in fragment.text
+
+
+def test_when_the_error_page_itself_fails_the_answer_is_still_plain_chinese(app, client, login_as, monkeypatch):
+    """The error page's own rendering raising too (a broken template, a database gone): a bare Chinese page."""
+    login_as("county")
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+
+    def broken_view():
+        raise RuntimeError("boom")
+
+    def broken_render(*args, **kwargs):
+        raise RuntimeError("the error page is broken too")
+
+    monkeypatch.setitem(app.view_functions, "home.index", broken_view)
+    monkeypatch.setattr("portal.web.render", broken_render)
+    response = client.get("/")
+    assert response.status_code == 500 and response.mimetype == "text/html"
+    text = page_text(response)
+    assert "系统错误" in text and "请稍后重试" in text and "返回首页" in text and "boom" not in text

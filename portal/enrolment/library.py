@@ -16,7 +16,7 @@ from portal.extensions import db
 from portal.notices.models import NoticeRecord
 from portal.org.models import School
 from portal.terms import Term
-from portal.vocab import AuditAction, HardshipLevel, HardshipSource, LibraryFlag, ReviewStatus, Stage
+from portal.vocab import AuditAction, Category, HardshipLevel, HardshipSource, LibraryFlag, ReviewStatus, Stage
 
 SORTS = {
     "class": (HardshipStudent.class_name, HardshipStudent.name),
