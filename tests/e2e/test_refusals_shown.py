@@ -130,7 +130,7 @@ def test_a_city_sees_why_its_budget_document_is_refused(browser, portal_url, wor
     browser.execute_script("document.querySelector('input[name=allocated_on]').value = '2026-11-10'")
     browser.find_element(By.NAME, "document").send_keys(str(fake))
     browser.find_element(By.XPATH, "//button[text()='录入']").click()
-    text = shown(browser, "应为 PDF、PNG 或 JPG")
+    shown(browser, "应为 PDF、PNG 或 JPG")
     assert_refused_in_place(browser, portal_url, page_url)
     assert browser.find_element(By.NAME, "document_no").get_attribute("value") == "宁财教〔2026〕12号"  # kept
 
