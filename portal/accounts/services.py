@@ -9,13 +9,14 @@ from portal.accounts import lockout, sessions
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password, password_problem, reused, set_password, temporary_password
 from portal.audit.services import Actor, Target, record
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.org.models import Region, School
 from portal.scope import Scope
 from portal.vocab import AuditAction, Department, RegionLevel, Role
 
 
-class AccountError(Exception):
+class AccountError(DomainError):
     """A refusal with a Chinese message for the user."""
 
 

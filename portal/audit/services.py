@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, select
 
 from portal.audit.models import AuditEntry
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.org.models import Region, School
 from portal.vocab import AuditAction, RegionLevel
@@ -106,7 +107,7 @@ def _with_file_facts(detail: str | None) -> str | None:
     return f"{detail or ''}（文件 {counted}SHA-256 {sha256}）"
 
 
-class RevealRefused(ValueError):
+class RevealRefused(DomainError, ValueError):
     """A reveal asked for without its reason."""
 
 

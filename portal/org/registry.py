@@ -5,6 +5,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from portal import sheets
 from portal.audit.services import Actor, Target, record, region_scope_codes
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.org.models import Region, School
 from portal.vocab import AuditAction, Ownership, RegionLevel, Stage
@@ -27,7 +28,7 @@ KINDS = {"regions": REGION_COLUMNS, "schools": SCHOOL_COLUMNS}
 STAGE_SEPARATORS = str.maketrans({"，": "、", ",": "、", "/": "、", ";": "、", "；": "、", " ": "、"})
 
 
-class ImportRefused(Exception):
+class ImportRefused(DomainError):
     """The file cannot be imported as it is; nothing was written."""
 
 

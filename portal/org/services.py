@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 
 from portal.audit.services import Actor, Target, record, region_scope_codes
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.org.models import Region, School
 from portal.review.models import PeriodSubmission
@@ -13,7 +14,7 @@ from portal.vocab import AuditAction, RegionLevel, Role
 MOVERS = (Role.PROVINCE, Role.CITY)  # 003: 省、市两级调整学校隶属关系
 
 
-class RegistryError(Exception):
+class RegistryError(DomainError):
     """A refusal with a Chinese message for the user."""
 
 

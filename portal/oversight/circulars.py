@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 
 from portal.audit.services import Actor, Target, record
 from portal.deadlines import services as deadlines
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.org.models import Region, School
 from portal.oversight import lists
@@ -27,7 +28,7 @@ LAGGARDS_PRINTED = 30  # per kind on the page: the full list is the xlsx
 _DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
 
 
-class CircularError(ValueError):
+class CircularError(DomainError, ValueError):
     """A 通报 that cannot be drafted or issued, with a Chinese message."""
 
 

@@ -11,6 +11,7 @@ from portal.audit.services import Actor, Target, record
 from portal.bulk import inserted, upsert_insert
 from portal.deadlines import periods
 from portal.enrolment.models import EnrolmentUpload, HardshipStudent, UploadStatus
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.org.models import School
 from portal.paging import MAX_INT, bounded_int
@@ -29,7 +30,7 @@ NOT_FOR_POOR = "建档立卡学生脱贫后继续享受资助政策（摘帽后�
 UNFIT_SAVED = "有 {count} 名建档立卡学生的原因不适用于建档立卡学生，请重新选择（可用“原因不适用”筛选）"
 
 
-class ReasonError(ValueError):
+class ReasonError(DomainError, ValueError):
     """A refused save, with a Chinese message."""
 
 
@@ -353,7 +354,6 @@ def submit_period(actor: Actor, school: School, period_text: str, today: date | 
 def missing_count(school: School, period: Period) -> int:
     unfunded, with_reason = figures.counts(school.id, period)
     return unfunded - with_reason
-
 
 
 def row_student(scope, school: School, period: Period, student_id: int) -> HardshipStudent:
