@@ -1,5 +1,7 @@
 """What every view shares: the acting user and scope, page-or-fragment rendering, downloads, guards."""
 import json
+from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from urllib.parse import quote
 
@@ -9,9 +11,16 @@ from flask_wtf.csrf import CSRFError
 
 from portal.audit.services import Actor
 from portal.bidi import neutralise_bidi
+from portal.enrolment.common import is_open
+from portal.errors import DomainError
+from portal.org.models import School
 from portal.paging import page_number  # noqa: F401  (views import it from here)
 from portal.scope import Scope, refuse_and_record
+from portal.terms import Period, Term, current_term, parse_term, recent_terms
 from portal.vocab import Role
+
+UPPER_TIERS = (Role.PROVINCE, Role.CITY, Role.COUNTY)
+ALL_TIERS = (Role.SCHOOL, *UPPER_TIERS)
 
 
 def acting() -> Actor:
@@ -45,6 +54,22 @@ HTMX_CONFIG = json.dumps({
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 HSTS = "max-age=31536000; includeSubDomains"
+
+
+def selected_term() -> Term:
+    """The term picked in the page's term selector (recent terms only), else the current one."""
+    wanted = request.values.get("term", "")
+    return next((term for term in recent_terms() if wanted in (term.code, term.label)), current_term())
+
+
+def school_and_period(school_id: int, code: str | None, read_period: Callable[[School, str | None], Period]):
+    """The school in scope and the period `code` names for it, as read_period(school, code) reads it for
+    this domain; 404 for a school outside the scope or a period the domain refuses for it."""
+    school = scope().school(school_id)
+    try:
+        return school, read_period(school, code)
+    except DomainError:
+        abort(404)
 
 
 def wants_fragment() -> bool:
@@ -157,6 +182,20 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def vocabulary():
         return {"Role": Role, "htmx_config": HTMX_CONFIG}
+
+    @app.template_global()
+    def term_open(code: str) -> bool:
+        return is_open(parse_term(code))
+
+    @app.template_global()
+    def term_label(code: str) -> str:
+        return parse_term(code).label
+
+    @app.template_global()
+    def elapsed(run) -> int:
+        return int(((run.finished_at or datetime.now()) - run.started_at).total_seconds())
+
+    app.add_template_global(current_term, "current_term")
 
     @app.template_filter("num")
     def thousands(value) -> str:

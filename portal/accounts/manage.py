@@ -6,10 +6,9 @@ from flask import flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_
 
-from portal.accounts import second_factor, services
+from portal.accounts import bp, second_factor, services
 from portal.accounts.forms import CreateUserForm
 from portal.accounts.models import User
-from portal.accounts.views import bp
 from portal.extensions import db
 from portal.org.models import Region, School
 from portal.vocab import Department, RegionLevel, Role

@@ -2,17 +2,16 @@
 security page; the server-side session behind every request. Account management is in manage.py."""
 from datetime import datetime
 
-from flask import Blueprint, flash, g, make_response, redirect, request, session, url_for
+from flask import flash, g, make_response, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.accounts import second_factor, services, sessions, signin
+from portal.accounts import bp, second_factor, services, sessions, signin
 from portal.accounts.forms import ChangePasswordForm, CodeForm, LoginForm
 from portal.accounts.models import User
 from portal.accounts.passwords import RULES, password_expired
 from portal.extensions import db, login_manager
 from portal.web import acting, render
 
-bp = Blueprint("accounts", __name__)
 
 login_manager.login_view = "accounts.login"
 SESSION_TOKEN = "sid"  # the cookie's key for the token of the user_session row
@@ -218,6 +217,3 @@ def end_other_sessions():
     ended = services.end_other_sessions(acting(), session.get(SESSION_TOKEN))
     flash(f"已退出其他 {ended} 个登录会话" if ended else "没有其他登录会话")
     return redirect(url_for("accounts.security"), 303)
-
-
-from portal.accounts import manage  # noqa: E402,F401  (account management: its routes join this blueprint)

@@ -1,15 +1,15 @@
 """Routes: the audit log, filtered and exported, within the reader's scope."""
 from datetime import date
 
-from flask import Blueprint, request
+from flask import request
 
 from portal import sheets
+from portal.audit import bp
 from portal.audit.services import AuditFilter, Target, audit_entries, record
 from portal.extensions import db
 from portal.vocab import AuditAction, Role
 from portal.web import acting, download, page_number, render, roles_required, scope
 
-bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 EXPORT_LIMIT = 100_000
 

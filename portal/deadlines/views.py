@@ -1,14 +1,13 @@
 """Routes: the deadline calendar, one table per stage as 003's annexes print them (every tier reads it, a
 school sees its own stages first); the province edits one date in place (or on its own page without htmx)."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from portal.deadlines import services
+from portal.deadlines import bp, services
 from portal.extensions import db
 from portal.vocab import DeadlineModule, DeadlineParty, Role, Stage
 from portal.web import acting, render, roles_required, wants_fragment
 
-bp = Blueprint("deadlines", __name__, url_prefix="/deadlines")
 
 READERS = (Role.PROVINCE, Role.CITY, Role.COUNTY, Role.SCHOOL)
 MINE = "mine"  # the stage filter's value for "the stages of my school"

@@ -1,13 +1,12 @@
 """Routes of a school's hardship enrolment library: the table, a student, the full ID on request, verification,
 the export, and the school's manual additions. Upper tiers reach a school's library from its school page."""
-from flask import flash, redirect, request, url_for
-from flask_login import current_user
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user, login_required
 
 from portal.audit.services import RevealRefused
-from portal.enrolment import library, manual
-from portal.enrolment.common import EnrolmentError
+from portal.enrolment import bp, library, manual
+from portal.enrolment.common import EnrolmentError, current_upload
 from portal.enrolment.models import HardshipStudent
-from portal.enrolment.views import ALL_TIERS, bp, current_upload, selected_term
 from portal.extensions import db
 from portal.funding import students as funding
 from portal.notices import services as notices
@@ -17,11 +16,23 @@ from portal.scope import reviewing_role
 from portal.terms import current_term
 from portal.vocab import (Category, DibaoType, DisabilityGrade, DisabilityType, HardshipLevel, LibraryFlag,
                           PovertyStatus, Role, Stage)
-from portal.web import acting, download, page_number, render, roles_required, scope, wants_fragment
+from portal.web import (ALL_TIERS, UPPER_TIERS, acting, download, page_number, render, roles_required, scope,
+                        selected_term, wants_fragment)
 
 VOCABULARIES = {"Category": Category, "LibraryFlag": LibraryFlag, "HardshipLevel": HardshipLevel,
                 "PovertyStatus": PovertyStatus, "DibaoType": DibaoType, "DisabilityType": DisabilityType,
                 "DisabilityGrade": DisabilityGrade, "Stage": Stage}
+
+
+@bp.get("/")
+@login_required
+def index():
+    """The nav's entry: a school's own library; the upper tiers' progress is oversight's drill-down."""
+    if current_user.role == Role.SCHOOL.value:
+        return library_page(current_user.school_id)
+    if current_user.role in {role.value for role in UPPER_TIERS}:
+        return redirect(url_for("oversight.index"))
+    abort(404)
 
 
 @bp.get("/schools/<int:school_id>/library", endpoint="library")

@@ -2,15 +2,14 @@
 self-polling progress fragment that follows its background job. (Progress figures are portal.oversight's drill-down and school list.)"""
 from flask import flash, redirect, request, url_for
 
-from portal.enrolment import manual, rematch
+from portal.enrolment import bp, manual, rematch
 from portal.enrolment.common import EnrolmentError
 from portal.enrolment.matching import last_matching_at
-from portal.enrolment.views import UPPER_TIERS, bp
 from portal.extensions import db
 from portal.jobs import kinds
 from portal.terms import current_term
 from portal.vocab import ReviewStatus, Role
-from portal.web import acting, page_number, render, roles_required, scope, wants_fragment
+from portal.web import UPPER_TIERS, acting, page_number, render, roles_required, scope, wants_fragment
 
 
 @bp.get("/review")

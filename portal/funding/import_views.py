@@ -5,12 +5,12 @@ from flask_login import current_user
 
 from portal import sheets, uploads
 from portal.extensions import db
-from portal.funding import catalogue, importer, records
+from portal.funding import bp, catalogue, importer, records
 from portal.funding.errors import FundingError
 from portal.funding.models import FundingRecord
-from portal.funding.views import ALL_TIERS, _school_context, bp, school_and_period
+from portal.funding.pages import school_and_period, school_context
 from portal.vocab import FundingImportMode, Role
-from portal.web import acting, download, render, roles_required, scope
+from portal.web import ALL_TIERS, acting, download, render, roles_required, scope
 
 MODES = FundingImportMode
 
@@ -18,7 +18,7 @@ MODES = FundingImportMode
 def _import_page(school, period, status: int = 200, **context):
     values = {"preview": None, "error": None, "token": None, "filename": None, "mode": None}
     values.update(context)
-    return render("funding/import.html", status=status, modes=MODES, **_school_context(school, period), **values)
+    return render("funding/import.html", status=status, modes=MODES, **school_context(school, period), **values)
 
 
 @bp.route("/schools/<int:school_id>/import", methods=["GET", "POST"])
@@ -90,7 +90,7 @@ def add_record(school_id: int):
             flash(f"已录入 {added.name} 的 {added.project.name}")
             return redirect(url_for("funding.record_list", school_id=school.id, period=period.code), 303)
     return render("funding/record_new.html", status=422 if error else 200, draft=draft, error=error,
-                  projects=catalogue.projects_for_school(school), **_school_context(school, period))
+                  projects=catalogue.projects_for_school(school), **school_context(school, period))
 
 
 @bp.post("/records/<int:record_id>/delete")

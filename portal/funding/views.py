@@ -1,25 +1,23 @@
 """Routes: the project catalogue, a school's funding pages (overview, records, library status, a student's
 history), export and submission. The import and hand entry live in import_views, 财政资金 in fiscal_views;
-all three share this blueprint."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+all three put their routes on the package's blueprint; pages.py holds what they share."""
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal.deadlines import periods as work_periods, services as deadlines
 from portal.enrolment.models import HardshipStudent
 from portal.extensions import db
-from portal.funding import catalogue, records, students
+from portal.funding import bp, catalogue, records, students
+from portal.funding.pages import school_and_period, school_context
 from portal.funding.errors import FundingError
 from portal.org.models import School
 from portal.progress.models import SchoolProgress
 from portal.terms import TermError, current_term, parse_term, recent_terms
 from portal.vocab import PeriodType, ProjectLevel, Role, Stage, SubmissionKind
-from portal.web import acting, download, page_number, render, roles_required, scope
+from portal.web import ALL_TIERS, acting, download, page_number, render, roles_required, scope
 
-bp = Blueprint("funding", __name__, url_prefix="/funding")
 
-ALL_TIERS = (Role.PROVINCE, Role.CITY, Role.COUNTY, Role.SCHOOL)
-UPPER_TIERS = (Role.PROVINCE, Role.CITY, Role.COUNTY)
 VOCABULARIES = {"ProjectLevel": ProjectLevel, "PeriodType": PeriodType, "Stage": Stage}
 
 
@@ -74,22 +72,6 @@ def set_project_active(project_id: int):
 
 
 # -- a school's funding ----------------------------------------------------------------------------------
-def school_and_period(school_id: int):
-    """The school (404 outside the scope) and the period the request names (the current one by default)."""
-    school = scope().school(school_id)
-    try:
-        period = records.period_for(school, request.values.get("period"))
-    except FundingError:
-        abort(404)
-    return school, period
-
-
-def _school_context(school, period) -> dict:
-    lists = records.list_states(school, period)
-    return {"school": school, "period": period, "periods": records.periods(school), "lists": lists,
-            "editable": any(state.editable for state in lists) and current_user.role == Role.SCHOOL.value}
-
-
 @bp.get("/")
 @roles_required(*ALL_TIERS)
 def index():
@@ -116,7 +98,7 @@ def school_page(school_id: int):
     school, period = school_and_period(school_id)
     summary = records.overview(school, period)
     return render("funding/school.html", overview=summary,
-                  **_school_context(school, period))
+                  **school_context(school, period))
 
 
 @bp.get("/schools/<int:school_id>/records")
@@ -127,7 +109,7 @@ def record_list(school_id: int):
     found = db.paginate(records.records_query(school, period, incomplete, search), page=page_number(), per_page=50,
                         error_out=False)
     return render("funding/records.html", "funding/_records.html", records=found, incomplete=incomplete,
-                  search=search, **_school_context(school, period))
+                  search=search, **school_context(school, period))
 
 
 @bp.get("/schools/<int:school_id>/records.xlsx")
@@ -148,7 +130,7 @@ def student_list(school_id: int):
                        error_out=False)
     return render("funding/students.html", "funding/_students.html", rows=rows, status_filter=status, search=search,
                   paid=students.paid(school.id, period, rows.items), filters=students.STATUS_FILTERS,
-                  **_school_context(school, period))
+                  **school_context(school, period))
 
 
 @bp.get("/students/<int:student_id>")
@@ -172,6 +154,3 @@ def submit(school_id: int):
         flash(f"{period.label}{kind.label}已提交，等待主管部门审核" if work_periods.work(kind).authority_review
               else f"{period.label}{kind.label}已由学校审核确认（无需主管部门审核）")
     return redirect(url_for("funding.school_page", school_id=school.id, period=period.code), 303)
-
-
-from portal.funding import fiscal_views, import_views  # noqa: E402,F401  (their routes join this blueprint)

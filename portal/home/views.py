@@ -1,16 +1,14 @@
 """The home page: for the upper tiers, what to do this term (counts of schools to chase, each opening the list
 of those schools) for their own region and each region below it; a school's or a department's own unit."""
-from flask import Blueprint
 from flask_login import current_user, login_required
 
+from portal.home import bp
 from portal.org import services as org
 from portal.oversight import services as oversight
 from portal.oversight.figures import TermReading
 from portal.oversight.options import TODO_FLAGS, PersonList
 from portal.terms import current_term
 from portal.web import render, scope
-
-bp = Blueprint("home", __name__)
 
 
 @bp.get("/")

@@ -1,14 +1,13 @@
 """Routes of a job: its page, the progress fragment the page polls, and its result file."""
-from flask import Blueprint, abort, send_file
+from flask import abort, send_file
 from flask_login import current_user, login_required
 
 from portal.extensions import db
+from portal.jobs import bp
 from portal.jobs.models import Job
 from portal.jobs.services import kinds, result_path
 from portal.scope import refuse_and_record
 from portal.web import render
-
-bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
 
 def _own_job(job_id: int) -> Job:

@@ -1,7 +1,7 @@
 """Routes of the base library: overview, import (upload → preview → confirm or cancel), batch history, search."""
 import json
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 
@@ -11,7 +11,7 @@ from portal.enrolment import matching
 from portal.extensions import db
 from portal.idcard import check_digit
 from portal.jobs.models import Job
-from portal.library import diff, importer, services
+from portal.library import bp, diff, importer, services
 from portal.library.access import LibraryError, importable_categories, visible_batch
 from portal.library.columns import IMPORT_HINTS, TEMPLATE_EXAMPLES, columns_for
 from portal.library.models import BatchStatus, LibraryBatch, LibraryRecord
@@ -19,7 +19,6 @@ from portal.scope import refuse_and_record
 from portal.vocab import Category, Role
 from portal.web import acting, download, page_number, render, roles_required
 
-bp = Blueprint("library", __name__, url_prefix="/library")
 
 READERS = (Role.PROVINCE, Role.DEPARTMENT)
 EXAMPLE_ID = "32010220100315001" + check_digit("32010220100315001")  # a valid number for the template's example row

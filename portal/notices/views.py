@@ -7,7 +7,6 @@ from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from portal.enrolment.library import class_names, grade_names
-from portal.enrolment.views import selected_term
 from portal import jobs
 from portal.notices import bp, services, text
 from portal.notices import jobs as notice_jobs
@@ -17,9 +16,7 @@ from portal.notices.pdf import render_notices_pdf
 from portal.org.models import School
 from portal.terms import current_term
 from portal.vocab import Role
-from portal.web import acting, download, render, roles_required, scope
-
-ALL_TIERS = (Role.SCHOOL, Role.COUNTY, Role.CITY, Role.PROVINCE)
+from portal.web import ALL_TIERS, acting, download, render, roles_required, scope, selected_term
 
 
 def _batch(school_id: int):

@@ -1,19 +1,17 @@
 """Routes: the drill-down tree, region and school pages, school changes, registry imports."""
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal import sheets, uploads
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.org import registry, services
+from portal.org import bp, registry, services
 from portal.org.models import Region
 from portal.vocab import Role
-from portal.web import acting, download, page_number, render, roles_required, scope
+from portal.web import UPPER_TIERS, acting, download, page_number, render, roles_required, scope
 
-bp = Blueprint("org", __name__, url_prefix="/org")
 
-UPPER_TIERS = (Role.PROVINCE, Role.CITY, Role.COUNTY)
 KIND_LABELS = {"regions": "行政区划", "schools": "学校"}
 
 

@@ -2,14 +2,12 @@
 like the progress table, and the 通报 (draft, issue, the stored snapshots, print and xlsx)."""
 from flask import redirect, request, url_for
 
-from portal.enrolment.views import selected_term
-from portal.oversight import budget, circulars, quality
+from portal.oversight import bp, budget, circulars, quality
 from portal.oversight.figures import TermReading
 from portal.oversight.services import trail
-from portal.oversight.views import UPPER_TIERS, bp
 from portal.terms import recent_terms
 from portal.vocab import Role
-from portal.web import acting, download, render, roles_required, scope
+from portal.web import UPPER_TIERS, acting, download, render, roles_required, scope, selected_term
 
 ISSUERS = (Role.PROVINCE, Role.CITY)
 

@@ -1,18 +1,19 @@
 """Routes: the school's unfunded-reasons page (inline saves, one reason for many, submit) and the province's
 list of standard reasons. htmx requests get the row / table / summary fragment; others the page."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from functools import partial
+
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from portal.deadlines import periods as work_periods, services as deadlines
 from portal.extensions import db
 from portal.funding import records as funding_records
-from portal.reasons import options, services
+from portal.reasons import bp, options, services
 from portal.review.services import ReviewError
-from portal.terms import TermError, parse_period, recent_terms
+from portal.terms import recent_terms
 from portal.vocab import Role, SubmissionKind
-from portal.web import acting, page_number, render, roles_required, scope, wants_fragment
+from portal.web import acting, page_number, render, roles_required, school_and_period, scope, wants_fragment
 
-bp = Blueprint("reasons", __name__, url_prefix="/reasons")
 
 CHANGED = "reasons-changed"  # HX-Trigger: the summary refreshes itself when a reason is saved
 NOTE_HINT = "请填写说明，然后按“保存”"
@@ -27,21 +28,9 @@ def due_next(school):
             "state": services.standing(school, period, with_missing=False)}
 
 
-def _my_school():
-    return scope().school(current_user.school_id)
-
-
-def _school_period(school, code: str | None):
-    """The period asked for, if it is one this school reports (a term, or a month for 中职); else 404."""
-    if not code:
-        return work_periods.current_period(school)
-    try:
-        period = parse_period(code)
-    except TermError:
-        abort(404)
-    if not work_periods.reports(school, REASONS, period):
-        abort(404)
-    return period
+def _my_school_and_period(code: str | None):
+    """The school's own record and a period it reports unfunded reasons in (the current one if none), or 404."""
+    return school_and_period(current_user.school_id, code, partial(work_periods.named_period, kind=REASONS))
 
 
 def _filters(source) -> dict:
@@ -73,8 +62,7 @@ def _context(school, period, show=None, class_name=None, select_all=False, error
 @bp.get("/")
 @roles_required(Role.SCHOOL)
 def school_page():
-    school = _my_school()
-    period = _school_period(school, request.args.get("period"))
+    school, period = _my_school_and_period(request.args.get("period"))
     return render("reasons/page.html", "reasons/_table.html", **_context(school, period, **_filters(request.args)))
 
 
@@ -82,8 +70,7 @@ def school_page():
 @roles_required(Role.SCHOOL)
 def summary(period_code: str):
     """The status card, fetched again after every change of a reason: for htmx only what the card shows."""
-    school = _my_school()
-    period = _school_period(school, period_code)
+    school, period = _my_school_and_period(period_code)
     if wants_fragment():
         return render("reasons/_summary.html", school=school, period=period, state=services.standing(school, period),
                       today=deadlines.today())
@@ -98,8 +85,7 @@ def _changed(response):
 @bp.post("/<period_code>/students/<int:student_id>")
 @roles_required(Role.SCHOOL)
 def save_reason(period_code: str, student_id: int):
-    school = _my_school()
-    period = _school_period(school, period_code)
+    school, period = _my_school_and_period(period_code)
     form = request.form
     try:
         services.set_reason(acting(), scope(), period.code, student_id, form.get("reason", ""), form.get("note"),
@@ -136,8 +122,7 @@ def _row(school, period, student_id: int, error=None, draft=None, saved=False, h
 @bp.post("/<period_code>/bulk")
 @roles_required(Role.SCHOOL)
 def bulk(period_code: str):
-    school = _my_school()
-    period = _school_period(school, period_code)
+    school, period = _my_school_and_period(period_code)
     filters = _filters(request.form)
     try:
         result = services.set_reasons_bulk(acting(), scope(), school, period.code, request.form.getlist("student"),
@@ -168,8 +153,7 @@ def _ticked(selections: list[str]) -> set[int]:
 @bp.post("/<period_code>/submit")
 @roles_required(Role.SCHOOL)
 def submit(period_code: str):
-    school = _my_school()
-    period = _school_period(school, period_code)
+    school, period = _my_school_and_period(period_code)
     try:
         state = services.submit_period(acting(), school, period.code)
     except (services.ReasonError, ReviewError) as refusal:
