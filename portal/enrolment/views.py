@@ -7,7 +7,6 @@ from portal import uploads
 from portal.enrolment import bp, upload
 from portal.enrolment.common import EnrolmentError, current_upload
 from portal.enrolment.models import EnrolmentUpload
-from portal.progress.services import progress_of
 from portal.terms import current_term, recent_terms
 from portal.vocab import Role
 from portal.web import ALL_TIERS, acting, download, render, roles_required, scope
@@ -16,12 +15,6 @@ from portal.web import ALL_TIERS, acting, download, render, roles_required, scop
 @bp.context_processor
 def terms_context():
     return {"recent_terms": recent_terms()}
-
-
-@bp.app_template_global()
-def school_progress(school_id: int):
-    """The school's figures for the current term, for the school's home page (read, never counted)."""
-    return progress_of(school_id, current_term().code)
 
 
 def _upload_page(status: int = 200, **context):

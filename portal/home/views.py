@@ -7,8 +7,19 @@ from portal.org import services as org
 from portal.oversight import services as oversight
 from portal.oversight.figures import TermReading
 from portal.oversight.options import TODO_FLAGS, PersonList
+from portal.progress.services import progress_of
+from portal.reasons import services as reasons
 from portal.terms import current_term
 from portal.web import render, scope
+
+
+def _unit_page(school):
+    """A school's home (this term's library figures, what is due next) or a department's (school is None)."""
+    if school is None:
+        return render("home/index.html", school=None)
+    term = current_term()
+    return render("home/index.html", school=school, term=term, figures=progress_of(school.id, term.code),
+                  due=reasons.due_next(school))
 
 
 @bp.get("/")
@@ -16,7 +27,7 @@ from portal.web import render, scope
 def index():
     root_code = scope().root_code
     if root_code is None:
-        return render("home/index.html", school=current_user.school)
+        return _unit_page(current_user.school)
     region = scope().region(root_code)
     reading = TermReading(scope(), current_term())
     table = oversight.level(reading, region, reading.todo_columns())

@@ -9,7 +9,7 @@ from sqlalchemy import and_, delete, exists, func, select, update
 
 from portal.audit.services import Actor, Target, record
 from portal.bulk import inserted, upsert_insert
-from portal.deadlines import periods
+from portal.deadlines import periods, services as calendar
 from portal.enrolment.models import EnrolmentUpload, HardshipStudent, UploadStatus
 from portal.errors import DomainError
 from portal.extensions import db
@@ -354,6 +354,13 @@ def submit_period(actor: Actor, school: School, period_text: str, today: date | 
 def missing_count(school: School, period: Period) -> int:
     unfunded, with_reason = figures.counts(school.id, period)
     return unfunded - with_reason
+
+
+def due_next(school: School) -> dict:
+    """For the school's home page: what is due next (with days left) and what still blocks submitting."""
+    period = periods.current_period(school)
+    return {"items": calendar.next_due(school), "period": period,
+            "state": standing(school, period, with_missing=False)}
 
 
 def row_student(scope, school: School, period: Period, student_id: int) -> HardshipStudent:

@@ -20,14 +20,6 @@ NOTE_HINT = "请填写说明，然后按“保存”"
 REASONS = SubmissionKind.REASONS
 
 
-@bp.app_template_global()
-def due_next(school):
-    """For the school's home page: what is due next (with days left) and what still blocks submitting."""
-    period = work_periods.current_period(school)
-    return {"items": deadlines.next_due(school), "period": period,
-            "state": services.standing(school, period, with_missing=False)}
-
-
 def _my_school_and_period(code: str | None):
     """The school's own record and a period it reports unfunded reasons in (the current one if none), or 404."""
     return school_and_period(current_user.school_id, code, partial(work_periods.named_period, kind=REASONS))
