@@ -5,12 +5,11 @@ few grouped queries over the progress rows (oversight.services.level), so it is 
 import re
 from datetime import date, datetime
 
-from flask import abort
 from sqlalchemy import ColumnElement, func, or_, select
 
 from portal.audit.services import Actor, Target, record
 from portal.deadlines import services as deadlines
-from portal.errors import DomainError
+from portal.errors import DomainError, NotFound
 from portal.extensions import db
 from portal.org.models import Region, School
 from portal.oversight import lists
@@ -81,7 +80,7 @@ def visible(scope: Scope) -> ColumnElement[bool]:
 def circular_of(scope: Scope, circular_id: int) -> Circular:
     found = db.session.scalar(select(Circular).where(Circular.id == circular_id, visible(scope)))
     if found is None:
-        abort(404)
+        raise NotFound()
     return found
 
 

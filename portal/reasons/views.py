@@ -6,10 +6,10 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from portal.deadlines import periods as work_periods, services as deadlines
+from portal.errors import saving
 from portal.extensions import db
 from portal.funding import records as funding_records
 from portal.reasons import bp, options, services
-from portal.review.services import ReviewError
 from portal.terms import recent_terms
 from portal.vocab import Role, SubmissionKind
 from portal.web import acting, page_number, render, roles_required, school_and_period, scope, wants_fragment
@@ -79,23 +79,19 @@ def _changed(response):
 def save_reason(period_code: str, student_id: int):
     school, period = _my_school_and_period(period_code)
     form = request.form
-    try:
+    with saving() as saved:
         services.set_reason(acting(), scope(), period.code, student_id, form.get("reason", ""), form.get("note"),
                             form.get("version", ""))
-    except (services.ReasonError, ReviewError) as refusal:
-        db.session.rollback()
-        conflict = isinstance(refusal, services.ReasonConflict)
-        draft = None if conflict else {"code": form.get("reason", ""), "note": form.get("note", ""),
-                                       "version": form.get("version", "")}
+    if saved.refusal:
+        draft = None if saved.status == 409 else {"code": form.get("reason", ""), "note": form.get("note", ""),
+                                                  "version": form.get("version", "")}
         # The row saves itself on change; only its 保存 button (or Enter) sends "save". Picking a reason that
         # needs a note is not yet a save without one: the row waits for the note instead of showing an error.
-        if wants_fragment() and "save" not in form and isinstance(refusal, services.NoteMissing):
+        if wants_fragment() and "save" not in form and isinstance(saved.refusal, services.NoteMissing):
             return _row(school, period, student_id, draft=draft, hint=NOTE_HINT)
         if wants_fragment():
-            return _row(school, period, student_id, error=str(refusal), draft=draft)
-        return render("reasons/page.html", status=409 if conflict else 422,
-                      **_context(school, period, error=str(refusal)))
-    db.session.commit()
+            return _row(school, period, student_id, error=saved.message, draft=draft)
+        return render("reasons/page.html", status=saved.status, **_context(school, period, error=saved.message))
     if wants_fragment():
         return _changed(_row(school, period, student_id, saved=True))
     flash("已保存")
@@ -116,18 +112,16 @@ def _row(school, period, student_id: int, error=None, draft=None, saved=False, h
 def bulk(period_code: str):
     school, period = _my_school_and_period(period_code)
     filters = _filters(request.form)
-    try:
+    with saving() as saved:
         result = services.set_reasons_bulk(acting(), scope(), school, period.code, request.form.getlist("student"),
                                            request.form.get("reason", ""), request.form.get("note"))
-    except (services.ReasonError, ReviewError) as refusal:
-        db.session.rollback()
+    if saved.refusal:
         kept = _ticked(request.form.getlist("student"))  # a refused bulk leaves the clerk's ticks as they were
         if wants_fragment():
-            return render("reasons/_table.html", **_context(school, period, **filters, bulk_error=str(refusal),
+            return render("reasons/_table.html", **_context(school, period, **filters, bulk_error=saved.message,
                                                              selected=kept))
-        return render("reasons/page.html", status=422, **_context(school, period, **filters, error=str(refusal),
-                                                                   selected=kept))
-    db.session.commit()
+        return render("reasons/page.html", status=saved.status, **_context(school, period, **filters,
+                                                                            error=saved.message, selected=kept))
     message = f"已为 {result.saved} 名学生设置原因"
     if result.stale:
         message += f"；以下学生的原因已被他人修改，未覆盖，请确认：{'、'.join(result.stale)}"
@@ -146,12 +140,10 @@ def _ticked(selections: list[str]) -> set[int]:
 @roles_required(Role.SCHOOL)
 def submit(period_code: str):
     school, period = _my_school_and_period(period_code)
-    try:
+    with saving() as saved:
         state = services.submit_period(acting(), school, period.code)
-    except (services.ReasonError, ReviewError) as refusal:
-        db.session.rollback()
-        return render("reasons/page.html", status=422, **_context(school, period, error=str(refusal)))
-    db.session.commit()
+    if saved.refusal:
+        return render("reasons/page.html", status=saved.status, **_context(school, period, error=saved.message))
     flash(f"{period.label}未资助原因已提交，等待主管部门审核"
           + (f"；另有 {state.without_level} 名学生尚未认定困难等级，请在就学信息库中尽快认定" if state.without_level else ""))
     return redirect(url_for("reasons.school_page", period=period.code), 303)
@@ -161,20 +153,24 @@ def submit(period_code: str):
 @bp.get("/options")
 @roles_required(Role.PROVINCE, Role.CITY, Role.COUNTY)
 def option_list():
-    return render("reasons/options.html", options=options.all_options(), unfit=options.NOT_FOR_REGISTERED_POOR, error=None)
+    return _options_page()
+
+
+def _options_page(saved: saving | None = None):
+    """The list of reasons, with a refused change's message when there is one."""
+    return render("reasons/options.html", status=saved.status if saved else 200, options=options.all_options(),
+                  unfit=options.NOT_FOR_REGISTERED_POOR, error=saved.message if saved else None)
 
 
 @bp.post("/options")
 @roles_required(Role.PROVINCE)
 def add_option():
     form = request.form
-    try:
+    with saving() as saved:
         options.add_option(acting(), form.get("code", ""), form.get("label", ""), form.get("needs_note") == "1",
                            form.get("position", "100"))
-    except options.OptionError as refusal:
-        db.session.rollback()
-        return render("reasons/options.html", options=options.all_options(), unfit=options.NOT_FOR_REGISTERED_POOR, error=str(refusal), status=422)
-    db.session.commit()
+    if saved.refusal:
+        return _options_page(saved)
     flash("已新增原因")
     return redirect(url_for("reasons.option_list"), 303)
 
@@ -184,12 +180,10 @@ def add_option():
 def edit_option(option_id: int):
     option = db.session.get(options.ReasonOption, option_id) or abort(404)
     form = request.form
-    try:
+    with saving() as saved:
         options.update_option(acting(), option, form.get("label", ""), form.get("needs_note") == "1",
                               form.get("active") == "1", form.get("position", "0"))
-    except options.OptionError as refusal:
-        db.session.rollback()
-        return render("reasons/options.html", options=options.all_options(), unfit=options.NOT_FOR_REGISTERED_POOR, error=str(refusal), status=422)
-    db.session.commit()
+    if saved.refusal:
+        return _options_page(saved)
     flash(f"已保存：{option.label}")
     return redirect(url_for("reasons.option_list"), 303)
