@@ -150,7 +150,6 @@ def apply(actor: Actor, kind: str, source, filename: str) -> Preview:
         _upsert(School, "code", found.rows, ("name", "region_code", "city_code", "county_code", "stages", "ownership"))
         action, label = AuditAction.IMPORT_SCHOOLS, f"{len(found.rows)} 所学校"
     record(actor, action, Target(kind, None, label), f"文件 {filename}：新增 {found.new}，更新 {found.changed}")
-    db.session.commit()
     return found
 
 

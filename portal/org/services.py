@@ -90,7 +90,6 @@ def set_school_active(actor: Actor, school: School, active: bool) -> None:
     """An invalid school (空壳学校) can no longer log in and drops out of progress figures."""
     school.active = active
     record(actor, AuditAction.RESTORE_SCHOOL if active else AuditAction.INVALIDATE_SCHOOL, Target.of_school(school))
-    db.session.commit()
 
 
 def move_targets(scope: Scope) -> list[Region]:
@@ -119,7 +118,6 @@ def move_school(actor: Actor, scope: Scope, school: School, region_code: str) ->
     db.session.execute(update(PeriodSubmission).where(PeriodSubmission.school_id == school.id)
                        .values(city_code=school.city_code, county_code=school.county_code))
     record(actor, AuditAction.MOVE_SCHOOL, Target.of_school(school), f"{before} → {region.name}")
-    db.session.commit()
 
 
 def school_search(scope: Scope, text: str = "", region_code: str | None = None, status: str | None = None):

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.deadlines import periods, services as deadlines
+from portal.errors import saving
 from portal.extensions import db
 from portal.funding import records as funding_records
 from portal.paging import bounded_int
@@ -84,15 +85,13 @@ def submission(school_id: int, kind: str, period_code: str):
 
 def _decide(school_id: int, kind: str, period_code: str, step, done_message: str):
     """Run a reviewer's step, then show the submission as it now stands (or the refusal beside it)."""
-    try:
+    with saving() as saved:
         step(*school_and_period(school_id, period_code, partial(periods.named_period, kind=kind)))
-    except services.ReviewError as refusal:
-        db.session.rollback()
-        context = _submission_context(school_id, kind, period_code, error=str(refusal))
+    if saved.refusal:
+        context = _submission_context(school_id, kind, period_code, error=saved.message)
         if wants_fragment():
             return render("review/_submission.html", **context)
-        return render("review/submission.html", status=422, **context)
-    db.session.commit()
+        return render("review/submission.html", status=saved.status, **context)
     if wants_fragment():
         response = render("review/_submission.html", notice=done_message,
                           **_submission_context(school_id, kind, period_code))
