@@ -4,6 +4,7 @@ from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from portal import sheets, uploads
+from portal.errors import saving
 from portal.extensions import db
 from portal.funding import bp, catalogue, importer, records
 from portal.funding.errors import FundingError
@@ -43,12 +44,11 @@ def import_list(school_id: int):
 def confirm_import(school_id: int):
     school, period = school_and_period(school_id)
     token, mode = request.form.get("token", ""), request.form.get("mode")
-    try:
+    with saving() as saved:
         path, filename = uploads.staged(token, current_user.id)
         done = records.import_list(acting(), school, period, mode, path, filename)
-    except (uploads.UploadError, FundingError) as refusal:
-        db.session.rollback()
-        return _import_page(school, period, 422, error=str(refusal), mode=mode)
+    if saved.refusal:
+        return _import_page(school, period, saved.status, error=saved.message, mode=mode)
     uploads.discard(token, current_user.id)
     flash(f"{period.label}资助名单已{done.mode_label}：导入 {done.records} 条，金额 {done.amount:,.2f} 元"
           + (f"，其中 {done.incomplete} 条信息不完整" if done.incomplete else ""))
@@ -98,11 +98,7 @@ def add_record(school_id: int):
 def delete_record(record_id: int):
     found = scope().owned(FundingRecord, record_id)
     school_id, period = found.school_id, found.period
-    try:
+    with saving() as saved:
         records.delete_record(acting(), found)
-    except FundingError as refusal:
-        db.session.rollback()
-        flash(str(refusal))
-    else:
-        flash("资助记录已删除")
+    flash(saved.message or "资助记录已删除")
     return redirect(url_for("funding.record_list", school_id=school_id, period=period), 303)

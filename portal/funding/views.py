@@ -7,10 +7,10 @@ from sqlalchemy import select
 
 from portal.deadlines import periods as work_periods, services as deadlines
 from portal.enrolment.models import HardshipStudent
+from portal.errors import saving
 from portal.extensions import db
 from portal.funding import bp, catalogue, records, students
 from portal.funding.pages import school_and_period, school_context
-from portal.funding.errors import FundingError
 from portal.org.models import School
 from portal.progress.models import SchoolProgress
 from portal.terms import TermError, current_term, parse_term, recent_terms
@@ -43,14 +43,12 @@ def create_project():
         draft = catalogue.ProjectDraft(form.get("name", ""), form.get("level", ""), form.getlist("stages"),
                                        form.get("period_type", ""), form.getlist("standards"),
                                        form.get("standard_per", ""), form.get("note", ""))
-        try:
+        with saving() as saved:
             project = catalogue.create_project(acting(), scope(), draft)
-        except FundingError as refusal:
-            db.session.rollback()
-            error = str(refusal)
-        else:
+        if not saved.refusal:
             flash(f"已设立资助项目“{project.name}”")
             return redirect(url_for("funding.project_list"), 303)
+        error = saved.message
     stages = current_user.school.stage_list if current_user.school else list(Stage)
     return render("funding/project_new.html", draft=draft, levels=levels, stages=stages, error=error,
                   status=422 if error else 200, **VOCABULARIES)
@@ -61,13 +59,9 @@ def create_project():
 def set_project_active(project_id: int):
     project = catalogue.managed_project(scope(), project_id)
     active = request.form.get("active") == "1"
-    try:
+    with saving() as saved:
         catalogue.set_project_active(acting(), project, active)
-    except FundingError as refusal:
-        db.session.rollback()
-        flash(str(refusal))
-    else:
-        flash(f"资助项目“{project.name}”已{'启用' if active else '停用'}")
+    flash(saved.message or f"资助项目“{project.name}”已{'启用' if active else '停用'}")
     return redirect(url_for("funding.project_list"), 303)
 
 
@@ -145,12 +139,8 @@ def student_history(student_id: int):
 @roles_required(Role.SCHOOL)
 def submit(school_id: int):
     school, period = school_and_period(school_id)
-    try:
+    with saving() as saved:
         kind = records.submit(acting(), school, period, request.form.get("kind", SubmissionKind.FUNDING.value))
-    except FundingError as refusal:
-        db.session.rollback()
-        flash(str(refusal))
-    else:
-        flash(f"{period.label}{kind.label}已提交，等待主管部门审核" if work_periods.work(kind).authority_review
-              else f"{period.label}{kind.label}已由学校审核确认（无需主管部门审核）")
+    flash(saved.message or (f"{period.label}{kind.label}已提交，等待主管部门审核" if work_periods.work(kind).authority_review
+                            else f"{period.label}{kind.label}已由学校审核确认（无需主管部门审核）"))
     return redirect(url_for("funding.school_page", school_id=school.id, period=period.code), 303)
