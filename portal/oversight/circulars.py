@@ -196,7 +196,6 @@ def issue(actor: Actor, reading: TermReading, region: Region, summary_text: str)
     db.session.add(circular)
     db.session.flush()
     record(actor, AuditAction.ISSUE_CIRCULAR, Target.of_region(region), f"{circular.title}，截至{reading.today:%Y-%m-%d}")
-    db.session.commit()
     return circular
 
 
