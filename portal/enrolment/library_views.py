@@ -7,6 +7,7 @@ from portal.audit.services import RevealRefused
 from portal.enrolment import bp, library, manual
 from portal.enrolment.common import EnrolmentError, current_upload
 from portal.enrolment.models import HardshipStudent
+from portal.errors import saving
 from portal.extensions import db
 from portal.funding import students as funding
 from portal.notices import services as notices
@@ -102,13 +103,13 @@ def reveal_id(student_id: int):
 def verify_student(student_id: int):
     student = scope().owned(HardshipStudent, student_id)
     answers = {name: {"1": True, "0": False}.get(request.form.get(name, "")) for name in ("in_school", "needs_aid")}
-    try:
+    with saving() as saved:
         library.verify(acting(), student, answers["in_school"], answers["needs_aid"], request.form.get("level"))
-    except EnrolmentError as refusal:
+    if saved.refusal:
         if wants_fragment():
-            return render("enrolment/_verify.html", student=student, error=refusal.message, saved=False,
+            return render("enrolment/_verify.html", student=student, error=saved.message, saved=False,
                           **VOCABULARIES)
-        return _student_page(student, 422, error=refusal.message)
+        return _student_page(student, saved.status, error=saved.message)
     if wants_fragment():
         return render("enrolment/_verify.html", student=student, error=None, saved=True, **VOCABULARIES)
     flash("核实结果已保存")

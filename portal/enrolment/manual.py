@@ -179,4 +179,3 @@ def review_addition(actor: Actor, student: HardshipStudent, approve: bool, comme
            Target("hardship_student", str(student.id), f"{school.name} {student.name}（{student.id_masked}）",
                   school.city_code, school.county_code, school.id),
            f"{student.review_label}{'：' + comment if comment else ''}")
-    db.session.commit()

@@ -5,6 +5,7 @@ from flask import flash, redirect, request, url_for
 from portal.enrolment import bp, manual, rematch
 from portal.enrolment.common import EnrolmentError
 from portal.enrolment.matching import last_matching_at
+from portal.errors import saving
 from portal.extensions import db
 from portal.jobs import kinds
 from portal.terms import current_term
@@ -25,12 +26,10 @@ def review_list():
 @roles_required(*UPPER_TIERS)
 def review_student(student_id: int):
     student = manual.reviewable_addition(scope(), student_id)
-    error = None
-    try:
+    with saving() as saved:
         manual.review_addition(acting(), student, request.form.get("decision") == "approve",
                                request.form.get("comment", ""))
-    except EnrolmentError as refusal:
-        error = refusal.message
+    error = saved.message
     if wants_fragment():
         return render("enrolment/_review_row.html", student=student, error=error)
     if error:
