@@ -14,9 +14,8 @@ from portal.extensions import db
 from portal.org.models import Region, School
 from portal.accounts.models import User
 from portal.oversight.options import ROLLED_UP_FLAGS, TODO_FLAGS, SchoolFlag
-from portal.progress.models import ReasonsProgress, SchoolProgress
+from portal.progress.models import CATEGORY_FIGURES, ReasonsProgress, SchoolProgress
 from portal.review.models import PeriodSubmission
-from portal.progress.services import CATEGORY_FIGURES
 from portal.reasons.figures import NO_DATE, month_in_progress
 from portal.review.services import DONE
 from portal.scope import Scope
