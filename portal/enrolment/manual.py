@@ -4,7 +4,7 @@ the county for its schools, the city for schools directly under it, the province
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import abort, current_app
+from flask import current_app
 from sqlalchemy import Select, select
 
 from portal import idcard
@@ -14,6 +14,7 @@ from portal.enrolment.common import EnrolmentError, ensure_term_open
 from portal.enrolment.models import (EnrolmentStudent, EnrolmentUpload, HardshipCategory, HardshipStudent,
                                      UploadStatus)
 from portal.enrolment.upload import masked_student_no
+from portal.errors import NotFound
 from portal.extensions import db
 from portal.org.models import School
 from portal.protect import protector
@@ -160,7 +161,7 @@ def additions(scope: Scope, status: str = ReviewStatus.PENDING.value) -> Select:
 def reviewable_addition(scope: Scope, student_id: int) -> HardshipStudent:
     student = db.session.scalar(additions(scope, "").where(HardshipStudent.id == student_id))
     if student is None:
-        abort(404)
+        raise NotFound()
     return student
 
 
