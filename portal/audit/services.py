@@ -123,14 +123,13 @@ def reveal_reason(text: str | None) -> str:
 
 
 def reveal(actor: Actor, cipher: bytes, target: Target, detail: str | None = None, *, reason: str | None) -> str:
-    """A full ID number decrypted on an explicit request with its reason: the reveal (and the reason) is
-    committed to the audit log before the number is returned to be shown. RevealRefused without a reason."""
+    """A full ID number decrypted on an explicit request with its reason: the reveal (and the reason) goes to
+    the audit log, which the caller commits before the number is shown. RevealRefused without a reason."""
     from portal.protect import protector
 
     reason = reveal_reason(reason)
     number = protector().decrypt(cipher)
     record(actor, AuditAction.REVEAL_ID, target, f"{detail}；原因：{reason}" if detail else f"原因：{reason}")
-    db.session.commit()
     return number
 
 

@@ -3,7 +3,6 @@ the export, and the school's manual additions. Upper tiers reach a school's libr
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from portal.audit.services import RevealRefused
 from portal.enrolment import bp, library, manual
 from portal.enrolment.common import EnrolmentError, current_upload
 from portal.enrolment.models import HardshipStudent
@@ -86,13 +85,13 @@ def student_page(student_id: int):
 @roles_required(*ALL_TIERS)
 def reveal_id(student_id: int):
     student = scope().owned(HardshipStudent, student_id)
-    try:
+    with saving() as saved:  # the reveal is in the audit log before the number is shown
         number = library.reveal_id(acting(), student, request.form.get("reason"))
-    except RevealRefused as refusal:
+    if saved.refusal:
         if wants_fragment():
-            return render("enrolment/_id_number.html", status=422, student=student, revealed=None,
-                          reveal_error=str(refusal))
-        return _student_page(student, 422, reveal_error=str(refusal))
+            return render("enrolment/_id_number.html", status=saved.status, student=student, revealed=None,
+                          reveal_error=saved.message)
+        return _student_page(student, saved.status, reveal_error=saved.message)
     if wants_fragment():
         return render("enrolment/_id_number.html", student=student, revealed=number)
     return _student_page(student, revealed=number)

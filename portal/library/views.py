@@ -5,9 +5,9 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 
-from portal.audit.services import RevealRefused
 from portal import jobs, sheets, uploads
 from portal.enrolment import matching
+from portal.errors import saving
 from portal.extensions import db
 from portal.idcard import check_digit
 from portal.jobs.models import Job
@@ -198,12 +198,10 @@ def search():
 @bp.post("/records/<int:record_id>/reveal")
 @roles_required(Role.PROVINCE)
 def reveal_id(record_id: int):
-    try:
+    with saving() as saved:  # the reveal is in the audit log before the number is shown
         found, number = services.reveal(acting(), record_id, request.form.get("reason"))
-    except LibraryError:
-        abort(404)
-    except RevealRefused as refusal:
+    if saved.refusal:
         person = db.session.get(LibraryRecord, record_id)
-        return render("library/reveal_refused.html", "library/_reveal_cell.html", 422, person=person,
-                      reveal_error=str(refusal))
+        return render("library/reveal_refused.html", "library/_reveal_cell.html", saved.status, person=person,
+                      reveal_error=saved.message)
     return render("library/revealed.html", "library/_revealed.html", record=found, number=number)
