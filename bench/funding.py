@@ -130,6 +130,7 @@ def _import(app) -> float:
     from portal.funding import records
     from portal.funding.models import FundingRecord
     from portal.org.models import School
+    from portal.errors import saving
     from portal.terms import parse_period
 
     with app.app_context():

@@ -58,38 +58,13 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
 
 def _register_blueprints(app: Flask) -> None:
-    from portal.accounts.views import bp as accounts_bp
-    from portal.audit.views import bp as audit_bp
-    from portal.home.views import bp as home_bp
-    from portal.org.views import bp as org_bp
+    """Each domain makes its blueprint in its package; blueprint() imports its route modules onto it."""
+    from portal import (accounts, audit, deadlines, enrolment, funding, home, jobs, library, notices, org, oversight,
+                        reasons, review)
 
-    for blueprint in (accounts_bp, audit_bp, home_bp, org_bp):
-        app.register_blueprint(blueprint)
-    from portal.deadlines.views import bp as deadlines_bp
-    from portal.reasons.views import bp as reasons_bp
-    from portal.review.views import bp as review_bp
-
-    for blueprint in (deadlines_bp, reasons_bp, review_bp):
-        app.register_blueprint(blueprint)
-    from portal.funding.views import bp as funding_bp
-
-    app.register_blueprint(funding_bp)
-    from portal.enrolment.views import bp as enrolment_bp
-
-    app.register_blueprint(enrolment_bp)
-    from portal.library.views import bp as library_bp
-
-    app.register_blueprint(library_bp)
-    from portal.oversight.views import bp as oversight_bp
-
-    app.register_blueprint(oversight_bp)
-    from portal.notices import views as _notice_views  # noqa: F401  (routes on the blueprint)
-    from portal.notices import bp as notices_bp
-
-    app.register_blueprint(notices_bp)
-    from portal.jobs.views import bp as jobs_bp
-
-    app.register_blueprint(jobs_bp)
+    for domain in (accounts, audit, home, org, deadlines, reasons, review, funding, enrolment, library, oversight,
+                   notices, jobs):
+        app.register_blueprint(domain.blueprint())
 
 
 def _register_commands(app: Flask) -> None:

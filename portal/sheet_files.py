@@ -12,8 +12,10 @@ from xml.parsers import expat
 
 from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
 
+from portal.errors import DomainError
 
-class SheetError(Exception):
+
+class SheetError(DomainError):
     """The whole file is refused; `message` is shown to the user as is."""
 
     def __init__(self, message: str):
@@ -34,7 +36,6 @@ _FAR_REF = re.compile(rb' r="(?:[A-Z]{2}|[A-Z]*\d{7})')  # column AA+ or row 1,0
 _WIDE_COLUMN = re.compile(rb' r="([A-Z]{2,})\d')
 _FAR_ROW = re.compile(rb' r="[A-Z]*(\d{7,})"')
 _ANY_ROW = re.compile(rb' r="[A-Z]*(\d+)"')
-
 
 
 def _read_source(source, max_bytes: int) -> bytes:

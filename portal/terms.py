@@ -4,6 +4,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from portal.errors import DomainError
+
 SEASON_LABELS = {"autumn": "秋", "spring": "春"}
 LABEL_PATTERN = re.compile(r"^\s*(\d{4})\s*(?:年)?\s*(秋|春)(?:季)?(?:学期)?\s*$")
 CODE_PATTERN = re.compile(r"^(\d{4})-(autumn|spring)$")
@@ -14,7 +16,7 @@ NO_VOCATIONAL_MONTHS = (2, 8)
 FIRST_YEAR, LAST_YEAR = 1990, 2199
 
 
-class TermError(ValueError):
+class TermError(DomainError, ValueError):
     """An unreadable term, with a Chinese message."""
 
 

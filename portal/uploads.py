@@ -12,6 +12,7 @@ import time
 import click
 from flask import current_app
 
+from portal.errors import DomainError
 from portal.protect import ProtectedDataError, protector
 
 ALLOWED_EXTENSIONS = (".xlsx", ".xls", ".ods", ".csv")
@@ -21,7 +22,7 @@ SEALED = ".sealed"  # token.sealed = sealed(original filename, NUL, the file's b
 GONE = "上传的文件已失效（超过一小时或已处理），请重新上传"
 
 
-class UploadError(Exception):
+class UploadError(DomainError):
     """A refusal with a Chinese message for the user."""
 
 

@@ -1,5 +1,7 @@
 """What every view shares: the acting user and scope, page-or-fragment rendering, downloads, guards."""
 import json
+from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from urllib.parse import quote
 
@@ -9,9 +11,16 @@ from flask_wtf.csrf import CSRFError
 
 from portal.audit.services import Actor
 from portal.bidi import neutralise_bidi
+from portal.enrolment.common import is_open
+from portal.errors import DomainError
+from portal.org.models import School
 from portal.paging import page_number  # noqa: F401  (views import it from here)
 from portal.scope import Scope, refuse_and_record
+from portal.terms import Period, Term, current_term, parse_term, recent_terms
 from portal.vocab import Role
+
+UPPER_TIERS = (Role.PROVINCE, Role.CITY, Role.COUNTY)
+ALL_TIERS = (Role.SCHOOL, *UPPER_TIERS)
 
 
 def acting() -> Actor:
@@ -50,6 +59,22 @@ HSTS = "max-age=31536000; includeSubDomains"
 # the 500 answer when even the error page cannot be rendered (its template or the database is what failed)
 SERVER_ERROR_TEXT = ("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>系统错误</title>"
                      "<h1>系统错误</h1><p>系统处理您的请求时出错，请稍后重试。</p><p><a href=\"/\">返回首页</a></p></html>")
+
+
+def selected_term() -> Term:
+    """The term picked in the page's term selector (recent terms only), else the current one."""
+    wanted = request.values.get("term", "")
+    return next((term for term in recent_terms() if wanted in (term.code, term.label)), current_term())
+
+
+def school_and_period(school_id: int, code: str | None, read_period: Callable[[School, str | None], Period]):
+    """The school in scope and the period `code` names for it, as read_period(school, code) reads it for
+    this domain; 404 for a school outside the scope or a period the domain refuses for it."""
+    school = scope().school(school_id)
+    try:
+        return school, read_period(school, code)
+    except DomainError:
+        abort(404)
 
 
 def wants_fragment() -> bool:
@@ -162,6 +187,20 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def vocabulary():
         return {"Role": Role, "htmx_config": HTMX_CONFIG}
+
+    @app.template_global()
+    def term_open(code: str) -> bool:
+        return is_open(parse_term(code))
+
+    @app.template_global()
+    def term_label(code: str) -> str:
+        return parse_term(code).label
+
+    @app.template_global()
+    def elapsed(run) -> int:
+        return int(((run.finished_at or datetime.now()) - run.started_at).total_seconds())
+
+    app.add_template_global(current_term, "current_term")
 
     @app.template_filter("num")
     def thousands(value) -> str:

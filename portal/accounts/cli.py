@@ -7,6 +7,7 @@ from sqlalchemy import select
 from portal.accounts import second_factor, services
 from portal.accounts.models import User
 from portal.audit.services import Actor
+from portal.errors import saving
 from portal.extensions import db
 from portal.vocab import Department, Role
 
@@ -22,12 +23,12 @@ from portal.vocab import Department, Role
 @with_appcontext
 def create_user_command(username, display_name, role, region_code, school_code, department, password):
     """创建账号。"""
-    try:
+    with saving() as saved:
         user, initial = services.create_user(
             Actor.command_line(), None, username=username, display_name=display_name or username, role=role,
             region_code=region_code, school_code=school_code, department=department, password=password)
-    except services.AccountError as refusal:
-        raise click.ClickException(str(refusal)) from None
+    if saved.refusal:
+        raise click.ClickException(saved.message)
     click.echo(f"已创建{user.role_label}账号 {user.username}（{user.unit_name}），初始密码：{initial}（首次登录须修改）")
 
 

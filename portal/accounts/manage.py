@@ -6,10 +6,10 @@ from flask import flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_
 
-from portal.accounts import second_factor, services
+from portal.accounts import bp, second_factor, services
 from portal.accounts.forms import CreateUserForm
 from portal.accounts.models import User
-from portal.accounts.views import bp
+from portal.errors import saving
 from portal.extensions import db
 from portal.org.models import Region, School
 from portal.vocab import Department, RegionLevel, Role
@@ -45,15 +45,14 @@ def create_account():
     form.department.choices = Department.choices()
     error = None
     if form.validate_on_submit():
-        try:
+        with saving() as saved:
             user, password = services.create_user(
                 acting(), scope(), username=form.username.data, display_name=form.display_name.data,
                 role=form.role.data, region_code=form.region_code.data, school_code=form.school_code.data,
                 department=form.department.data)
-        except services.AccountError as refusal:
-            error = str(refusal)
-        else:
+        if not saved.refusal:
             return render("accounts/password_issued.html", user=user, password=password, created=True)
+        error = saved.message
     return render("accounts/new.html", form=form, error=error)
 
 
@@ -68,7 +67,8 @@ def region_choices() -> list[tuple[str, str]]:
 @roles_required(*MANAGERS)
 def set_active(user_id: int):
     user = scope().managed_user(user_id)
-    services.set_active(acting(), user, request.form.get("active") == "1")
+    with saving():
+        services.set_active(acting(), user, request.form.get("active") == "1")
     if wants_fragment():
         return render("accounts/_row.html", user=user)
     flash(f"账号 {user.username} 已{'启用' if user.active else '停用'}")
@@ -79,7 +79,8 @@ def set_active(user_id: int):
 @roles_required(*MANAGERS)
 def reset_password(user_id: int):
     user = scope().managed_user(user_id)
-    password = services.reset_password(acting(), user)
+    with saving():
+        password = services.reset_password(acting(), user)
     return render("accounts/password_issued.html", user=user, password=password, created=False)
 
 

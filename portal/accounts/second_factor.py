@@ -18,6 +18,7 @@ from portal.accounts import lockout, sessions
 from portal.accounts.models import RecoveryCode, SchoolSecondFactor, User
 from portal.accounts.passwords import hash_password
 from portal.audit.services import Actor, Target, record
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.org.models import School
 from portal.protect import protector
@@ -31,7 +32,7 @@ RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 TOTP_PATTERN = re.compile(r"^\d{6}$")
 
 
-class SecondFactorError(Exception):
+class SecondFactorError(DomainError):
     """A refusal with a Chinese message; locked says the failures reached the lockout."""
 
     def __init__(self, message: str, locked: bool = False):

@@ -9,13 +9,14 @@ from portal.accounts import lockout, sessions
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password, password_problem, reused, set_password, temporary_password
 from portal.audit.services import Actor, Target, record
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.org.models import Region, School
 from portal.scope import Scope
 from portal.vocab import AuditAction, Department, RegionLevel, Role
 
 
-class AccountError(Exception):
+class AccountError(DomainError):
     """A refusal with a Chinese message for the user."""
 
 
@@ -67,7 +68,6 @@ def _spend_a_password_check(password: str) -> None:
 
 def record_logout(actor: Actor) -> None:
     record(actor, AuditAction.LOGOUT, Target.of_user(actor.user))
-    db.session.commit()
 
 
 def end_other_sessions(actor: Actor, keep_session: str | None) -> int:
@@ -75,7 +75,6 @@ def end_other_sessions(actor: Actor, keep_session: str | None) -> int:
     ended = sessions.end_all(actor.user_id, keep=keep_session)
     if ended:
         record(actor, AuditAction.END_SESSIONS, Target.of_user(actor.user), f"{ended} 个")
-    db.session.commit()
     return ended
 
 
@@ -94,7 +93,6 @@ def change_password(actor: Actor, user: User, current: str, new: str, confirm: s
     user.must_change_password = False
     ended = sessions.end_all(user.id, keep=keep_session)
     record(actor, AuditAction.CHANGE_PASSWORD, Target.of_user(user), f"其他 {ended} 个登录会话已结束" if ended else None)
-    db.session.commit()
 
 
 def creatable_roles(user: User) -> tuple[Role, ...]:
@@ -149,7 +147,6 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     record(actor, AuditAction.CREATE_USER, Target.of_user(user), f"{role_enum.label}账号")
-    db.session.commit()
     return user, password
 
 
@@ -180,7 +177,6 @@ def set_active(actor: Actor, user: User, active: bool) -> None:
     if not active:
         sessions.end_all(user.id)
     record(actor, AuditAction.ENABLE_USER if active else AuditAction.DISABLE_USER, Target.of_user(user))
-    db.session.commit()
 
 
 def reset_password(actor: Actor, user: User) -> str:
@@ -190,5 +186,4 @@ def reset_password(actor: Actor, user: User) -> str:
     user.must_change_password = True
     sessions.end_all(user.id)
     record(actor, AuditAction.RESET_PASSWORD, Target.of_user(user))
-    db.session.commit()
     return password

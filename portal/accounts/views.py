@@ -2,17 +2,17 @@
 security page; the server-side session behind every request. Account management is in manage.py."""
 from datetime import datetime
 
-from flask import Blueprint, flash, g, make_response, redirect, request, session, url_for
+from flask import flash, g, make_response, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.accounts import second_factor, services, sessions, signin
+from portal.accounts import bp, second_factor, services, sessions, signin
 from portal.accounts.forms import ChangePasswordForm, CodeForm, LoginForm
 from portal.accounts.models import User
 from portal.accounts.passwords import RULES, password_expired
+from portal.errors import saving
 from portal.extensions import db, login_manager
 from portal.web import acting, render
 
-bp = Blueprint("accounts", __name__)
 
 login_manager.login_view = "accounts.login"
 SESSION_TOKEN = "sid"  # the cookie's key for the token of the user_session row
@@ -162,7 +162,8 @@ def _sign_out() -> None:
 @bp.post("/logout")
 @login_required
 def logout():
-    services.record_logout(acting())
+    with saving():
+        services.record_logout(acting())
     _sign_out()
     flash("您已安全退出")
     return redirect(url_for("accounts.login"), 303)
@@ -174,12 +175,11 @@ def change_password():
     form = ChangePasswordForm()
     error = None
     if form.validate_on_submit():
-        try:
+        with saving() as saved:
             services.change_password(acting(), current_user, form.current.data, form.new.data, form.confirm.data,
                                      keep_session=session.get(SESSION_TOKEN))
-        except services.AccountError as refusal:
-            error = str(refusal)
-        else:
+        error = saved.message
+        if not error:
             flash("密码已修改；您在其他设备上的登录已全部退出")
             step = signin.next_step(current_user, g.user_session, datetime.now())
             return redirect(url_for(step or "home.index"), 303)
@@ -215,9 +215,7 @@ def renew_recovery_codes():
 @bp.post("/account/security/sessions/end")
 @login_required
 def end_other_sessions():
-    ended = services.end_other_sessions(acting(), session.get(SESSION_TOKEN))
+    with saving():
+        ended = services.end_other_sessions(acting(), session.get(SESSION_TOKEN))
     flash(f"已退出其他 {ended} 个登录会话" if ended else "没有其他登录会话")
     return redirect(url_for("accounts.security"), 303)
-
-
-from portal.accounts import manage  # noqa: E402,F401  (account management: its routes join this blueprint)

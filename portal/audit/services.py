@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, select
 
 from portal.audit.models import AuditEntry
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.org.models import Region, School
 from portal.vocab import AuditAction, RegionLevel
@@ -106,7 +107,7 @@ def _with_file_facts(detail: str | None) -> str | None:
     return f"{detail or ''}（文件 {counted}SHA-256 {sha256}）"
 
 
-class RevealRefused(ValueError):
+class RevealRefused(DomainError, ValueError):
     """A reveal asked for without its reason."""
 
 
@@ -122,14 +123,13 @@ def reveal_reason(text: str | None) -> str:
 
 
 def reveal(actor: Actor, cipher: bytes, target: Target, detail: str | None = None, *, reason: str | None) -> str:
-    """A full ID number decrypted on an explicit request with its reason: the reveal (and the reason) is
-    committed to the audit log before the number is returned to be shown. RevealRefused without a reason."""
+    """A full ID number decrypted on an explicit request with its reason: the reveal (and the reason) goes to
+    the audit log, which the caller commits before the number is shown. RevealRefused without a reason."""
     from portal.protect import protector
 
     reason = reveal_reason(reason)
     number = protector().decrypt(cipher)
     record(actor, AuditAction.REVEAL_ID, target, f"{detail}；原因：{reason}" if detail else f"原因：{reason}")
-    db.session.commit()
     return number
 
 

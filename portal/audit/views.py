@@ -1,14 +1,13 @@
 """Routes: the audit log, filtered and exported, within the reader's scope."""
-from flask import Blueprint, request
+from flask import request
 
 from portal import exports
-from portal.audit import export_jobs
+from portal.audit import bp, export_jobs
 from portal.audit.services import AuditFilter, audit_entries
 from portal.extensions import db
 from portal.vocab import AuditAction, Role
 from portal.web import acting, page_number, render, roles_required, scope
 
-bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 
 def _filters() -> AuditFilter:

@@ -5,7 +5,7 @@ from flask.cli import with_appcontext
 
 from portal.audit.services import Actor
 from portal.deadlines.services import seed_deadlines
-from portal.extensions import db
+from portal.errors import saving
 from portal.reasons.options import seed_options
 
 
@@ -18,6 +18,6 @@ def seed_reference_data(actor: Actor) -> tuple[int, int]:
 @with_appcontext
 def seed_deadlines_command():
     """初始化截止日期表（003 附件）和未资助原因列表；已有的（含省级修改过的）保留不变。"""
-    deadlines, reasons = seed_reference_data(Actor.command_line())
-    db.session.commit()
+    with saving():
+        deadlines, reasons = seed_reference_data(Actor.command_line())
     click.echo(f"截止日期表新增 {deadlines} 条，未资助原因新增 {reasons} 项（已有的保持不变）。")

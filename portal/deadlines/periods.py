@@ -13,7 +13,7 @@ from sqlalchemy import select
 from portal.deadlines import services as calendar
 from portal.extensions import db
 from portal.org.models import School
-from portal.terms import Period, Term, current_term, periods_of, term_period
+from portal.terms import Period, Term, TermError, current_term, parse_period, periods_of, term_period
 from portal.vocab import (DeadlineCycle, DeadlineModule as M, DeadlineParty, DeadlineTask as T, ProjectLevel, Stage,
                           SubmissionKind)
 
@@ -86,6 +86,17 @@ def reports(school: School, kind: SubmissionKind | str, period: Period) -> bool:
     if period.is_month:
         return work(kind).vocational_monthly and teaches_monthly(school.stages)
     return not work(kind).vocational_monthly or teaches_termly(school.stages)
+
+
+def named_period(school: School, code: str | None, kind: SubmissionKind | str) -> Period:
+    """The period a request names for this kind of the school's work (the one it works on now if none);
+    TermError for a code that is no period or a period the school does not report this kind in."""
+    if not code:
+        return current_period(school, kind)
+    period = parse_period(code)
+    if not reports(school, kind, period):
+        raise TermError(f"本校不在{period.label}填报此项")
+    return period
 
 
 def national_preschool() -> bool:

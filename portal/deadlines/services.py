@@ -10,6 +10,7 @@ from sqlalchemy import insert, select
 from portal.audit.services import Actor, Target, record
 from portal.deadlines.models import Deadline
 from portal.deadlines.seed_data import annex_of, seed_rows
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.terms import Period, current_term, periods_of, term_period
 from portal.vocab import AuditAction, DeadlineCycle, DeadlineModule, DeadlineParty, DeadlineTask, Stage
@@ -20,7 +21,7 @@ KEY = ("stage", "module", "task", "cycle", "party")
 NEXT_MONTH_TASKS = {DeadlineTask.UNFUNDED_REPORT.value}
 
 
-class DeadlineError(ValueError):
+class DeadlineError(DomainError, ValueError):
     """A refused calendar edit, with a Chinese message."""
 
 

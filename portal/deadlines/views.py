@@ -1,14 +1,13 @@
 """Routes: the deadline calendar, one table per stage as 003's annexes print them (every tier reads it, a
 school sees its own stages first); the province edits one date in place (or on its own page without htmx)."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from portal.deadlines import services
-from portal.extensions import db
+from portal.deadlines import bp, services
+from portal.errors import saving
 from portal.vocab import DeadlineModule, DeadlineParty, Role, Stage
 from portal.web import acting, render, roles_required, wants_fragment
 
-bp = Blueprint("deadlines", __name__, url_prefix="/deadlines")
 
 READERS = (Role.PROVINCE, Role.CITY, Role.COUNTY, Role.SCHOOL)
 MINE = "mine"  # the stage filter's value for "the stages of my school"
@@ -55,16 +54,14 @@ def edit_form(deadline_id: int):
 @roles_required(Role.PROVINCE)
 def edit(deadline_id: int):
     rule = services.deadline(deadline_id) or abort(404)
-    try:
+    with saving() as saved:
         services.update_deadline(acting(), rule, request.form.get("month"), request.form.get("day", ""),
                                  request.form.get("note"))
-    except services.DeadlineError as refusal:
-        db.session.rollback()
+    if saved.refusal:
         rule = services.deadline(deadline_id)
         # the fragment answers 200 so that htmx swaps the message in beside the field
-        return render("deadlines/edit.html", "deadlines/_edit.html", rule=rule, error=str(refusal),
-                      status=200 if wants_fragment() else 422)
-    db.session.commit()
+        return render("deadlines/edit.html", "deadlines/_edit.html", rule=rule, error=saved.message,
+                      status=200 if wants_fragment() else saved.status)
     if wants_fragment():
         return render("deadlines/_date.html", rule=rule, saved=True)
     flash(f"{rule.title}截止日期已改为{rule.day_label}")

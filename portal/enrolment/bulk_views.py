@@ -1,14 +1,11 @@
 """Routes of the province's bulk enrolment import: the page with its upload form (and, with ?job=N, what that
 import job refused, row by row), the upload that hands the file to a background job, and the refused rows as xlsx."""
-import json
-
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
 from portal import jobs, sheets, uploads
-from portal.enrolment import bulk, upload
+from portal.enrolment import bp, bulk, upload
 from portal.enrolment.common import EnrolmentError
-from portal.enrolment.views import bp
 from portal.extensions import db
 from portal.jobs.models import Job
 from portal.scope import refuse_and_record

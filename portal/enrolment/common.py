@@ -1,12 +1,17 @@
 """What the enrolment services share: their error, the rule that only the current term is open for writing,
-and the name comparison behind the 姓名不一致 flag."""
+a school's current upload of a term, and the name comparison behind the 姓名不一致 flag."""
 import unicodedata
 from datetime import date
 
+from sqlalchemy import select
+
+from portal.enrolment.models import EnrolmentUpload, UploadStatus
+from portal.errors import DomainError
+from portal.extensions import db
 from portal.terms import Term, TermError, current_term, parse_term
 
 
-class EnrolmentError(Exception):
+class EnrolmentError(DomainError):
     """A refusal with a Chinese message for the user; nothing was written."""
 
     def __init__(self, message: str):
@@ -34,6 +39,12 @@ def ensure_term_open(term: Term | str, today: date | None = None) -> Term:
 
 def is_open(term: Term, today: date | None = None) -> bool:
     return term == current_term(today)
+
+
+def current_upload(school_id: int, term: Term) -> EnrolmentUpload | None:
+    return db.session.scalar(select(EnrolmentUpload).where(
+        EnrolmentUpload.school_id == school_id, EnrolmentUpload.term == term.code,
+        EnrolmentUpload.status == UploadStatus.CURRENT))
 
 
 def same_name(first: str | None, second: str | None) -> bool:

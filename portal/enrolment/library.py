@@ -124,7 +124,6 @@ def verify(actor: Actor, student: HardshipStudent, in_school: bool | None, needs
     student.verified_by_id = actor.user_id
     record(actor, AuditAction.VERIFY_STUDENT, _target(student),
            f"在校：{_yes_no(in_school)}；需要资助：{_yes_no(needs_aid)}；困难等级：{HardshipLevel.label_of(level) or '未填'}")
-    db.session.commit()
 
 
 def _yes_no(value: bool | None) -> str:

@@ -1,15 +1,14 @@
 """Routes of a school's hardship enrolment library: the table, a student, the full ID on request, verification,
 the export, and the school's manual additions. Upper tiers reach a school's library from its school page."""
-from flask import flash, redirect, request, url_for
-from flask_login import current_user
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user, login_required
 
 from portal import exports
-from portal.audit.services import RevealRefused
-from portal.enrolment import export_jobs, library, manual
-from portal.enrolment.common import EnrolmentError
+from portal.enrolment import bp, export_jobs, library, manual
+from portal.enrolment.common import EnrolmentError, current_upload
 from portal.enrolment.forms import AdditionForm, LibraryFilterForm
 from portal.enrolment.models import HardshipStudent
-from portal.enrolment.views import ALL_TIERS, bp, current_upload, selected_term
+from portal.errors import saving
 from portal.extensions import db
 from portal.forms import checked
 from portal.funding import students as funding
@@ -20,11 +19,23 @@ from portal.scope import reviewing_role
 from portal.terms import current_term
 from portal.vocab import (Category, DibaoType, DisabilityGrade, DisabilityType, HardshipLevel, LibraryFlag,
                           PovertyStatus, Role, Stage)
-from portal.web import acting, page_number, render, roles_required, scope, wants_fragment
+from portal.web import (ALL_TIERS, UPPER_TIERS, acting, page_number, render, roles_required, scope,
+                        selected_term, wants_fragment)
 
 VOCABULARIES = {"Category": Category, "LibraryFlag": LibraryFlag, "HardshipLevel": HardshipLevel,
                 "PovertyStatus": PovertyStatus, "DibaoType": DibaoType, "DisabilityType": DisabilityType,
                 "DisabilityGrade": DisabilityGrade, "Stage": Stage}
+
+
+@bp.get("/")
+@login_required
+def index():
+    """The nav's entry: a school's own library; the upper tiers' progress is oversight's drill-down."""
+    if current_user.role == Role.SCHOOL.value:
+        return library_page(current_user.school_id)
+    if current_user.role in {role.value for role in UPPER_TIERS}:
+        return redirect(url_for("oversight.index"))
+    abort(404)
 
 
 @bp.get("/schools/<int:school_id>/library", endpoint="library")
@@ -85,13 +96,13 @@ def student_page(student_id: int):
 @roles_required(*ALL_TIERS)
 def reveal_id(student_id: int):
     student = scope().owned(HardshipStudent, student_id)
-    try:
+    with saving() as saved:  # the reveal is in the audit log before the number is shown
         number = library.reveal_id(acting(), student, request.form.get("reason"))
-    except RevealRefused as refusal:
+    if saved.refusal:
         if wants_fragment():
-            return render("enrolment/_id_number.html", status=422, student=student, revealed=None,
-                          reveal_error=str(refusal))
-        return _student_page(student, 422, reveal_error=str(refusal))
+            return render("enrolment/_id_number.html", status=saved.status, student=student, revealed=None,
+                          reveal_error=saved.message)
+        return _student_page(student, saved.status, reveal_error=saved.message)
     if wants_fragment():
         return render("enrolment/_id_number.html", student=student, revealed=number)
     return _student_page(student, revealed=number)
@@ -102,13 +113,13 @@ def reveal_id(student_id: int):
 def verify_student(student_id: int):
     student = scope().owned(HardshipStudent, student_id)
     answers = {name: {"1": True, "0": False}.get(request.form.get(name, "")) for name in ("in_school", "needs_aid")}
-    try:
+    with saving() as saved:
         library.verify(acting(), student, answers["in_school"], answers["needs_aid"], request.form.get("level"))
-    except EnrolmentError as refusal:
+    if saved.refusal:
         if wants_fragment():
-            return render("enrolment/_verify.html", student=student, error=refusal.message, saved=False,
+            return render("enrolment/_verify.html", student=student, error=saved.message, saved=False,
                           **VOCABULARIES)
-        return _student_page(student, 422, error=refusal.message)
+        return _student_page(student, saved.status, error=saved.message)
     if wants_fragment():
         return render("enrolment/_verify.html", student=student, error=None, saved=True, **VOCABULARIES)
     flash("核实结果已保存")

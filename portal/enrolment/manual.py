@@ -3,7 +3,7 @@ and a note. It stays 待审核 until the school's reviewing authority approves i
 the county for its schools, the city for schools directly under it, the province for its own."""
 from datetime import datetime
 
-from flask import abort, current_app
+from flask import current_app
 from sqlalchemy import Select, select
 
 from portal import idcard
@@ -13,6 +13,7 @@ from portal.enrolment.common import EnrolmentError, ensure_term_open
 from portal.enrolment.models import (EnrolmentStudent, EnrolmentUpload, HardshipCategory, HardshipStudent,
                                      UploadStatus)
 from portal.enrolment.upload import masked_student_no
+from portal.errors import NotFound
 from portal.extensions import db
 from portal.org.models import School
 from portal.protect import protector
@@ -113,7 +114,7 @@ def additions(scope: Scope, status: str = ReviewStatus.PENDING.value) -> Select:
 def reviewable_addition(scope: Scope, student_id: int) -> HardshipStudent:
     student = db.session.scalar(additions(scope, "").where(HardshipStudent.id == student_id))
     if student is None:
-        abort(404)
+        raise NotFound()
     return student
 
 
@@ -132,4 +133,3 @@ def review_addition(actor: Actor, student: HardshipStudent, approve: bool, comme
            Target("hardship_student", str(student.id), f"{school.name} {student.name}（{student.id_masked}）",
                   school.city_code, school.county_code, school.id),
            f"{student.review_label}{'：' + comment if comment else ''}")
-    db.session.commit()

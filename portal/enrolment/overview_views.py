@@ -2,15 +2,15 @@
 self-polling progress fragment that follows its background job. (Progress figures are portal.oversight's drill-down and school list.)"""
 from flask import flash, redirect, request, url_for
 
-from portal.enrolment import manual, rematch
+from portal.enrolment import bp, manual, rematch
 from portal.enrolment.common import EnrolmentError
 from portal.enrolment.matching import last_matching_at
-from portal.enrolment.views import UPPER_TIERS, bp
+from portal.errors import saving
 from portal.extensions import db
 from portal.jobs import kinds
 from portal.terms import current_term
 from portal.vocab import ReviewStatus, Role
-from portal.web import acting, page_number, render, roles_required, scope, wants_fragment
+from portal.web import UPPER_TIERS, acting, page_number, render, roles_required, scope, wants_fragment
 
 
 @bp.get("/review")
@@ -26,12 +26,10 @@ def review_list():
 @roles_required(*UPPER_TIERS)
 def review_student(student_id: int):
     student = manual.reviewable_addition(scope(), student_id)
-    error = None
-    try:
+    with saving() as saved:
         manual.review_addition(acting(), student, request.form.get("decision") == "approve",
                                request.form.get("comment", ""))
-    except EnrolmentError as refusal:
-        error = refusal.message
+    error = saved.message
     if wants_fragment():
         return render("enrolment/_review_row.html", student=student, error=error)
     if error:

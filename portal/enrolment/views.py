@@ -1,77 +1,20 @@
 """Routes of the enrolment area: the school's upload (template → preview → confirm). The library pages are in
 library_views.py, the upper tiers' review and matching pages in overview_views.py; all on this bp."""
-from datetime import datetime
-
-from flask import Blueprint, abort, flash, redirect, request, url_for
-from flask_login import current_user, login_required
-from sqlalchemy import select
+from flask import flash, redirect, request, url_for
+from flask_login import current_user
 
 from portal import uploads
-from portal.enrolment import upload
-from portal.enrolment.common import EnrolmentError, is_open
-from portal.enrolment.models import EnrolmentUpload, UploadStatus
-from portal.extensions import db
-from portal.progress.services import progress_of
-from portal.terms import Term, current_term, parse_term, recent_terms
+from portal.enrolment import bp, upload
+from portal.enrolment.common import EnrolmentError, current_upload
+from portal.enrolment.models import EnrolmentUpload
+from portal.terms import current_term, recent_terms
 from portal.vocab import Role
-from portal.web import acting, download, render, roles_required, scope
-
-bp = Blueprint("enrolment", __name__, url_prefix="/enrolment")
-
-UPPER_TIERS = (Role.PROVINCE, Role.CITY, Role.COUNTY)
-ALL_TIERS = (Role.SCHOOL, *UPPER_TIERS)
-
-
-def selected_term() -> Term:
-    """The term picked in the page's term selector (recent terms only), else the current one."""
-    wanted = request.values.get("term", "")
-    return next((term for term in recent_terms() if wanted in (term.code, term.label)), current_term())
+from portal.web import ALL_TIERS, acting, download, render, roles_required, scope
 
 
 @bp.context_processor
 def terms_context():
     return {"recent_terms": recent_terms()}
-
-
-@bp.app_template_global()
-def term_open(code: str) -> bool:
-    return is_open(parse_term(code))
-
-
-@bp.app_template_global()
-def term_label(code: str) -> str:
-    return parse_term(code).label
-
-
-@bp.app_template_global()
-def school_progress(school_id: int):
-    """The school's figures for the current term, for the school's home page (read, never counted)."""
-    return progress_of(school_id, current_term().code)
-
-
-@bp.app_template_global()
-def elapsed(run) -> int:
-    return int(((run.finished_at or datetime.now()) - run.started_at).total_seconds())
-
-
-bp.app_template_global("current_term")(current_term)
-
-
-@bp.get("/")
-@login_required
-def index():
-    """The nav's entry: a school's own library; the upper tiers' progress is oversight's drill-down."""
-    if current_user.role == Role.SCHOOL.value:
-        return library_views.library_page(current_user.school_id)
-    if current_user.role in {role.value for role in UPPER_TIERS}:
-        return redirect(url_for("oversight.index"))
-    abort(404)
-
-
-def current_upload(school_id: int, term: Term) -> EnrolmentUpload | None:
-    return db.session.scalar(select(EnrolmentUpload).where(
-        EnrolmentUpload.school_id == school_id, EnrolmentUpload.term == term.code,
-        EnrolmentUpload.status == UploadStatus.CURRENT))
 
 
 def _upload_page(status: int = 200, **context):
@@ -143,6 +86,3 @@ def discard_upload(upload_id: int):
     upload.discard_upload(current_user.school, scope().owned(EnrolmentUpload, upload_id).id)
     flash("已取消本次上传，原有学籍数据未变")
     return redirect(url_for("enrolment.upload_page"), 303)
-
-
-from portal.enrolment import bulk_views, library_views, overview_views  # noqa: E402,F401  (their routes join this bp)

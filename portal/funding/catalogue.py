@@ -184,7 +184,6 @@ def create_project(actor: Actor, scope: Scope, draft: ProjectDraft) -> FundingPr
     db.session.flush()
     record(actor, AuditAction.CREATE_PROJECT, project_target(project),
            f"{project.level_label}｜{project.stage_labels}｜{project.period_label}｜{project.standards_text}")
-    db.session.commit()
     return project
 
 
@@ -219,4 +218,3 @@ def set_project_active(actor: Actor, project: FundingProject, active: bool) -> N
                       {"owner_school_id": project.owner_school_id, "owner_region_code": project.owner_region_code})
     project.active = active
     record(actor, AuditAction.ACTIVATE_PROJECT if active else AuditAction.DEACTIVATE_PROJECT, project_target(project))
-    db.session.commit()

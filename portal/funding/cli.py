@@ -6,6 +6,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from portal.audit.services import Actor
+from portal.errors import saving
 from portal.extensions import db
 from portal.funding import records
 from portal.funding.errors import FundingError
@@ -26,13 +27,12 @@ def import_funding_command(school_code, period_text, append, path):
     if school is None:
         raise click.ClickException(f"学校标识码 {school_code} 不存在")
     mode = FundingImportMode.APPEND if append else FundingImportMode.REPLACE
-    try:
+    with saving() as saved:
         period = records.period_for(school, period_text)
         done = records.import_list(Actor.command_line(), school, period, mode.value, path, path)
-    except FundingError as refusal:
-        db.session.rollback()
+    if saved.refusal:
         _echo_errors(school, period_text, mode.value, path)
-        raise click.ClickException(str(refusal)) from None
+        raise click.ClickException(saved.message)
     click.echo(f"{school.name} {period.label}（{mode.label}）：读取 {done.rows_read} 行，导入 {done.records} 条，"
                f"金额 {done.amount:,.2f} 元，信息不完整 {done.incomplete} 条")
 
@@ -57,6 +57,6 @@ def seed_national_projects_command():
     """在资助项目目录中补齐各学段的国家资助项目（已有的不变）。"""
     province = db.session.scalar(select(Region.code).where(Region.level == RegionLevel.PROVINCE.value)
                                  .order_by(Region.code)) or current_app.config["PROVINCE_CODE"] + "0000"
-    done = seed_national_projects(Actor.command_line(), province)
-    db.session.commit()
+    with saving():
+        done = seed_national_projects(Actor.command_line(), province)
     click.echo(f"新增国家资助项目 {done.added} 个；按003附件更名 {done.renamed} 个；学前教育资助改为地方政府资助 {done.localised} 个")

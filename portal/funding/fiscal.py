@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from flask import abort, current_app
+from flask import current_app
 from sqlalchemy import func, select
 
 from portal.audit.services import Actor, Target, record, region_scope_codes
 from portal.deadlines import services as calendar
+from portal.errors import NotFound
 from portal.extensions import db
 from portal.funding.errors import FundingError
 from portal.funding.models import FiscalAllocation, FundingProject
@@ -201,10 +202,10 @@ def record_allocation(actor: Actor, scope: Scope, term: Term, file_storage, *, p
 def document(actor: Actor, allocation: FiscalAllocation) -> tuple[str, str, str]:
     """(path, download name, mimetype) of the budget document; the viewing is recorded."""
     if not allocation.file_key:
-        abort(404)
+        raise NotFound()
     path = os.path.join(documents_folder(), os.path.basename(allocation.file_key))
     if not os.path.exists(path):
-        abort(404)
+        raise NotFound()
     region = db.session.get(Region, allocation.region_code)
     with open(path, "rb") as sent:  # the file sent is named in the log by its SHA-256, like every export
         sha256 = hashlib.file_digest(sent, "sha256").hexdigest()

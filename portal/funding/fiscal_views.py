@@ -5,13 +5,12 @@ from flask import flash, redirect, request, send_file, url_for
 from portal.deadlines import services as deadlines
 from portal.extensions import db
 from portal.forms import checked
-from portal.funding import fiscal
+from portal.funding import bp, fiscal
 from portal.funding.errors import FundingError
 from portal.funding.forms import AllocationForm
-from portal.funding.views import UPPER_TIERS, bp
 from portal.terms import TermError, current_term, parse_term, recent_terms
 from portal.vocab import FundLevel
-from portal.web import acting, render, roles_required, scope
+from portal.web import UPPER_TIERS, acting, render, roles_required, scope
 
 
 def _term():

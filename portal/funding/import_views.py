@@ -4,15 +4,16 @@ from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from portal import sheets, uploads
+from portal.errors import saving
 from portal.extensions import db
 from portal.forms import checked
-from portal.funding import catalogue, importer, records
+from portal.funding import bp, catalogue, importer, records
 from portal.funding.errors import FundingError
 from portal.funding.forms import RecordForm
 from portal.funding.models import FundingRecord
-from portal.funding.views import ALL_TIERS, _school_context, bp, school_and_period
+from portal.funding.pages import school_and_period, school_context
 from portal.vocab import FundingImportMode, Role
-from portal.web import acting, download, render, roles_required, scope
+from portal.web import ALL_TIERS, acting, download, render, roles_required, scope
 
 MODES = FundingImportMode
 
@@ -20,7 +21,7 @@ MODES = FundingImportMode
 def _import_page(school, period, status: int = 200, **context):
     values = {"preview": None, "error": None, "token": None, "filename": None, "mode": None}
     values.update(context)
-    return render("funding/import.html", status=status, modes=MODES, **_school_context(school, period), **values)
+    return render("funding/import.html", status=status, modes=MODES, **school_context(school, period), **values)
 
 
 @bp.route("/schools/<int:school_id>/import", methods=["GET", "POST"])
@@ -45,12 +46,11 @@ def import_list(school_id: int):
 def confirm_import(school_id: int):
     school, period = school_and_period(school_id)
     token, mode = request.form.get("token", ""), request.form.get("mode")
-    try:
+    with saving() as saved:
         path, filename = uploads.staged(token, current_user.id)
         done = records.import_list(acting(), school, period, mode, path, filename)
-    except (uploads.UploadError, FundingError) as refusal:
-        db.session.rollback()
-        return _import_page(school, period, 422, error=str(refusal), mode=mode)
+    if saved.refusal:
+        return _import_page(school, period, saved.status, error=saved.message, mode=mode)
     uploads.discard(token, current_user.id)
     flash(f"{period.label}资助名单已{done.mode_label}：导入 {done.records} 条，金额 {done.amount:,.2f} 元"
           + (f"，其中 {done.incomplete} 条信息不完整" if done.incomplete else ""))
@@ -91,7 +91,7 @@ def add_record(school_id: int):
             flash(f"已录入 {added.name} 的 {added.project.name}")
             return redirect(url_for("funding.record_list", school_id=school.id, period=period.code), 303)
     return render("funding/record_new.html", status=422 if error else 200, form=form, error=error,
-                  projects=catalogue.projects_for_school(school), **_school_context(school, period))
+                  projects=catalogue.projects_for_school(school), **school_context(school, period))
 
 
 @bp.post("/records/<int:record_id>/delete")
@@ -99,11 +99,7 @@ def add_record(school_id: int):
 def delete_record(record_id: int):
     found = scope().owned(FundingRecord, record_id)
     school_id, period = found.school_id, found.period
-    try:
+    with saving() as saved:
         records.delete_record(acting(), found)
-    except FundingError as refusal:
-        db.session.rollback()
-        flash(str(refusal))
-    else:
-        flash("资助记录已删除")
+    flash(saved.message or "资助记录已删除")
     return redirect(url_for("funding.record_list", school_id=school_id, period=period), 303)

@@ -201,7 +201,6 @@ def submit(actor: Actor, school: School, period: Period, kind: SubmissionKind | 
         review.submit(actor, school, kind, period, state.blockers)
     except review.ReviewError as refusal:
         raise FundingError(f"{kind.label}：{refusal}") from None
-    db.session.commit()
     return kind
 
 
@@ -306,7 +305,6 @@ def delete_record(actor: Actor, found: FundingRecord) -> None:
     detail = f"{period.label} {found.id_masked} {found.name} {found.project.name} {found.amount or ''}"
     db.session.execute(delete(FundingRecord).where(FundingRecord.id == found.id))
     record(actor, AuditAction.DELETE_FUNDING_RECORD, Target.of_school(school), detail)
-    db.session.commit()
 
 
 def import_list(actor: Actor, school: School, period: Period, mode: str | None, source, filename: str):
@@ -317,14 +315,9 @@ def import_list(actor: Actor, school: School, period: Period, mode: str | None, 
     if mode == FundingImportMode.REPLACE.value:
         for kind in _lists_holding_records(school, period):
             open_list(actor, school, kind, period)
-    try:
-        done = importer.import_file(actor, school, period, mode, source, filename)
-        for level in sorted(done.levels):
-            open_list(actor, school, work_periods.list_kind(level), period)
-    except FundingError:
-        db.session.rollback()
-        raise
-    db.session.commit()
+    done = importer.import_file(actor, school, period, mode, source, filename)
+    for level in sorted(done.levels):
+        open_list(actor, school, work_periods.list_kind(level), period)
     return done
 
 

@@ -1,26 +1,24 @@
 """Routes: the project catalogue, a school's funding pages (overview, records, library status, a student's
 history), export and submission. The import and hand entry live in import_views, 财政资金 in fiscal_views;
-all three share this blueprint."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+all three put their routes on the package's blueprint; pages.py holds what they share."""
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal import exports
 from portal.deadlines import periods as work_periods, services as deadlines
 from portal.enrolment.models import HardshipStudent
+from portal.errors import saving
 from portal.extensions import db
-from portal.funding import catalogue, export_jobs, records, students
-from portal.funding.errors import FundingError
+from portal.funding import bp, catalogue, export_jobs, records, students
+from portal.funding.pages import school_and_period, school_context
 from portal.org.models import School
 from portal.progress.models import SchoolProgress
 from portal.terms import TermError, current_term, parse_term, recent_terms
 from portal.vocab import PeriodType, ProjectLevel, Role, Stage, SubmissionKind
-from portal.web import acting, page_number, render, roles_required, scope
+from portal.web import ALL_TIERS, acting, page_number, render, roles_required, scope
 
-bp = Blueprint("funding", __name__, url_prefix="/funding")
 
-ALL_TIERS = (Role.PROVINCE, Role.CITY, Role.COUNTY, Role.SCHOOL)
-UPPER_TIERS = (Role.PROVINCE, Role.CITY, Role.COUNTY)
 VOCABULARIES = {"ProjectLevel": ProjectLevel, "PeriodType": PeriodType, "Stage": Stage}
 
 
@@ -46,14 +44,12 @@ def create_project():
         draft = catalogue.ProjectDraft(form.get("name", ""), form.get("level", ""), form.getlist("stages"),
                                        form.get("period_type", ""), form.getlist("standards"),
                                        form.get("standard_per", ""), form.get("note", ""))
-        try:
+        with saving() as saved:
             project = catalogue.create_project(acting(), scope(), draft)
-        except FundingError as refusal:
-            db.session.rollback()
-            error = str(refusal)
-        else:
+        if not saved.refusal:
             flash(f"已设立资助项目“{project.name}”")
             return redirect(url_for("funding.project_list"), 303)
+        error = saved.message
     stages = current_user.school.stage_list if current_user.school else list(Stage)
     return render("funding/project_new.html", draft=draft, levels=levels, stages=stages, error=error,
                   status=422 if error else 200, **VOCABULARIES)
@@ -64,33 +60,13 @@ def create_project():
 def set_project_active(project_id: int):
     project = catalogue.managed_project(scope(), project_id)
     active = request.form.get("active") == "1"
-    try:
+    with saving() as saved:
         catalogue.set_project_active(acting(), project, active)
-    except FundingError as refusal:
-        db.session.rollback()
-        flash(str(refusal))
-    else:
-        flash(f"资助项目“{project.name}”已{'启用' if active else '停用'}")
+    flash(saved.message or f"资助项目“{project.name}”已{'启用' if active else '停用'}")
     return redirect(url_for("funding.project_list"), 303)
 
 
 # -- a school's funding ----------------------------------------------------------------------------------
-def school_and_period(school_id: int):
-    """The school (404 outside the scope) and the period the request names (the current one by default)."""
-    school = scope().school(school_id)
-    try:
-        period = records.period_for(school, request.values.get("period"))
-    except FundingError:
-        abort(404)
-    return school, period
-
-
-def _school_context(school, period) -> dict:
-    lists = records.list_states(school, period)
-    return {"school": school, "period": period, "periods": records.periods(school), "lists": lists,
-            "editable": any(state.editable for state in lists) and current_user.role == Role.SCHOOL.value}
-
-
 @bp.get("/")
 @roles_required(*ALL_TIERS)
 def index():
@@ -117,7 +93,7 @@ def school_page(school_id: int):
     school, period = school_and_period(school_id)
     summary = records.overview(school, period)
     return render("funding/school.html", overview=summary,
-                  **_school_context(school, period))
+                  **school_context(school, period))
 
 
 @bp.get("/schools/<int:school_id>/records")
@@ -128,7 +104,7 @@ def record_list(school_id: int):
     found = db.paginate(records.records_query(school, period, incomplete, search), page=page_number(), per_page=50,
                         error_out=False)
     return render("funding/records.html", "funding/_records.html", records=found, incomplete=incomplete,
-                  search=search, **_school_context(school, period))
+                  search=search, **school_context(school, period))
 
 
 @bp.get("/schools/<int:school_id>/records.xlsx")
@@ -158,7 +134,7 @@ def student_list(school_id: int):
                        error_out=False)
     return render("funding/students.html", "funding/_students.html", rows=rows, status_filter=status, search=search,
                   paid=students.paid(school.id, period, rows.items), filters=students.STATUS_FILTERS,
-                  **_school_context(school, period))
+                  **school_context(school, period))
 
 
 @bp.get("/students/<int:student_id>")
@@ -173,15 +149,8 @@ def student_history(student_id: int):
 @roles_required(Role.SCHOOL)
 def submit(school_id: int):
     school, period = school_and_period(school_id)
-    try:
+    with saving() as saved:
         kind = records.submit(acting(), school, period, request.form.get("kind", SubmissionKind.FUNDING.value))
-    except FundingError as refusal:
-        db.session.rollback()
-        flash(str(refusal))
-    else:
-        flash(f"{period.label}{kind.label}已提交，等待主管部门审核" if work_periods.work(kind).authority_review
-              else f"{period.label}{kind.label}已由学校审核确认（无需主管部门审核）")
+    flash(saved.message or (f"{period.label}{kind.label}已提交，等待主管部门审核" if work_periods.work(kind).authority_review
+                            else f"{period.label}{kind.label}已由学校审核确认（无需主管部门审核）"))
     return redirect(url_for("funding.school_page", school_id=school.id, period=period.code), 303)
-
-
-from portal.funding import fiscal_views, import_views  # noqa: E402,F401  (their routes join this blueprint)

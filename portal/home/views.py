@@ -1,15 +1,24 @@
 """The home page: for the upper tiers, what to do this term (counts of schools to chase, each opening the list
 of those schools) for their own region and each region below it; a school's or a department's own unit."""
-from flask import Blueprint
 from flask_login import current_user, login_required
 
+from portal.home import bp
 from portal.oversight import services as oversight
 from portal.oversight.figures import TermReading
 from portal.oversight.options import TODO_FLAGS, PersonList
+from portal.progress.services import progress_of
+from portal.reasons import services as reasons
 from portal.terms import current_term
 from portal.web import render, scope
 
-bp = Blueprint("home", __name__)
+
+def _unit_page(school):
+    """A school's home (this term's library figures, what is due next) or a department's (school is None)."""
+    if school is None:
+        return render("home/index.html", school=None)
+    term = current_term()
+    return render("home/index.html", school=school, term=term, figures=progress_of(school.id, term.code),
+                  due=reasons.due_next(school))
 
 
 @bp.get("/")
@@ -17,7 +26,7 @@ bp = Blueprint("home", __name__)
 def index():
     root_code = scope().root_code
     if root_code is None:
-        return render("home/index.html", school=current_user.school)
+        return _unit_page(current_user.school)
     region = scope().region(root_code)
     reading = TermReading(scope(), current_term())
     todo = oversight.todo(reading, region)

@@ -43,4 +43,15 @@ command and runs the worker beside the server); `redis://host:6379/0` → Redis 
 `immediate` → run at once in the caller (tests only). A worker started again marks the jobs that were running
 when it stopped as failed (数据未改变): run one worker command per installation (it has several threads).
 """
+from flask import Blueprint
+
 from portal.jobs.services import JobRefused, Outcome, job_data, job_kind, kinds, submit  # noqa: F401
+
+bp = Blueprint("jobs", __name__, url_prefix="/jobs")
+
+
+def blueprint() -> Blueprint:
+    """The blueprint with its routes on it: the route modules are imported here, when the app is built."""
+    from portal.jobs import views  # noqa: F401  (their routes join bp)
+
+    return bp

@@ -1,17 +1,16 @@
 """Routes of a job: its page, the progress fragment the page polls, and its result file."""
-from flask import Blueprint, abort, current_app
+from flask import abort, current_app
 from flask_login import current_user, login_required
 
 from portal.audit.services import Target, record
 from portal.extensions import db
+from portal.jobs import bp
 from portal.jobs.models import Job, JobStatus
 from portal.jobs.services import kinds, result_content
 from portal.scope import refuse_and_record
 from portal.sheet_writer import note_export
 from portal.vocab import AuditAction
 from portal.web import acting, download, render
-
-bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
 
 def _own_job(job_id: int) -> Job:

@@ -3,13 +3,14 @@ and its own batches, nobody else anything. The one place these rules live."""
 from sqlalchemy import ColumnElement, false, true
 
 from portal.audit.services import Actor
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.library.models import LibraryBatch
 from portal.scope import missing_or_refused
 from portal.vocab import DEPARTMENT_CATEGORIES, Category, Role
 
 
-class LibraryError(Exception):
+class LibraryError(DomainError):
     """A refusal with a Chinese message for the user; nothing was written."""
 
     def __init__(self, message: str):

@@ -13,8 +13,9 @@ from portal.audit.services import Actor, Target
 from portal.audit.services import record as audit_record
 from portal.audit.services import reveal as reveal_number
 from portal.bulk import count_where
+from portal.errors import NotFound
 from portal.extensions import db
-from portal.library.access import LibraryError, batch_condition
+from portal.library.access import batch_condition
 from portal.library.columns import HARDSHIP_TYPES
 from portal.library.models import BatchStatus, LibraryBatch, LibraryFigures, LibraryRecord
 from portal.org.models import Region
@@ -281,7 +282,7 @@ def reveal(actor: Actor, record_id: int, reason: str | None) -> tuple[LibraryRec
     (RevealRefused without a reason)."""
     found = db.session.get(LibraryRecord, record_id)
     if found is None:
-        raise LibraryError("记录不存在")
+        raise NotFound()
     return found, reveal_number(actor, found.id_cipher, Target("library_record", str(found.id),
                                                                 f"{found.name} {found.id_masked}"),
                                 f"基础信息库（{Category.label_of(found.category)}）", reason=reason)

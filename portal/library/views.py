@@ -1,17 +1,17 @@
 """Routes of the base library: overview, import (upload → preview → confirm or cancel), batch history, search."""
 import json
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 
-from portal.audit.services import RevealRefused
 from portal import jobs, sheets, uploads
 from portal.enrolment import matching
+from portal.errors import saving
 from portal.extensions import db
 from portal.idcard import check_digit
 from portal.jobs.models import Job
-from portal.library import diff, importer, services
+from portal.library import bp, diff, importer, services
 from portal.library.access import LibraryError, importable_categories, visible_batch
 from portal.library.columns import IMPORT_HINTS, TEMPLATE_EXAMPLES, columns_for
 from portal.library.models import BatchStatus, LibraryBatch, LibraryRecord
@@ -19,7 +19,6 @@ from portal.scope import refuse_and_record
 from portal.vocab import Category, Role
 from portal.web import acting, download, page_number, render, roles_required
 
-bp = Blueprint("library", __name__, url_prefix="/library")
 
 READERS = (Role.PROVINCE, Role.DEPARTMENT)
 EXAMPLE_ID = "32010220100315001" + check_digit("32010220100315001")  # a valid number for the template's example row
@@ -199,12 +198,10 @@ def search():
 @bp.post("/records/<int:record_id>/reveal")
 @roles_required(Role.PROVINCE)
 def reveal_id(record_id: int):
-    try:
+    with saving() as saved:  # the reveal is in the audit log before the number is shown
         found, number = services.reveal(acting(), record_id, request.form.get("reason"))
-    except LibraryError:
-        abort(404)
-    except RevealRefused as refusal:
+    if saved.refusal:
         person = db.session.get(LibraryRecord, record_id)
-        return render("library/reveal_refused.html", "library/_reveal_cell.html", 422, person=person,
-                      reveal_error=str(refusal))
+        return render("library/reveal_refused.html", "library/_reveal_cell.html", saved.status, person=person,
+                      reveal_error=saved.message)
     return render("library/revealed.html", "library/_revealed.html", record=found, number=number)

@@ -3,3 +3,10 @@ template, batch printing (browser and PDF), and the record of who was told, when
 from flask import Blueprint
 
 bp = Blueprint("notices", __name__, url_prefix="/notices")
+
+
+def blueprint() -> Blueprint:
+    """The blueprint with its routes on it: the route modules are imported here, when the app is built."""
+    from portal.notices import views  # noqa: F401  (their routes join bp)
+
+    return bp

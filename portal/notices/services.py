@@ -255,7 +255,6 @@ def record_told(actor: Actor, school: School, term: Term, selection: Selection, 
         raise NoticeError("所选范围内没有学生")
     record(actor, AuditAction.RECORD_NOTICE, Target.of_school(school),
            f"{term.label}｜{selection.describe()}｜{count} 人｜{NoticeMethod.label_of(method)}｜{notified_on:%Y-%m-%d}")
-    db.session.commit()  # the progress hooks count the school's told students again (SchoolProgress.notified)
     return count
 
 
@@ -309,7 +308,6 @@ def save_template(actor: Actor, title: str, body: str, school_paragraph_allowed:
     saved.updated_by_name, saved.updated_at = actor.name, datetime.now()
     record(actor, AuditAction.EDIT_NOTICE_TEMPLATE, Target("notice_template", None, title),
            f"学校段落：{'允许' if school_paragraph_allowed else '不允许'}")
-    db.session.commit()
 
 
 def save_settings(actor: Actor, school: School, contact: str, school_paragraph: str, apply_by: date | None) -> None:
@@ -330,7 +328,6 @@ def save_settings(actor: Actor, school: School, contact: str, school_paragraph: 
     settings.updated_at = datetime.now()
     record(actor, AuditAction.EDIT_NOTICE_SETTINGS, Target.of_school(school),
            f"联系方式：{contact or '未填'}；申请截止日期：{apply_by or '按截止日期表'}")
-    db.session.commit()
 
 
 SAMPLE = dict(name="张小明", class_name="三年级2班", grade="三年级", categories=f"{Category.DIBAO.value}")

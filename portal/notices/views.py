@@ -7,19 +7,16 @@ from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from portal.enrolment.library import class_names, grade_names
-from portal.enrolment.views import selected_term
+from portal.errors import saving
 from portal import jobs
 from portal.notices import bp, services, text
 from portal.notices import jobs as notice_jobs
-from portal.notices.errors import NoticeError
 from portal.notices.models import NoticeMethod
 from portal.notices.pdf import render_notices_pdf
 from portal.org.models import School
 from portal.terms import current_term
 from portal.vocab import Role
-from portal.web import acting, download, render, roles_required, scope
-
-ALL_TIERS = (Role.SCHOOL, Role.COUNTY, Role.CITY, Role.PROVINCE)
+from portal.web import ALL_TIERS, acting, download, render, roles_required, scope, selected_term
 
 
 def _batch(school_id: int):
@@ -73,13 +70,13 @@ def record_told(school_id: int):
         notified_on = date.fromisoformat(request.form.get("notified_on", ""))
     except ValueError:
         notified_on = None
-    try:
+    with saving() as saved:  # the progress hooks count the school's told students again (SchoolProgress.notified)
         count = services.record_told(acting(), school, term, selection, notified_on, request.form.get("method", ""))
-    except NoticeError as refusal:
+    if saved.refusal:
         notices = services.notices_for(school, term, selection)
-        return render("notices/print.html", status=422, school=school, term=term, selection=selection,
+        return render("notices/print.html", status=saved.status, school=school, term=term, selection=selection,
                       notices=notices, limit=services.WEB_PDF_LIMIT, methods=NoticeMethod, today=date.today(),
-                      error=refusal.message, POLICY_MARK=services.POLICY_MARK,
+                      error=saved.message, POLICY_MARK=services.POLICY_MARK,
                       received_text=services.received_text, may_record=True)
     flash(f"已登记 {count} 名学生的家长已被告知")
     return redirect(url_for("enrolment.library", school_id=school.id, term=term.code, **selection.args()), 303)
@@ -98,15 +95,14 @@ def settings_page():
             apply_by = date.fromisoformat(form["apply_by"]) if form.get("apply_by") else None
         except ValueError:
             apply_by = None
-        try:
+        with saving() as saved:
             services.save_settings(acting(), school, form.get("contact", ""), form.get("school_paragraph", ""),
                                    apply_by)
-        except NoticeError as refusal:
-            error = refusal.message
-            settings.contact, settings.school_paragraph = form.get("contact"), form.get("school_paragraph")
-        else:
+        if not saved.refusal:
             flash("告知书设置已保存")
             return redirect(url_for("notices.settings_page"), 303)
+        error = saved.message
+        settings.contact, settings.school_paragraph = form.get("contact"), form.get("school_paragraph")
     template = services.current_template()
     return render("notices/settings.html", status=422 if error else 200, school=school, settings=settings,
                   template=template, error=error, classes=class_names(school.id, term.code),
@@ -125,15 +121,15 @@ def template_page():
     if request.method == "POST":
         template = services.Template(form.get("title", ""), form.get("body", ""),
                                      form.get("school_paragraph_allowed") == "1")
-        try:
+        with saving() as checked:
             services.check_template(template.title, template.body)
             if form.get("action") == "save":
                 services.save_template(acting(), template.title, template.body, template.school_paragraph_allowed)
-                flash("告知书模板已保存，各校打印的告知书即用新模板")
-                return redirect(url_for("notices.template_page"), 303)
-            previewing = True
-        except NoticeError as refusal:
-            error = refusal.message
+        error = checked.message
+        if not error and form.get("action") == "save":
+            flash("告知书模板已保存，各校打印的告知书即用新模板")
+            return redirect(url_for("notices.template_page"), 303)
+        previewing = not error
     notice = None if error else services.preview(_sample_school(), current_term(), template)
     return render("notices/template.html", status=422 if error else 200, template=template, saved=saved, error=error,
                   previewing=previewing, notice=notice, placeholders=text.PLACEHOLDERS,

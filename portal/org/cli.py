@@ -3,11 +3,12 @@ import click
 from flask.cli import with_appcontext
 
 from portal.audit.services import Actor
+from portal.errors import saving
 from portal.org import registry
 
 
 def _import(kind: str, path: str) -> None:
-    try:
+    with saving() as saved:
         found = registry.preview(kind, path, path)
         if found.errors:
             for error in found.errors[:50]:
@@ -16,8 +17,8 @@ def _import(kind: str, path: str) -> None:
                 click.echo(f"……共 {len(found.errors)} 处错误", err=True)
             raise click.ClickException(f"文件中有 {len(found.errors)} 处错误，未导入任何数据")
         done = registry.apply(Actor.command_line(), kind, path, path)
-    except registry.ImportRefused as refusal:
-        raise click.ClickException(str(refusal)) from None
+    if saved.refusal:
+        raise click.ClickException(saved.message)
     click.echo(f"读取 {done.rows_read} 行，导入 {len(done.rows)} 行：新增 {done.new}，更新 {done.changed}")
 
 

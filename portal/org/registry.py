@@ -5,6 +5,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from portal import sheets
 from portal.audit.services import Actor, Target, record, region_scope_codes
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.org.models import Region, School
 from portal.vocab import AuditAction, Ownership, RegionLevel, Stage
@@ -27,7 +28,7 @@ KINDS = {"regions": REGION_COLUMNS, "schools": SCHOOL_COLUMNS}
 STAGE_SEPARATORS = str.maketrans({"，": "、", ",": "、", "/": "、", ";": "、", "；": "、", " ": "、"})
 
 
-class ImportRefused(Exception):
+class ImportRefused(DomainError):
     """The file cannot be imported as it is; nothing was written."""
 
 
@@ -149,7 +150,6 @@ def apply(actor: Actor, kind: str, source, filename: str) -> Preview:
         _upsert(School, "code", found.rows, ("name", "region_code", "city_code", "county_code", "stages", "ownership"))
         action, label = AuditAction.IMPORT_SCHOOLS, f"{len(found.rows)} 所学校"
     record(actor, action, Target(kind, None, label), f"文件 {filename}：新增 {found.new}，更新 {found.changed}")
-    db.session.commit()
     return found
 
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 
 from portal.audit.services import Actor, Target, record, region_scope_codes
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.org.models import Region, School
 from portal.review.models import PeriodSubmission
@@ -13,7 +14,7 @@ from portal.vocab import AuditAction, RegionLevel, Role
 MOVERS = (Role.PROVINCE, Role.CITY)  # 003: 省、市两级调整学校隶属关系
 
 
-class RegistryError(Exception):
+class RegistryError(DomainError):
     """A refusal with a Chinese message for the user."""
 
 
@@ -89,7 +90,6 @@ def set_school_active(actor: Actor, school: School, active: bool) -> None:
     """An invalid school (空壳学校) can no longer log in and drops out of progress figures."""
     school.active = active
     record(actor, AuditAction.RESTORE_SCHOOL if active else AuditAction.INVALIDATE_SCHOOL, Target.of_school(school))
-    db.session.commit()
 
 
 def move_targets(scope: Scope) -> list[Region]:
@@ -118,7 +118,6 @@ def move_school(actor: Actor, scope: Scope, school: School, region_code: str) ->
     db.session.execute(update(PeriodSubmission).where(PeriodSubmission.school_id == school.id)
                        .values(city_code=school.city_code, county_code=school.county_code))
     record(actor, AuditAction.MOVE_SCHOOL, Target.of_school(school), f"{before} → {region.name}")
-    db.session.commit()
 
 
 def school_search(scope: Scope, text: str = "", region_code: str | None = None, status: str | None = None):

@@ -1,19 +1,18 @@
 """Routes: the drill-down tree, region and school pages, school changes, registry imports."""
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal import sheets, uploads
 from portal.accounts.models import User
+from portal.errors import saving
 from portal.extensions import db
-from portal.org import registry, services
+from portal.org import bp, registry, services
 from portal.org.models import Region
 from portal.vocab import Role
-from portal.web import acting, download, page_number, render, roles_required, scope
+from portal.web import UPPER_TIERS, acting, download, page_number, render, roles_required, scope
 
-bp = Blueprint("org", __name__, url_prefix="/org")
 
-UPPER_TIERS = (Role.PROVINCE, Role.CITY, Role.COUNTY)
 KIND_LABELS = {"regions": "行政区划", "schools": "学校"}
 
 
@@ -58,7 +57,8 @@ def _school_page(school, error: str | None = None, status: int = 200):
 @roles_required(Role.PROVINCE)
 def set_school_active(school_id: int):
     school = scope().school(school_id)
-    services.set_school_active(acting(), school, request.form.get("active") == "1")
+    with saving():
+        services.set_school_active(acting(), school, request.form.get("active") == "1")
     flash(f"{school.name} 已{'恢复为有效学校' if school.active else '标记为无效学校，其账号不能再登录'}")
     return redirect(url_for("org.school_page", school_id=school.id), 303)
 
@@ -67,11 +67,10 @@ def set_school_active(school_id: int):
 @roles_required(*services.MOVERS)
 def move_school(school_id: int):
     school = scope().school(school_id)
-    try:
+    with saving() as saved:
         services.move_school(acting(), scope(), school, request.form.get("region_code", ""))
-    except services.RegistryError as refusal:
-        db.session.rollback()
-        return _school_page(scope().school(school_id), error=str(refusal), status=422)
+    if saved.refusal:
+        return _school_page(scope().school(school_id), error=saved.message, status=saved.status)
     flash(f"{school.name} 已调整到 {school.region.name}")
     return redirect(url_for("org.school_page", school_id=school.id), 303)
 
@@ -97,13 +96,12 @@ def registry_import(kind: str):
 @roles_required(Role.PROVINCE)
 def confirm_import(kind: str):
     token = request.form.get("token", "")
-    try:
+    with saving() as saved:
         path, filename = uploads.staged(token, current_user.id)
         done = registry.apply(acting(), kind, path, filename)
-    except (uploads.UploadError, registry.ImportRefused) as refusal:
-        db.session.rollback()
-        return render("org/import.html", kind=kind, label=KIND_LABELS[kind], preview=None, error=str(refusal),
-                      status=422)
+    if saved.refusal:
+        return render("org/import.html", kind=kind, label=KIND_LABELS[kind], preview=None, error=saved.message,
+                      status=saved.status)
     uploads.discard(token, current_user.id)
     flash(f"{KIND_LABELS[kind]}导入完成：新增 {done.new}，更新 {done.changed}")
     return redirect(url_for("org.registry_import", kind=kind), 303)

@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import func, select
 
 from portal.audit.services import Actor, Target, record
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.funding.catalogue import PERIODS_PER_YEAR, region_chain
 from portal.funding.models import FundingProject
@@ -18,7 +19,7 @@ from portal.sheet_writer import write_xlsx
 from portal.vocab import AuditAction, PeriodType, ProjectLevel, Stage
 
 
-class BudgetError(ValueError):
+class BudgetError(DomainError, ValueError):
     """An assumption the page cannot use, with a Chinese message."""
 
 

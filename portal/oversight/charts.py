@@ -8,7 +8,7 @@ from portal.deadlines import services as deadlines
 from portal.org.models import Region
 from portal.oversight.services import Level, Row
 from portal.progress.history import series
-from portal.progress.services import CATEGORY_FIGURES
+from portal.progress.models import CATEGORY_FIGURES
 from portal.terms import Term, current_term
 from portal.vocab import Category
 

@@ -5,11 +5,11 @@ few grouped queries over the progress rows (oversight.services.level), so it is 
 import re
 from datetime import date, datetime
 
-from flask import abort
 from sqlalchemy import ColumnElement, func, or_, select
 
 from portal.audit.services import Actor, Target, record
 from portal.deadlines import services as deadlines
+from portal.errors import DomainError, NotFound
 from portal.extensions import db
 from portal.org.models import Region, School
 from portal.oversight import lists
@@ -27,7 +27,7 @@ LAGGARDS_PRINTED = 30  # per kind on the page: the full list is the xlsx
 _DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
 
 
-class CircularError(ValueError):
+class CircularError(DomainError, ValueError):
     """A 通报 that cannot be drafted or issued, with a Chinese message."""
 
 
@@ -80,7 +80,7 @@ def visible(scope: Scope) -> ColumnElement[bool]:
 def circular_of(scope: Scope, circular_id: int) -> Circular:
     found = db.session.scalar(select(Circular).where(Circular.id == circular_id, visible(scope)))
     if found is None:
-        abort(404)
+        raise NotFound()
     return found
 
 
@@ -196,7 +196,6 @@ def issue(actor: Actor, reading: TermReading, region: Region, summary_text: str)
     db.session.add(circular)
     db.session.flush()
     record(actor, AuditAction.ISSUE_CIRCULAR, Target.of_region(region), f"{circular.title}，截至{reading.today:%Y-%m-%d}")
-    db.session.commit()
     return circular
 
 

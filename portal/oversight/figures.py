@@ -16,9 +16,8 @@ from portal.extensions import db
 from portal.org.models import Region, School
 from portal.accounts.models import User
 from portal.oversight.options import ROLLED_UP_FLAGS, TODO_FLAGS, SchoolFlag
-from portal.progress.models import ReasonsProgress, SchoolProgress, TodoSummary
+from portal.progress.models import CATEGORY_FIGURES, ReasonsProgress, SchoolProgress, TodoSummary
 from portal.review.models import PeriodSubmission
-from portal.progress.services import CATEGORY_FIGURES
 from portal.progress.summary import month_bits, summarised
 from portal.reasons.figures import NO_DATE
 from portal.review.services import DONE

@@ -2,7 +2,7 @@
 drill-down table's columns (the same keys sort the table and head the xlsx)."""
 from dataclasses import dataclass
 
-from portal.progress.services import CATEGORY_FIGURES
+from portal.progress.models import CATEGORY_FIGURES
 from portal.vocab import SubmissionStatus, Vocab
 
 

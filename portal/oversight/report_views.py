@@ -2,14 +2,13 @@
 like the progress table, and the 通报 (draft, issue, the stored snapshots, print and xlsx)."""
 from flask import redirect, request, url_for
 
-from portal.enrolment.views import selected_term
-from portal.oversight import budget, circulars, quality
+from portal.errors import saving
+from portal.oversight import bp, budget, circulars, quality
 from portal.oversight.figures import TermReading
 from portal.oversight.services import trail
-from portal.oversight.views import UPPER_TIERS, bp
 from portal.terms import recent_terms
 from portal.vocab import Role
-from portal.web import acting, download, render, roles_required, scope
+from portal.web import UPPER_TIERS, acting, download, render, roles_required, scope, selected_term
 
 ISSUERS = (Role.PROVINCE, Role.CITY)
 
@@ -115,11 +114,11 @@ def circular_draft():
 @bp.post("/circulars")
 @roles_required(*ISSUERS)
 def issue_circular():
-    try:
+    with saving() as saved:
         reading = _reading_as_of()
         circular = circulars.issue(acting(), reading, circulars.issuable_region(scope()), request.form.get("summary", ""))
-    except circulars.CircularError as error:
-        return _circular_list(str(error), 422)
+    if saved.refusal:
+        return _circular_list(saved.message, saved.status)
     return redirect(url_for("oversight.circular_page", circular_id=circular.id), 303)
 
 

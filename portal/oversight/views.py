@@ -1,22 +1,17 @@
 """Routes of oversight: the drill-down table of a region or a school (an htmx request gets the table alone, so
 a row opens the level below in place), the school list behind every count, and their xlsx exports."""
-from flask import Blueprint, request
+from flask import request
 
 from portal import exports
-from portal.enrolment.views import selected_term
 from portal.extensions import db
 from portal.org.models import Region
-from portal.oversight import export_jobs, lists, people, services
+from portal.oversight import bp, export_jobs, lists, people, services
 from portal.oversight.charts import charts as level_charts
 from portal.oversight.figures import TermReading
 from portal.oversight.options import COLUMN_GROUPS, RATES, PersonList, SchoolFlag
-from portal.vocab import Category
 from portal.terms import parse_period, recent_terms
-from portal.vocab import Role, SubmissionStatus
-from portal.web import acting, download, page_number, render, roles_required, scope
-
-bp = Blueprint("oversight", __name__, url_prefix="/oversight")
-UPPER_TIERS = (Role.PROVINCE, Role.CITY, Role.COUNTY)
+from portal.vocab import Category, SubmissionStatus
+from portal.web import UPPER_TIERS, acting, download, page_number, render, roles_required, scope, selected_term
 
 
 def _sorting() -> tuple[str, bool]:
@@ -136,6 +131,3 @@ def export_people_list():
 def percent(rate: float | None) -> str:
     """A rate as statistics print it (85.3%); a dash when there was nothing to divide."""
     return "—" if rate is None else f"{rate:.1%}"
-
-
-from portal.oversight import report_views  # noqa: E402,F401  (its routes join this blueprint)

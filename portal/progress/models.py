@@ -10,6 +10,12 @@ from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, Nume
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
+from portal.vocab import Category
+
+CATEGORY_FIGURES = {  # SchoolProgress column → category code
+    "poverty": Category.POVERTY, "dibao": Category.DIBAO, "tekun": Category.TEKUN, "orphan": Category.ORPHAN,
+    "disabled": Category.DISABLED, "out_of_province": Category.OUT_OF_PROVINCE,
+}
 
 
 class SchoolProgress(db.Model):

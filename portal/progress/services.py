@@ -16,12 +16,12 @@ from portal.bulk import SET_BASED, count_where
 from portal.enrolment.models import EnrolmentUpload, HardshipStudent, UploadStatus
 from portal.extensions import db
 from portal.org.models import School
-from portal.progress.models import ReasonsProgress, SchoolProgress
+from portal.progress.models import CATEGORY_FIGURES, ReasonsProgress, SchoolProgress
 from portal.funding.figures import RECORD_DEFAULTS, STUDENT_DEFAULTS, record_figures, student_figures
 from portal.reasons.figures import reason_figures
 from portal.terms import TermError, parse_term, periods_of
 from portal.notices.figures import NOTICE_DEFAULTS, notice_figures
-from portal.vocab import Category, HardshipSource, ReviewStatus
+from portal.vocab import HardshipSource, ReviewStatus
 
 
 @dataclass(frozen=True)
@@ -37,12 +37,6 @@ def enrolment_figures(school_ids: Select, term: str) -> Select:
         .where(EnrolmentUpload.school_id.in_(school_ids), EnrolmentUpload.term == term,
                EnrolmentUpload.status == UploadStatus.CURRENT)
     )
-
-
-CATEGORY_FIGURES = {  # SchoolProgress column → category code
-    "poverty": Category.POVERTY, "dibao": Category.DIBAO, "tekun": Category.TEKUN, "orphan": Category.ORPHAN,
-    "disabled": Category.DISABLED, "out_of_province": Category.OUT_OF_PROVINCE,
-}
 
 
 def library_figures(school_ids: Select, term: str) -> Select:

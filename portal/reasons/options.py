@@ -4,6 +4,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, select
 
 from portal.audit.services import Actor, Target, record
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.reasons.models import ReasonOption
 from portal.vocab import AuditAction
@@ -25,7 +26,7 @@ SEED_OPTIONS = (
 NOT_FOR_REGISTERED_POOR = frozenset({"improved"})
 
 
-class OptionError(ValueError):
+class OptionError(DomainError, ValueError):
     """A refused change to the list, with a Chinese message."""
 
 

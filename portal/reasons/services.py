@@ -4,13 +4,13 @@ Bad input changes nothing: every check runs before the first write."""
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask import abort
 from sqlalchemy import and_, delete, exists, func, select, update
 
 from portal.audit.services import Actor, Target, record
 from portal.bulk import inserted, upsert_insert
-from portal.deadlines import periods
+from portal.deadlines import periods, services as calendar
 from portal.enrolment.models import EnrolmentUpload, HardshipStudent, UploadStatus
+from portal.errors import Conflict, DomainError, NotFound
 from portal.extensions import db
 from portal.org.models import School
 from portal.paging import MAX_INT, bounded_int
@@ -29,7 +29,7 @@ NOT_FOR_POOR = "建档立卡学生脱贫后继续享受资助政策（摘帽后�
 UNFIT_SAVED = "有 {count} 名建档立卡学生的原因不适用于建档立卡学生，请重新选择（可用“原因不适用”筛选）"
 
 
-class ReasonError(ValueError):
+class ReasonError(DomainError, ValueError):
     """A refused save, with a Chinese message."""
 
 
@@ -37,7 +37,7 @@ class NoteMissing(ReasonError):
     """The reason chosen needs a note and none was given (a row saved on change may simply wait for it)."""
 
 
-class ReasonConflict(ReasonError):
+class ReasonConflict(ReasonError, Conflict):
     """Someone saved this student's reason since the page was loaded: theirs is kept and shown."""
 
     def __init__(self, message: str, current: UnfundedReason | None):
@@ -169,7 +169,7 @@ def _has_library(school: School, period: Period) -> bool:
 # -- saving ------------------------------------------------------------------------------------------
 def _student(scope, student_id: int) -> HardshipStudent:
     if scope.role is not Role.SCHOOL:
-        abort(404)
+        raise NotFound()
     return scope.owned(HardshipStudent, student_id)
 
 
@@ -281,7 +281,7 @@ def set_reasons_bulk(actor: Actor, scope, school: School, period_text: str, sele
     """One reason for every selected student ("id:version" each). Stale selections are skipped and named."""
     period = period_of(period_text)
     if scope.role is not Role.SCHOOL or school.id != scope.school_id:
-        abort(404)
+        raise NotFound()
     seen: dict[int, int] = {}
     for item in selections:
         student_id, _, version = str(item).partition(":")
@@ -297,7 +297,7 @@ def set_reasons_bulk(actor: Actor, scope, school: School, period_text: str, sele
     found = dict(db.session.execute(select(HardshipStudent.id, HardshipStudent.name).where(
         HardshipStudent.id.in_(list(seen)), scope.owns(HardshipStudent.school_id))).all())
     if len(found) != len(seen):
-        abort(404)
+        raise NotFound()
     if _is_unfunded(school, period, list(seen)) != set(seen):
         raise ReasonError("所选学生中有人本期已有资助记录（或不在本期名单中），请刷新后重新勾选")
     poor = len(registered_poor_ids(list(seen))) if option.code in options.NOT_FOR_REGISTERED_POOR else 0
@@ -355,10 +355,16 @@ def missing_count(school: School, period: Period) -> int:
     return unfunded - with_reason
 
 
+def due_next(school: School) -> dict:
+    """For the school's home page: what is due next (with days left) and what still blocks submitting."""
+    period = periods.current_period(school)
+    return {"items": calendar.next_due(school), "period": period,
+            "state": standing(school, period, with_missing=False)}
+
 
 def row_student(scope, school: School, period: Period, student_id: int) -> HardshipStudent:
     """One student of the school's table, for re-rendering its row (404 outside the scope)."""
     student = _student(scope, student_id)
     if student.school_id != school.id:
-        abort(404)
+        raise NotFound()
     return student

@@ -1,47 +1,28 @@
 """Routes: the school's unfunded-reasons page (inline saves, one reason for many, submit) and the province's
 list of standard reasons. htmx requests get the row / table / summary fragment; others the page."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from functools import partial
+
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from portal.deadlines import periods as work_periods, services as deadlines
+from portal.errors import saving
 from portal.extensions import db
 from portal.funding import records as funding_records
-from portal.reasons import options, services
-from portal.review.services import ReviewError
-from portal.terms import TermError, parse_period, recent_terms
+from portal.reasons import bp, options, services
+from portal.terms import recent_terms
 from portal.vocab import Role, SubmissionKind
-from portal.web import acting, page_number, render, roles_required, scope, wants_fragment
+from portal.web import acting, page_number, render, roles_required, school_and_period, scope, wants_fragment
 
-bp = Blueprint("reasons", __name__, url_prefix="/reasons")
 
 CHANGED = "reasons-changed"  # HX-Trigger: the summary refreshes itself when a reason is saved
 NOTE_HINT = "请填写说明，然后按“保存”"
 REASONS = SubmissionKind.REASONS
 
 
-@bp.app_template_global()
-def due_next(school):
-    """For the school's home page: what is due next (with days left) and what still blocks submitting."""
-    period = work_periods.current_period(school)
-    return {"items": deadlines.next_due(school), "period": period,
-            "state": services.standing(school, period, with_missing=False)}
-
-
-def _my_school():
-    return scope().school(current_user.school_id)
-
-
-def _school_period(school, code: str | None):
-    """The period asked for, if it is one this school reports (a term, or a month for 中职); else 404."""
-    if not code:
-        return work_periods.current_period(school)
-    try:
-        period = parse_period(code)
-    except TermError:
-        abort(404)
-    if not work_periods.reports(school, REASONS, period):
-        abort(404)
-    return period
+def _my_school_and_period(code: str | None):
+    """The school's own record and a period it reports unfunded reasons in (the current one if none), or 404."""
+    return school_and_period(current_user.school_id, code, partial(work_periods.named_period, kind=REASONS))
 
 
 def _filters(source) -> dict:
@@ -73,8 +54,7 @@ def _context(school, period, show=None, class_name=None, select_all=False, error
 @bp.get("/")
 @roles_required(Role.SCHOOL)
 def school_page():
-    school = _my_school()
-    period = _school_period(school, request.args.get("period"))
+    school, period = _my_school_and_period(request.args.get("period"))
     return render("reasons/page.html", "reasons/_table.html", **_context(school, period, **_filters(request.args)))
 
 
@@ -82,8 +62,7 @@ def school_page():
 @roles_required(Role.SCHOOL)
 def summary(period_code: str):
     """The status card, fetched again after every change of a reason: for htmx only what the card shows."""
-    school = _my_school()
-    period = _school_period(school, period_code)
+    school, period = _my_school_and_period(period_code)
     if wants_fragment():
         return render("reasons/_summary.html", school=school, period=period, state=services.standing(school, period),
                       today=deadlines.today())
@@ -98,26 +77,21 @@ def _changed(response):
 @bp.post("/<period_code>/students/<int:student_id>")
 @roles_required(Role.SCHOOL)
 def save_reason(period_code: str, student_id: int):
-    school = _my_school()
-    period = _school_period(school, period_code)
+    school, period = _my_school_and_period(period_code)
     form = request.form
-    try:
+    with saving() as saved:
         services.set_reason(acting(), scope(), period.code, student_id, form.get("reason", ""), form.get("note"),
                             form.get("version", ""))
-    except (services.ReasonError, ReviewError) as refusal:
-        db.session.rollback()
-        conflict = isinstance(refusal, services.ReasonConflict)
-        draft = None if conflict else {"code": form.get("reason", ""), "note": form.get("note", ""),
-                                       "version": form.get("version", "")}
+    if saved.refusal:
+        draft = None if saved.status == 409 else {"code": form.get("reason", ""), "note": form.get("note", ""),
+                                                  "version": form.get("version", "")}
         # The row saves itself on change; only its 保存 button (or Enter) sends "save". Picking a reason that
         # needs a note is not yet a save without one: the row waits for the note instead of showing an error.
-        if wants_fragment() and "save" not in form and isinstance(refusal, services.NoteMissing):
+        if wants_fragment() and "save" not in form and isinstance(saved.refusal, services.NoteMissing):
             return _row(school, period, student_id, draft=draft, hint=NOTE_HINT)
         if wants_fragment():
-            return _row(school, period, student_id, error=str(refusal), draft=draft)
-        return render("reasons/page.html", status=409 if conflict else 422,
-                      **_context(school, period, error=str(refusal)))
-    db.session.commit()
+            return _row(school, period, student_id, error=saved.message, draft=draft)
+        return render("reasons/page.html", status=saved.status, **_context(school, period, error=saved.message))
     if wants_fragment():
         return _changed(_row(school, period, student_id, saved=True))
     flash("已保存")
@@ -136,21 +110,18 @@ def _row(school, period, student_id: int, error=None, draft=None, saved=False, h
 @bp.post("/<period_code>/bulk")
 @roles_required(Role.SCHOOL)
 def bulk(period_code: str):
-    school = _my_school()
-    period = _school_period(school, period_code)
+    school, period = _my_school_and_period(period_code)
     filters = _filters(request.form)
-    try:
+    with saving() as saved:
         result = services.set_reasons_bulk(acting(), scope(), school, period.code, request.form.getlist("student"),
                                            request.form.get("reason", ""), request.form.get("note"))
-    except (services.ReasonError, ReviewError) as refusal:
-        db.session.rollback()
+    if saved.refusal:
         kept = _ticked(request.form.getlist("student"))  # a refused bulk leaves the clerk's ticks as they were
         if wants_fragment():
-            return render("reasons/_table.html", **_context(school, period, **filters, bulk_error=str(refusal),
+            return render("reasons/_table.html", **_context(school, period, **filters, bulk_error=saved.message,
                                                              selected=kept))
-        return render("reasons/page.html", status=422, **_context(school, period, **filters, error=str(refusal),
-                                                                   selected=kept))
-    db.session.commit()
+        return render("reasons/page.html", status=saved.status, **_context(school, period, **filters,
+                                                                            error=saved.message, selected=kept))
     message = f"已为 {result.saved} 名学生设置原因"
     if result.stale:
         message += f"；以下学生的原因已被他人修改，未覆盖，请确认：{'、'.join(result.stale)}"
@@ -168,14 +139,11 @@ def _ticked(selections: list[str]) -> set[int]:
 @bp.post("/<period_code>/submit")
 @roles_required(Role.SCHOOL)
 def submit(period_code: str):
-    school = _my_school()
-    period = _school_period(school, period_code)
-    try:
+    school, period = _my_school_and_period(period_code)
+    with saving() as saved:
         state = services.submit_period(acting(), school, period.code)
-    except (services.ReasonError, ReviewError) as refusal:
-        db.session.rollback()
-        return render("reasons/page.html", status=422, **_context(school, period, error=str(refusal)))
-    db.session.commit()
+    if saved.refusal:
+        return render("reasons/page.html", status=saved.status, **_context(school, period, error=saved.message))
     flash(f"{period.label}未资助原因已提交，等待主管部门审核"
           + (f"；另有 {state.without_level} 名学生尚未认定困难等级，请在就学信息库中尽快认定" if state.without_level else ""))
     return redirect(url_for("reasons.school_page", period=period.code), 303)
@@ -185,20 +153,24 @@ def submit(period_code: str):
 @bp.get("/options")
 @roles_required(Role.PROVINCE, Role.CITY, Role.COUNTY)
 def option_list():
-    return render("reasons/options.html", options=options.all_options(), unfit=options.NOT_FOR_REGISTERED_POOR, error=None)
+    return _options_page()
+
+
+def _options_page(saved: saving | None = None):
+    """The list of reasons, with a refused change's message when there is one."""
+    return render("reasons/options.html", status=saved.status if saved else 200, options=options.all_options(),
+                  unfit=options.NOT_FOR_REGISTERED_POOR, error=saved.message if saved else None)
 
 
 @bp.post("/options")
 @roles_required(Role.PROVINCE)
 def add_option():
     form = request.form
-    try:
+    with saving() as saved:
         options.add_option(acting(), form.get("code", ""), form.get("label", ""), form.get("needs_note") == "1",
                            form.get("position", "100"))
-    except options.OptionError as refusal:
-        db.session.rollback()
-        return render("reasons/options.html", options=options.all_options(), unfit=options.NOT_FOR_REGISTERED_POOR, error=str(refusal), status=422)
-    db.session.commit()
+    if saved.refusal:
+        return _options_page(saved)
     flash("已新增原因")
     return redirect(url_for("reasons.option_list"), 303)
 
@@ -208,12 +180,10 @@ def add_option():
 def edit_option(option_id: int):
     option = db.session.get(options.ReasonOption, option_id) or abort(404)
     form = request.form
-    try:
+    with saving() as saved:
         options.update_option(acting(), option, form.get("label", ""), form.get("needs_note") == "1",
                               form.get("active") == "1", form.get("position", "0"))
-    except options.OptionError as refusal:
-        db.session.rollback()
-        return render("reasons/options.html", options=options.all_options(), unfit=options.NOT_FOR_REGISTERED_POOR, error=str(refusal), status=422)
-    db.session.commit()
+    if saved.refusal:
+        return _options_page(saved)
     flash(f"已保存：{option.label}")
     return redirect(url_for("reasons.option_list"), 303)

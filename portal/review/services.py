@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from portal.audit.services import Actor, Target, record
 from portal.bulk import upsert_insert
 from portal.deadlines import periods, services as deadlines
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.org.models import School
 from portal.review.models import PeriodSubmission
@@ -26,7 +27,7 @@ MAX_REOPEN_DAYS = 60
 BLOCKERS_SHOWN = 10
 
 
-class ReviewError(ValueError):
+class ReviewError(DomainError, ValueError):
     """A refused step, with a Chinese message for the user."""
 
 

@@ -1,22 +1,24 @@
 """Routes: the authorities' review list (every school's period by status) and one school's submission,
 approved, returned or reopened in place by its reviewing authority; other tiers read the same, read-only."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from functools import partial
+
+from flask import flash, redirect, request, url_for
 from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.deadlines import periods, services as deadlines
+from portal.errors import saving
 from portal.extensions import db
 from portal.funding import records as funding_records
 from portal.paging import bounded_int
 from portal.reasons import options
 from portal.reasons import services as reasons
-from portal.review import listing, services
+from portal.review import bp, listing, services
 from portal.scope import reviewing_role
 from portal.terms import TermError, current_term, parse_period, parse_term, recent_terms
 from portal.vocab import DeadlineParty, Role, SubmissionKind, SubmissionStatus
-from portal.web import acting, page_number, render, roles_required, scope, wants_fragment
+from portal.web import acting, page_number, render, roles_required, school_and_period, scope, wants_fragment
 
-bp = Blueprint("review", __name__, url_prefix="/review")
 
 AUTHORITIES = (Role.PROVINCE, Role.CITY, Role.COUNTY)
 CHANGED = "review-changed"  # HX-Trigger: the list refreshes itself after a decision
@@ -51,20 +53,8 @@ def review_list():
                   **filters)
 
 
-def _school_and_period(school_id: int, period_code: str, kind: str):
-    """The school in scope and a period it reports this kind in (a 中职 month, or a term), or 404."""
-    school = scope().school(school_id)
-    try:
-        period = parse_period(period_code)
-    except TermError:
-        abort(404)
-    if not periods.reports(school, kind, period):
-        abort(404)
-    return school, period
-
-
 def _submission_context(school_id: int, kind: str, period_code: str, error=None) -> dict:
-    school, period = _school_and_period(school_id, period_code, kind)
+    school, period = school_and_period(school_id, period_code, partial(periods.named_period, kind=kind))
     sub = services.current_submission(school, kind, period)
     due, today = periods.due(school, kind, period), deadlines.today()
     context = dict(school=school, kind=kind, kind_label=SubmissionKind.label_of(kind), period=period, sub=sub,
@@ -95,15 +85,13 @@ def submission(school_id: int, kind: str, period_code: str):
 
 def _decide(school_id: int, kind: str, period_code: str, step, done_message: str):
     """Run a reviewer's step, then show the submission as it now stands (or the refusal beside it)."""
-    try:
-        step(*_school_and_period(school_id, period_code, kind))
-    except services.ReviewError as refusal:
-        db.session.rollback()
-        context = _submission_context(school_id, kind, period_code, error=str(refusal))
+    with saving() as saved:
+        step(*school_and_period(school_id, period_code, partial(periods.named_period, kind=kind)))
+    if saved.refusal:
+        context = _submission_context(school_id, kind, period_code, error=saved.message)
         if wants_fragment():
             return render("review/_submission.html", **context)
-        return render("review/submission.html", status=422, **context)
-    db.session.commit()
+        return render("review/submission.html", status=saved.status, **context)
     if wants_fragment():
         response = render("review/_submission.html", notice=done_message,
                           **_submission_context(school_id, kind, period_code))

@@ -2,7 +2,7 @@
 户籍地 (疑似失学辍学, 本地户籍外地就读) and library students of the region's schools (外省户籍, 学籍重复, 应助未助,
 困难等级未认定, 姓名不一致); filtered, a page at a time, as an audited xlsx, ID numbers showing region and birth year."""
 import re
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 
