@@ -3,8 +3,9 @@
 portal.progress.touched notes the schools (and terms) whose SchoolProgress, ReasonsProgress or PeriodSubmission
 rows a transaction wrote, and any change to a school's place, stages or 空壳 flag; just before the commit
 refresh_summary() rebuilds the rows of the counties (or cities' and the province's own schools) those schools hang
-on — one DELETE and one INSERT … SELECT per reporting period of the term. The first write of a term builds the
-whole term; a school moved, added or marked 空壳 rebuilds every term summed so far (its old place is not kept)."""
+on — one DELETE and one INSERT … SELECT per reporting period of the term those schools report in (the term, or
+its 中职 months). The first write of a term builds the whole term; a school moved, added or marked 空壳 rebuilds
+every term summed so far (its old place is not kept)."""
 from sqlalchemy import Select, String, and_, case, delete, exists, func, insert, literal, or_, select, text, true
 
 from portal.bulk import SET_BASED
@@ -49,9 +50,11 @@ def refresh_summary(found: dict) -> None:
         if ids == touched.ALL or not summarised(term.code):
             _rebuild(term, None)
         elif ids:
-            places = db.session.execute(select(School.city_code, School.county_code).distinct()
-                                        .where(School.id.in_(sorted(ids)))).all()
-            _rebuild(term, places)
+            schools = db.session.execute(select(School.city_code, School.county_code,
+                                                School.stages == periods.VOCATIONAL).distinct()
+                                         .where(School.id.in_(sorted(ids)))).all()
+            _rebuild(term, sorted({(city, county) for city, county, _ in schools}, key=str),
+                     sorted({bool(monthly) for _, _, monthly in schools}))
 
 
 def _take_turns(term: Term) -> None:
@@ -62,14 +65,17 @@ def _take_turns(term: Term) -> None:
         db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"todo_summary {term.code}"})
 
 
-def _rebuild(term: Term, places: list | None) -> None:
-    """The term's rows of these places ((city, county) pairs; None: everywhere), from the schools there."""
+def _rebuild(term: Term, places: list | None, kinds: list[bool] = (False, True)) -> None:
+    """The term's rows of these places ((city, county) pairs; None: everywhere), from the schools there; of the
+    periods of the schools reporting by term (False) or by 中职 month (True) among `kinds`. A period's rows count
+    the schools of its kind alone, so a primary school's write rebuilds one period's rows, not six."""
     if places is not None and not places:
         return
-    db.session.execute(delete(TodoSummary).where(TodoSummary.term == term.code,
-                                                 _at(places, TodoSummary.city_code, TodoSummary.county_code)),
-                       execution_options=SET_BASED)
-    for monthly in (False, True):
+    rows = and_(TodoSummary.term == term.code, _at(places, TodoSummary.city_code, TodoSummary.county_code))
+    if len(kinds) == 1:
+        rows = and_(rows, TodoSummary.period.in_([period.code for period in periods_of(term, kinds[0])]))
+    db.session.execute(delete(TodoSummary).where(rows), execution_options=SET_BASED)
+    for monthly in kinds:
         for period in periods_of(term, monthly):
             query = _grouped(term, period.code, monthly, _at(places, School.city_code, School.county_code))
             db.session.execute(insert(TodoSummary).from_select(

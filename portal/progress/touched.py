@@ -10,9 +10,11 @@ progress figures are counted from (WATCHED), and note the (school, term) pairs i
   before it runs — set-based, whatever the number of rows;
 - raw bulk inserts (portal.bulk.insert_plain): the pairs of the tuples written.
 Just before the commit, the noted schools' rows are refreshed (portal.progress.services.refresh_progress: a few
-statements per term for the whole set) and, on the first refresh of a day, the day's snapshot is taken. The same
-hooks watch the progress rows themselves and the submissions (SUMMARISED), whoever writes them, and a school's
-place, stages and 空壳 flag: the homes' summary rows of those schools are rebuilt next (portal.progress.summary).
+statements per term for the whole set; only the reasons rows after a write of reasons alone, which no other figure
+counts) and, on the first refresh of a day, the day's snapshot is taken. The same hooks watch the progress rows
+and the submissions (SUMMARISED), whoever writes them, and a school's place, stages and 空壳 flag: the homes'
+summary rows of those schools are rebuilt next (portal.progress.summary). The refresh's own writes (marked NOTED)
+name their schools to the summary themselves, so the hooks need not read back which rows they reached.
 A rollback forgets the notes. So a new writer that knows nothing of progress still leaves the dashboards right.
 """
 from collections import defaultdict
@@ -26,7 +28,9 @@ from sqlalchemy.orm import Session
 from portal.terms import TermError, parse_period
 
 _NOTES = "progress_touched"  # Session.info key: {term code or EVERY_TERM: set of school ids, or ALL}
-_SUMMARY_NOTES = "summary_touched"  # the same, for the homes' summary rows (portal.progress.summary)
+_REASONS_NOTES = "reasons_touched"  # the same, for writes only the reasons rows are counted from
+SUMMARY_NOTES = "summary_touched"  # the same, for the homes' summary rows (portal.progress.summary)
+NOTED = "progress_noted"  # execution option of refresh_progress's own writes: they note the summary themselves
 EVERY_TERM = "*"  # the school's rows in every term it has one for (a school moved or marked 空壳)
 ALL = "all"  # every school (a statement whose rows could not be told apart)
 MANY = 5000  # beyond this many schools a term is refreshed for every school: still one statement per figure group
@@ -38,6 +42,7 @@ class Watched:
     term: str | None  # column holding the term code, or
     period: str | None = None  # a column holding a period code (a term, or a 中职 month of one)
     via_student: bool = False  # keyed through hardship_student (student_id)
+    notes: str = _NOTES  # which refresh its writes call for: every figure, or the reasons rows alone
 
 
 WATCHED = {
@@ -46,7 +51,8 @@ WATCHED = {
     "hardship_student": Watched("school_id", "term"),
     "hardship_category": Watched("student_id", None, via_student=True),
     "funding_record": Watched("school_id", "term"),
-    "unfunded_reason": Watched("school_id", None, period="period"),
+    # read by portal.reasons.figures alone: a reason written refreshes the reasons rows, not the school's figures
+    "unfunded_reason": Watched("school_id", None, period="period", notes=_REASONS_NOTES),
     "notice_record": Watched("school_id", "term"),
 }
 # what the homes' summary is counted from (besides the school itself): written by refresh_progress, by review
@@ -65,9 +71,9 @@ def notes(session: Session, key: str = _NOTES) -> dict:
 def _watched(table: str | None) -> tuple[Watched, str] | None:
     """How a table's rows name their schools and terms, and which notes they go to."""
     if table in WATCHED:
-        return WATCHED[table], _NOTES
+        return WATCHED[table], WATCHED[table].notes
     if table in SUMMARISED:
-        return SUMMARISED[table], _SUMMARY_NOTES
+        return SUMMARISED[table], SUMMARY_NOTES
     return None
 
 
@@ -140,7 +146,7 @@ def _note_instance(session: Session, instance, changed_only: bool, students: set
     if isinstance(instance, School):
         if not changed_only or any(state.attrs[name].history.has_changes() for name in SCHOOL_FIGURE_COLUMNS):
             touch(session, [instance.id])
-            touch(session, ALL, key=_SUMMARY_NOTES)  # its old place is not kept: every place, every term summed
+            touch(session, ALL, key=SUMMARY_NOTES)  # its old place is not kept: every place, every term summed
         return
     if isinstance(instance, FundingProject):
         if changed_only and state.attrs.level.history.has_changes():
@@ -173,7 +179,7 @@ def _values(state, name: str) -> set:
 # ---- Core statements -----------------------------------------------------------------------------------------
 
 def _do_orm_execute(state) -> None:
-    if not (state.is_insert or state.is_update or state.is_delete):
+    if not (state.is_insert or state.is_update or state.is_delete) or state.execution_options.get(NOTED):
         return
     statement = state.statement
     table = getattr(statement, "table", None)
@@ -182,7 +188,7 @@ def _do_orm_execute(state) -> None:
         if state.is_update and any(key in SCHOOL_FIGURE_COLUMNS for key in _set_keys(statement)):
             for where in _wheres(statement.whereclause, state.parameters):
                 _touch_schools_select(state.session, _keyed(where, table.c.id))
-            touch(state.session, ALL, key=_SUMMARY_NOTES)
+            touch(state.session, ALL, key=SUMMARY_NOTES)
         return
     if name == "funding_project":
         if state.is_update and "level" in _set_keys(statement):
@@ -326,19 +332,19 @@ def _before_commit(session: Session) -> None:
 
     for _ in range(5):  # progress, then the summary of what that wrote (which nothing watches): the rule is two rounds
         session.flush()
-        found = session.info.pop(_NOTES, None)
-        if found:
-            refresh_touched(session, found)
+        found, reasons = session.info.pop(_NOTES, None), session.info.pop(_REASONS_NOTES, None)
+        if found or reasons:
+            refresh_touched(session, found or {}, reasons or {})
             continue
-        summary = session.info.pop(_SUMMARY_NOTES, None)
+        summary = session.info.pop(SUMMARY_NOTES, None)
         if not summary:
             return
         refresh_summary(summary)
 
 
 def _after_rollback(session: Session) -> None:
-    session.info.pop(_NOTES, None)
-    session.info.pop(_SUMMARY_NOTES, None)
+    for key in (_NOTES, _REASONS_NOTES, SUMMARY_NOTES):
+        session.info.pop(key, None)
 
 
 def install(session_class) -> None:
@@ -352,8 +358,14 @@ def install(session_class) -> None:
 
 
 def pending(session: Session) -> dict:
-    """The notes so far (for tests and for writers curious what will be refreshed)."""
-    return {term: (ids if ids == ALL else set(ids)) for term, ids in session.info.get(_NOTES, {}).items()}
+    """The notes so far, whichever refresh they call for (for tests and for writers curious what will be
+    refreshed)."""
+    found = {}
+    for key in (_NOTES, _REASONS_NOTES):
+        for term, ids in session.info.get(key, {}).items():
+            found[term] = ALL if ALL in (ids, found.get(term)) else found.get(term, set()) | set(ids)
+    return found
 
 
-__all__ = ["ALL", "EVERY_TERM", "install", "pending", "touch", "touch_pairs", "touch_rows"]
+__all__ = ["ALL", "EVERY_TERM", "NOTED", "SUMMARY_NOTES", "install", "pending", "touch", "touch_pairs",
+           "touch_rows"]

@@ -1,11 +1,11 @@
 """A tier's home reads its to-do counts from summary rows (TodoSummary) kept by the commit hooks, not from every
 school: after each kind of write the summed figures equal those read school by school (the drill-down's way),
 at every level, whatever today's date; and a term no write has reached yet is read school by school."""
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select, update
 
-from factories import make_enrolled_student, make_id_number, make_school, make_user
+from factories import make_enrolled_student, make_id_number, make_school, make_unfunded_student, make_user
 from oversight_helpers import progress_row, submission
 from portal.deadlines.models import Deadline
 from portal.extensions import db
@@ -13,6 +13,8 @@ from portal.org.services import place_school
 from portal.oversight import services
 from portal.oversight.figures import TermReading
 from portal.progress.models import TodoSummary
+from portal.reasons.figures import month_in_progress
+from portal.reasons.models import UnfundedReason
 from portal.review.models import PeriodSubmission
 from portal.scope import Scope
 from portal.terms import current_term
@@ -107,6 +109,24 @@ def test_the_apps_own_writes_keep_the_summary(world):
     db.session.commit()  # a status change alone, as review writes it
     assert_same(world)
     assert homes(world)[0][0]["无锡市"]["schools_not_submitted"] == 0
+
+
+def test_a_reason_rebuilds_the_rows_of_the_periods_its_school_reports_in(world):
+    """A reason refreshes its school's reasons rows alone, and the summary rows of the periods that school reports
+    in (the term for a primary school, the months for a 中职 one), not the others': every home still sums right."""
+    given_figures(world)
+    term = current_term()
+    primary = make_unfunded_student(world.xuanwu_school_2, "赵一", term=term.code)
+    vocational = make_unfunded_student(world.nanjing_city_school, "钱二", term=term.code)
+    db.session.commit()
+    assert_same(world)
+    before = homes(world)[0][0]["江苏省合计"]["unfunded_without_reason"]
+    for student, period in ((primary, term.code), (vocational, month_in_progress(term).code)):
+        db.session.add(UnfundedReason(school_id=student.school_id, period=period, student_id=student.id,
+                                      reason_code="other_aid", updated_at=datetime.now(), updated_by_name="测试"))
+        db.session.commit()
+        assert_same(world)
+    assert homes(world)[0][0]["江苏省合计"]["unfunded_without_reason"] == before - 2
 
 
 def test_a_term_nothing_was_written_for_is_read_school_by_school(world, client, login_as):
