@@ -8,12 +8,12 @@ from sqlalchemy import func, select, update
 from factories import make_enrolled_student, make_id_number, make_school, make_unfunded_student, make_user
 from oversight_helpers import progress_row, submission
 from portal.deadlines.models import Deadline
+from portal.deadlines.periods import reporting_month
 from portal.extensions import db
 from portal.org.services import place_school
 from portal.oversight import services
 from portal.oversight.figures import TermReading
 from portal.progress.models import TodoSummary
-from portal.reasons.figures import month_in_progress
 from portal.reasons.models import UnfundedReason
 from portal.review.models import PeriodSubmission
 from portal.scope import Scope
@@ -121,7 +121,7 @@ def test_a_reason_rebuilds_the_rows_of_the_periods_its_school_reports_in(world):
     db.session.commit()
     assert_same(world)
     before = homes(world)[0][0]["江苏省合计"]["unfunded_without_reason"]
-    for student, period in ((primary, term.code), (vocational, month_in_progress(term).code)):
+    for student, period in ((primary, term.code), (vocational, reporting_month(term).code)):
         db.session.add(UnfundedReason(school_id=student.school_id, period=period, student_id=student.id,
                                       reason_code="other_aid", updated_at=datetime.now(), updated_by_name="测试"))
         db.session.commit()
