@@ -139,6 +139,7 @@ def import_once(path: str) -> tuple[float, float]:
     with app.app_context():
         upgrade()
         from portal.audit.services import Actor
+        from portal.errors import saving
         from portal.extensions import db
         from portal.library import importer
         from portal.vocab import Category
@@ -148,7 +149,8 @@ def import_once(path: str) -> tuple[float, float]:
             found = importer.preview(Actor.command_line(), Category.POVERTY, path, os.path.basename(path))
             if not found.ok:
                 raise SystemExit(f"bench file refused: {found.errors[:3]}")
-            importer.confirm(Actor.command_line(), found.batch.id)
+            with saving():
+                importer.confirm(Actor.command_line(), found.batch.id)
             seconds = time.perf_counter() - started
         db.session.remove()
         db.engine.dispose()

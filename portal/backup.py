@@ -130,9 +130,10 @@ def readable_with_current_key() -> bool | None:
 
 def _audit(action, detail: str) -> None:
     from portal.audit.services import Actor, Target, record
+    from portal.errors import saving
 
-    record(Actor.command_line(), action, Target("database", None, "数据库"), detail)
-    db.session.commit()
+    with saving():
+        record(Actor.command_line(), action, Target("database", None, "数据库"), detail)
 
 
 @click.command("backup")

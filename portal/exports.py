@@ -10,6 +10,7 @@ from flask import redirect, url_for
 from sqlalchemy import Select, func, select
 
 from portal.audit.services import Actor
+from portal.errors import saving
 from portal.extensions import db
 from portal.jobs import JobRefused, submit
 from portal.scope import Scope
@@ -33,10 +34,12 @@ def batches(query: Select, size: int = BATCH_ROWS) -> Iterator[list]:
 
 
 def answer(rows: int, kind: str, params: dict, actor: Actor, write: Callable[[], bytes], filename: str):
-    """The view's answer: the file itself when small, else a job of `kind` (params: what the task needs to write
-    it again) and a redirect to the job's page."""
+    """The view's answer: the file itself when small (written, and its audit entry committed, in the request),
+    else a job of `kind` (params: what the task needs to write it again) and a redirect to the job's page."""
     if rows <= IN_REQUEST_ROWS:
-        return download(write(), filename)
+        with saving():
+            content = write()
+        return download(content, filename)
     job = submit(kind, params, actor)
     return redirect(url_for("jobs.page", job_id=job.id), 303)
 

@@ -5,6 +5,7 @@ from wtforms import Form, StringField
 from wtforms.validators import ValidationError
 
 from portal import idcard
+from portal.errors import DomainError
 
 
 def stripped(value):
@@ -38,9 +39,9 @@ def first_refusal(form: Form) -> str | None:
     return None
 
 
-def checked(form: Form, refusal: type[Exception]) -> dict:
+def checked(form: Form, refusal: type[DomainError] = DomainError) -> dict:
     """The form's values for its service (form.values()), or `refusal` raised with its first message, so
-    that the view turns it into a page like any refusal of the service."""
+    that the view's saving() turns it into a page like any refusal of the service."""
     if not form.validate():
         raise refusal(first_refusal(form))
     return form.values()

@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import and_, bindparam, select, update
 
+from portal.errors import saving
 from portal.extensions import db
 from portal.protect import (KeyConfigError, ProtectedDataError, load_ring, key_source, protector, reload_protector,
                             write_ring)
@@ -29,7 +30,7 @@ def _primary_key(column):
 
 def reencrypt(batch: int = BATCH) -> dict[str, int]:
     """Every stored blob not under the ring's first key, decrypted and encrypted again under it, a batch
-    of rows at a time (one SELECT, one executemany UPDATE, one commit per batch). The UPDATE only replaces
+    of rows at a time (one SELECT, one executemany UPDATE, one transaction per batch). The UPDATE only replaces
     the blob it read: a row a user changed meanwhile keeps the user's value (written under the new key)."""
     done: dict[str, int] = {}
     for column in encrypted_columns():
@@ -43,16 +44,16 @@ def reencrypt(batch: int = BATCH) -> dict[str, int]:
             query = select(key, column).where(column.is_not(None)).order_by(key).limit(batch)
             if last is not None:
                 query = query.where(key > last)
-            rows = db.session.execute(query).all()
-            if not rows:
-                break
-            last = rows[-1][0]
-            changes = [{"row_key": row_key, "old_blob": blob, "new_blob": keep.encrypt(keep.decrypt(blob))}
-                       for row_key, blob in rows if not keep.is_current(blob)]
-            if changes:
-                db.session.execute(statement, changes, execution_options={"synchronize_session": False})
-                done[name] += len(changes)
-            db.session.commit()
+            with saving():  # a transaction per batch: the running portal's writers never wait long
+                rows = db.session.execute(query).all()
+                if not rows:
+                    break
+                last = rows[-1][0]
+                changes = [{"row_key": row_key, "old_blob": blob, "new_blob": keep.encrypt(keep.decrypt(blob))}
+                           for row_key, blob in rows if not keep.is_current(blob)]
+                if changes:
+                    db.session.execute(statement, changes, execution_options={"synchronize_session": False})
+                    done[name] += len(changes)
     return done
 
 
@@ -71,7 +72,7 @@ def blobs_under_old_keys() -> dict[str, int]:
             last = rows[-1][0]
             count += sum(1 for _row_key, blob in rows if not keep.is_current(blob))
         found[f"{column.table.name}.{column.name}"] = count
-    db.session.rollback()
+    db.session.rollback()  # a read: its transaction ends here, holding no snapshot while the command goes on
     return found
 
 
@@ -115,9 +116,9 @@ def rotate_key_command(resume: bool, retire_old: bool) -> None:
     try:
         if retire_old:
             retire_old_keys()
-            record(Actor.command_line(), AuditAction.ROTATE_KEY, Target("data_key", protector().fingerprint,
-                                                                          "数据密钥"), "旧密钥已从密钥环删除")
-            db.session.commit()
+            with saving():
+                record(Actor.command_line(), AuditAction.ROTATE_KEY, Target("data_key", protector().fingerprint,
+                                                                              "数据密钥"), "旧密钥已从密钥环删除")
             click.echo("旧密钥已从密钥环中删除。备份中用旧密钥加密的数据需要旧密钥才能读取：请按备份保留期限另行保管旧密钥。")
             return
         if not resume:
@@ -128,7 +129,7 @@ def rotate_key_command(resume: bool, retire_old: bool) -> None:
         raise click.ClickException(str(problem)) from None
     for name, count in counts.items():
         click.echo(f"  {name}：重新加密 {count} 条")
-    record(Actor.command_line(), AuditAction.ROTATE_KEY, Target("data_key", protector().fingerprint, "数据密钥"),
-           "重新加密 " + "，".join(f"{name} {count}" for name, count in counts.items()))
-    db.session.commit()
+    with saving():
+        record(Actor.command_line(), AuditAction.ROTATE_KEY, Target("data_key", protector().fingerprint, "数据密钥"),
+               "重新加密 " + "，".join(f"{name} {count}" for name, count in counts.items()))
     click.echo("完成。确认所有进程已运行几分钟、没有长时间的导入后，运行 flask --app wsgi rotate-key --retire-old 删除旧密钥。")

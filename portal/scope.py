@@ -202,7 +202,7 @@ def refuse_and_record(user, kind: str, identifier) -> None:
         label = f"{REFUSED_KINDS.get(kind, kind)} {identifier}"[:128]
         record(Actor(user, request.remote_addr if has_request_context() else "cli"), AuditAction.SCOPE_REFUSED,
                Target(kind, str(identifier)[:64], label, where.city_code, where.county_code, where.school_id), asked)
-        db.session.commit()
+        db.session.commit()  # the refused request is recorded although the answer is a 404
     abort(404)
 
 

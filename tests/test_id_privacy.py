@@ -157,6 +157,7 @@ def entered(client, login_as, world, monkeypatch):
         [f"G{PEOPLE[name]}", name, "", PEOPLE[name], "小学", "四年级", "四年级（1）班", "2022-09", ""]
         for name in ("张小明", "李小红", "王小刚")]
     upload.import_file(Actor.command_line(), xlsx(enrolment_rows), "学籍.xlsx", current_term(), school)
+    db.session.commit()
     make_funding_project(PROJECT, "primary", owner_region=world.province, standards="1000,500", standard_per="year")
     db.session.commit()
     login_as("school")

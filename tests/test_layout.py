@@ -78,3 +78,29 @@ def test_services_raise_instead_of_answering_with_abort():
                     alias.name == "abort" for alias in node.names):
                 offenders.append(_module_name(path))
     assert offenders == []
+
+
+# The modules that end a transaction themselves, and why: saving() itself and the 500 page; the job machinery
+# (the runner's transaction, a job row the worker must read before it runs); work committed in chunks as it goes
+# (the library import's writer and its stored changes, the province re-match's run row, a key rotation's batches
+# and its read of what is left); sign-in, its session rows and the second factor (refusals recorded before they
+# raise); a scope refusal recorded before its 404; the library overview's figures kept by whoever reads them first;
+# the commands that archive the audit log or copy the database.
+OWN_TRANSACTIONS = {
+    "portal.errors", "portal.web", "portal.jobs.services", "portal.library.importer", "portal.library.record_sink",
+    "portal.library.diff", "portal.enrolment.rematch", "portal.keys", "portal.accounts.services",
+    "portal.accounts.sessions", "portal.accounts.second_factor", "portal.scope", "portal.library.services",
+    "portal.audit.archive", "portal.copy_db",
+}
+
+
+def test_services_leave_the_transaction_to_the_view_or_command_that_asked():
+    offenders = []
+    for path in PORTAL.rglob("*.py"):
+        if _is_route_module(path) or _module_name(path) in OWN_TRANSACTIONS:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in ("commit", "rollback"):
+                offenders.append(f"{_module_name(path)}:{node.lineno}")
+    assert offenders == []

@@ -40,5 +40,6 @@ def reset_second_factor_command(username):
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         raise click.ClickException(f"账号 {username} 不存在")
-    second_factor.reset(Actor.command_line(), user)
+    with saving():
+        second_factor.reset(Actor.command_line(), user)
     click.echo(f"已重置 {username} 的双因素认证，其登录会话已全部结束；下次登录时须重新绑定认证器")

@@ -88,7 +88,8 @@ def reset_password(user_id: int):
 @roles_required(*MANAGERS)
 def reset_second_factor(user_id: int):
     user = scope().managed_user(user_id)
-    second_factor.reset(acting(), user)
+    with saving():
+        second_factor.reset(acting(), user)
     if wants_fragment():
         return render("accounts/_row.html", user=user)
     flash(f"账号 {user.username} 的双因素认证已重置，对方下次登录时须重新绑定认证器")
@@ -110,10 +111,11 @@ def require_school_second_factor():
     school = db.session.scalar(scope().schools().where(School.code == code)) if code else None
     if school is None:
         flash("学校标识码不存在，请核对后重新输入")
-    elif second_factor.require_for_school(acting(), school, datetime.now()):
-        flash(f"已要求{school.name}的账号使用双因素认证：其账号下次打开任何页面时须先绑定认证器")
     else:
-        flash(f"{school.name}已在名单中")
+        with saving():
+            required = second_factor.require_for_school(acting(), school, datetime.now())
+        flash(f"已要求{school.name}的账号使用双因素认证：其账号下次打开任何页面时须先绑定认证器" if required
+              else f"{school.name}已在名单中")
     return redirect(url_for("accounts.school_second_factor"), 303)
 
 
@@ -121,6 +123,7 @@ def require_school_second_factor():
 @roles_required(Role.PROVINCE)
 def relax_school_second_factor(school_id: int):
     school = scope().school(school_id)
-    second_factor.relax_for_school(acting(), school)
+    with saving():
+        second_factor.relax_for_school(acting(), school)
     flash(f"已取消对{school.name}的双因素认证要求")
     return redirect(url_for("accounts.school_second_factor"), 303)

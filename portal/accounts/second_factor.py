@@ -57,10 +57,9 @@ def enrolled(user: User) -> bool:
 
 def enrolment_secret(user: User) -> str:
     """The secret the user is enrolling: made on first sight of the page and kept (encrypted) until confirmed,
-    so that reloading the page does not invalidate an app that already scanned it."""
+    so that reloading the page does not invalidate an app that already scanned it (the caller commits)."""
     if user.totp_cipher is None:
         user.totp_cipher = protector().encrypt(pyotp.random_base32())
-        db.session.commit()
     return protector().decrypt(user.totp_cipher)
 
 
@@ -103,7 +102,6 @@ def confirm_enrolment(actor: Actor, user: User, code: str, now: datetime) -> lis
     user.totp_enabled_at, user.totp_last_step = now, step
     codes = _renew_recovery_codes(user)
     record(actor, AuditAction.ENROL_SECOND_FACTOR, Target.of_user(user))
-    db.session.commit()
     return codes
 
 
@@ -121,7 +119,7 @@ def verify(actor: Actor, user: User, code: str, now: datetime) -> Verified:
         db.session.commit()
         return Verified(recovery_codes_left=left)
     locked = lockout.record_failure(actor, user.username, user, "双因素验证码错误", now)
-    db.session.commit()
+    db.session.commit()  # a wrong code is recorded and counted towards the lockout although it raises
     if locked:
         minutes = current_app.config["LOGIN_LOCK_MINUTES"]
         raise SecondFactorError(f"验证码连续错误次数过多，账号已暂时锁定，请 {minutes} 分钟后重新登录。", locked=True)
@@ -156,7 +154,6 @@ def renew_recovery_codes(actor: Actor, user: User, code: str, now: datetime) -> 
     user.totp_last_step = step
     codes = _renew_recovery_codes(user)
     record(actor, AuditAction.RENEW_RECOVERY_CODES, Target.of_user(user))
-    db.session.commit()
     return codes
 
 
@@ -172,7 +169,6 @@ def reset(actor: Actor, user: User) -> None:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     sessions.end_all(user.id)
     record(actor, AuditAction.RESET_SECOND_FACTOR, Target.of_user(user), "须在下次登录时重新绑定认证器")
-    db.session.commit()
 
 
 # -- the province's per-school switch ------------------------------------------------------------
@@ -182,14 +178,12 @@ def require_for_school(actor: Actor, school: School, now: datetime) -> bool:
         return False
     db.session.add(SchoolSecondFactor(school_id=school.id, required_at=now, required_by_name=actor.name))
     record(actor, AuditAction.REQUIRE_SCHOOL_SECOND_FACTOR, Target.of_school(school))
-    db.session.commit()
     return True
 
 
 def relax_for_school(actor: Actor, school: School) -> None:
     db.session.execute(delete(SchoolSecondFactor).where(SchoolSecondFactor.school_id == school.id))
     record(actor, AuditAction.RELAX_SCHOOL_SECOND_FACTOR, Target.of_school(school))
-    db.session.commit()
 
 
 def schools_requiring(scope):

@@ -40,18 +40,18 @@ def authenticate(actor: Actor, username: str, password: str, now: datetime | Non
     if reason := lockout.held_back(name, actor.ip, now):
         _spend_a_password_check(password)  # the answer takes as long as a wrong password would
         lockout.record_refused(actor, name, user, reason, now)
-        db.session.commit()
+        db.session.commit()  # a refused sign-in is recorded and counted although it raises: no saving() here
         raise AccountError(lockout.generic_refusal())
     if user is None or not check_password_hash(user.password_hash, password):
         if user is None:
             _spend_a_password_check(password)
         lockout.record_failure(actor, name, user, "用户名不存在" if user is None else "密码错误", now)
-        db.session.commit()
+        db.session.commit()  # recorded and counted towards the lockout although it raises
         raise AccountError(lockout.generic_refusal())
     if not user.active or (user.school is not None and not user.school.active):
         refusal = "账号已停用，请联系上级管理员" if not user.active else "所在学校已被标记为无效，账号不能登录"
         record(actor, AuditAction.LOGIN_FAILED, Target.of_user(user), f"密码正确，但{refusal}")
-        db.session.commit()
+        db.session.commit()  # recorded although it raises
         raise AccountError(refusal)
     lockout.record_success(name, actor.ip, now)
     user.last_login_at = now

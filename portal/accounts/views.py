@@ -93,7 +93,7 @@ def login():
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        try:
+        try:  # not saving(): a refused sign-in is recorded (and committed) by authenticate itself
             user = services.authenticate(acting(), form.username.data, form.password.data)
         except services.AccountError as refusal:
             error = str(refusal)
@@ -113,7 +113,7 @@ def verify_second_factor():
     form = CodeForm()
     error = None
     if form.validate_on_submit():
-        try:
+        try:  # not saving(): a wrong code is recorded and counted (and committed) by verify itself
             verified = second_factor.verify(acting(), current_user, form.code.data, datetime.now())
         except second_factor.SecondFactorError as refusal:
             if not refusal.locked:
@@ -138,12 +138,13 @@ def enrol_second_factor():
         return elsewhere
     form = CodeForm()
     error = None
-    secret = second_factor.enrolment_secret(current_user)
+    with saving():
+        secret = second_factor.enrolment_secret(current_user)
     if form.validate_on_submit():
-        try:
+        with saving() as saved:
             codes = second_factor.confirm_enrolment(acting(), current_user, form.code.data, datetime.now())
-        except second_factor.SecondFactorError as refusal:
-            error, form.code.data = str(refusal), ""
+        if saved.refusal:
+            error, form.code.data = saved.message, ""
         else:
             second_factor_passed()
             return render("accounts/recovery_codes.html", codes=codes, first_time=True)
@@ -202,12 +203,12 @@ def renew_recovery_codes():
     form = CodeForm()
     if not second_factor.enrolled(current_user):
         return redirect(url_for("accounts.security"), 303)
-    try:
+    with saving() as saved:
         if not form.validate():
             raise second_factor.SecondFactorError("请输入认证器上此刻显示的 6 位数字")
         codes = second_factor.renew_recovery_codes(acting(), current_user, form.code.data, datetime.now())
-    except second_factor.SecondFactorError as refusal:
-        flash(str(refusal))
+    if saved.refusal:
+        flash(saved.message)
         return redirect(url_for("accounts.security"), 303)
     return render("accounts/recovery_codes.html", codes=codes, first_time=False)
 

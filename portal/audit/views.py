@@ -26,11 +26,8 @@ def entry_list():
 def export():
     """Up to exports.IN_REQUEST_ROWS entries at once; more are written by the worker (the job page offers them)."""
     args = {key: value for key, value in request.args.items() if key in export_jobs.FILTER_ARGS and value}
-
-    def write() -> bytes:
-        content = export_jobs.audit_xlsx(acting(), scope(), _filters(), request.query_string.decode()[:500])
-        db.session.commit()
-        return content
-
     count = exports.row_count(audit_entries(scope(), _filters()), export_jobs.EXPORT_LIMIT)
-    return exports.answer(count, export_jobs.KIND, {"args": args}, acting(), write, export_jobs.FILENAME)
+    return exports.answer(count, export_jobs.KIND, {"args": args}, acting(),
+                          lambda: export_jobs.audit_xlsx(acting(), scope(), _filters(),
+                                                         request.query_string.decode()[:500]),
+                          export_jobs.FILENAME)

@@ -33,15 +33,16 @@ def import_bulk_file(params: dict, actor, progress) -> Outcome:
         raise JobRefused("学期无效，未导入任何数据。") from None
     except uploads.UploadError as refusal:
         raise JobRefused(f"{refusal}。未导入任何数据。".replace("。。", "。")) from None
-    except EnrolmentError as refusal:
-        raise JobRefused(f"{refusal.message}。未导入任何数据，各校原有学籍保持不变。".replace("。。", "。")) from None
-    if run is None:
+    except upload.RowsRefused as refusal:
+        preview = refusal.preview
         errors = [[error.row, error.column, error.reason] for error in preview.errors[:SHOWN_ERRORS]]
         raise JobRefused(f"文件中有 {preview.rows_refused:,} 行有错误（共 {preview.errors_total:,} 处），整个文件未导入，"
                          f"各校原有学籍保持不变。请查看错误行，改正后重新上传。",
                          data={"token": params["token"], "filename": filename, "rows_read": preview.rows_read,
                                "rows_refused": preview.rows_refused, "errors_total": preview.errors_total,
-                               "errors": errors})
+                               "errors": errors}) from None
+    except EnrolmentError as refusal:
+        raise JobRefused(f"{refusal.message}。未导入任何数据，各校原有学籍保持不变。".replace("。。", "。")) from None
     uploads.discard(params["token"], actor.user_id)
     return Outcome(f"已导入 {preview.schools:,} 所学校的 {preview.students:,} 名学生；{upload.outcome_text(run)}。",
                    {"schools": preview.schools, "students": preview.students})

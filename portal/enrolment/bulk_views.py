@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from portal import jobs, sheets, uploads
 from portal.enrolment import bp, bulk, upload
-from portal.enrolment.common import EnrolmentError
+from portal.errors import saving
 from portal.extensions import db
 from portal.jobs.models import Job
 from portal.scope import refuse_and_record
@@ -40,10 +40,10 @@ def bulk_import():
     whose page shows how far it got."""
     if request.method == "GET":
         return _bulk_page(**(_refused(request.args.get("job", type=int)) if request.args.get("job") else {}))
-    try:
+    with saving() as saved:
         token, _ = uploads.stage(request.files.get("file"), current_user.id)
-    except uploads.UploadError as refusal:
-        return _bulk_page(422, error=str(refusal))
+    if saved.refusal:
+        return _bulk_page(saved.status, error=saved.message)
     job = jobs.submit(bulk.KIND, {"token": token, "term": current_term().code}, acting())
     return redirect(url_for("jobs.page", job_id=job.id), 303)
 
@@ -52,9 +52,9 @@ def bulk_import():
 @roles_required(Role.PROVINCE)
 def bulk_refused_rows():
     """The refused rows of the staged file, with a reason column, to correct and upload again."""
-    try:
+    with saving() as saved:
         source, filename = uploads.staged(request.form.get("token", ""), current_user.id)
         content = upload.refused_rows(acting(), None, current_term(), source, filename)
-    except (uploads.UploadError, EnrolmentError) as refusal:
-        return _bulk_page(422, error=str(refusal))
+    if saved.refusal:
+        return _bulk_page(saved.status, error=saved.message)
     return download(content, "学籍批量导入错误行.xlsx")

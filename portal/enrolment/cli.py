@@ -9,6 +9,7 @@ from sqlalchemy import select
 from portal.audit.services import Actor
 from portal.enrolment import library, rematch, upload
 from portal.enrolment.common import EnrolmentError, term_from
+from portal.errors import saving
 from portal.extensions import db
 from portal.org.models import School
 from portal.terms import current_term
@@ -30,15 +31,14 @@ def import_enrolment_command(school_code, term_text, path):
     """导入学籍并立即比对：一所学校（--school），或一个含“学校标识码”列的多校文件。"""
     started = time.perf_counter()
     school = _school(school_code) if school_code else None
-    try:
+    with saving() as saved:
         preview, run = upload.import_file(Actor.command_line(), path, os.path.basename(path), term_from(term_text),
                                           school)
-    except EnrolmentError as refusal:
-        raise click.ClickException(refusal.message) from None
-    if run is None:
-        for error in preview.errors[:50]:
+    if isinstance(saved.refusal, upload.RowsRefused):
+        for error in saved.refusal.preview.errors[:50]:
             click.echo(f"第 {error.row} 行 {error.column}：{error.reason}", err=True)
-        raise click.ClickException(f"文件中有 {preview.errors_total} 处错误，未导入任何数据")
+    if saved.refusal:
+        raise click.ClickException(saved.message)
     click.echo(f"已导入 {preview.schools} 所学校的 {preview.students} 名学生；{upload.outcome_text(run)}"
                f"（{time.perf_counter() - started:.1f} 秒）")
 
@@ -67,11 +67,10 @@ def rematch_command(term_text):
 def export_library_command(school_code, term_text, path):
     """导出一所学校的就学信息库（xlsx，证件号脱敏）。"""
     school = _school(school_code)
-    try:
+    with saving() as saved:
         content = library.library_xlsx(Actor.command_line(), school, term_from(term_text))
-        db.session.commit()
-    except EnrolmentError as refusal:
-        raise click.ClickException(refusal.message) from None
+    if saved.refusal:
+        raise click.ClickException(saved.message)
     with open(path, "wb") as handle:
         handle.write(content)
     click.echo(f"已导出 {school.name} 的就学信息库到 {path}")

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from portal import exports
 from portal.enrolment import bp, export_jobs, library, manual
-from portal.enrolment.common import EnrolmentError, current_upload
+from portal.enrolment.common import current_upload
 from portal.enrolment.forms import AdditionForm, LibraryFilterForm
 from portal.enrolment.models import HardshipStudent
 from portal.errors import saving
@@ -66,14 +66,9 @@ def export_library(school_id: int):
     """Up to exports.IN_REQUEST_ROWS students at once; a big school's library is written by the worker."""
     school = scope().school(school_id)
     term = selected_term()
-
-    def write() -> bytes:
-        content = library.library_xlsx(acting(), school, term)
-        db.session.commit()
-        return content
-
     return exports.answer(library.export_count(school.id, term.code), export_jobs.KIND,
-                          {"school_id": school.id, "term": term.code}, acting(), write, library.export_name(school, term))
+                          {"school_id": school.id, "term": term.code}, acting(),
+                          lambda: library.library_xlsx(acting(), school, term), library.export_name(school, term))
 
 
 def _student_page(student, status: int = 200, **context):
@@ -132,14 +127,13 @@ def add_student():
     school, term = current_user.school, current_term()
     form = AdditionForm()
     if request.method == "POST":
-        try:
-            student = manual.add_student(acting(), school, term, **checked(form, EnrolmentError))
-        except manual.NotEnrolled as warning:  # the form again, with the warning and the box that confirms
-            return render("enrolment/add.html", status=422, school=school, term=term,
-                          form=form, error=None, not_enrolled=warning.message, **VOCABULARIES)
-        except EnrolmentError as refusal:
-            return render("enrolment/add.html", status=422, school=school, term=term,
-                          form=form, error=refusal.message, not_enrolled=None, **VOCABULARIES)
+        with saving() as saved:
+            student = manual.add_student(acting(), school, term, **checked(form))
+        if saved.refusal:  # a student not in the school's 学籍: the form again, with the warning and the box
+            not_enrolled = isinstance(saved.refusal, manual.NotEnrolled)
+            return render("enrolment/add.html", status=saved.status, school=school, term=term, form=form,
+                          error=None if not_enrolled else saved.message,
+                          not_enrolled=saved.message if not_enrolled else None, **VOCABULARIES)
         flash(f"已新增 {student.name}，待{reviewing_role(school).label}资助部门审核")
         return redirect(url_for("enrolment.student_page", student_id=student.id), 303)
     return render("enrolment/add.html", school=school, term=term, form=form, error=None, not_enrolled=None,

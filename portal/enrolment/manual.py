@@ -79,7 +79,6 @@ def add_student(actor: Actor, school: School, term: Term, *, number: str, name: 
     unenrolled = "" if enrolled is not None else "；本校学籍中无此证件号，学校确认仍新增"
     record(actor, AuditAction.ADD_STUDENT, Target.of_school(school),
            f"{term.label}：{student.name}（{student.id_masked}），{student.category_labels}{unenrolled}")
-    db.session.commit()
     return student
 
 

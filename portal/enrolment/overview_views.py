@@ -3,7 +3,6 @@ self-polling progress fragment that follows its background job. (Progress figure
 from flask import flash, redirect, request, url_for
 
 from portal.enrolment import bp, manual, rematch
-from portal.enrolment.common import EnrolmentError
 from portal.enrolment.matching import last_matching_at
 from portal.errors import saving
 from portal.extensions import db
@@ -60,11 +59,11 @@ def matching_status():
 @roles_required(Role.PROVINCE)
 def start_matching():
     """The re-match is queued for the worker; this page then follows the job until it is done."""
-    try:
+    with saving() as saved:
         rematch.request_rematch(acting(), current_term())
-    except EnrolmentError as refusal:
-        context = {**_matching_context(), "error": refusal.message}
-        return render("enrolment/matching.html", "enrolment/_matching_status.html", 422, **context)
+    if saved.refusal:
+        context = {**_matching_context(), "error": saved.message}
+        return render("enrolment/matching.html", "enrolment/_matching_status.html", saved.status, **context)
     if wants_fragment():
         return render("enrolment/_matching_status.html", **_matching_context())
     return redirect(url_for("enrolment.matching_page"), 303)

@@ -1,6 +1,7 @@
 """A school's enrolment (学籍) file: read once, checked row by row, written as a 'pending' upload only when
 clean (the preview); confirmed in one transaction that makes it the term's snapshot, matches and refreshes
-progress. The province's bulk import (one file, many schools, a 学校标识码 column) uses the same reader."""
+progress. The province's bulk import (one file, many schools, a 学校标识码 column) uses the same reader. The
+caller (a view, a command, the bulk import job) owns the transaction."""
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -86,6 +87,14 @@ class UnacknowledgedRisks(EnrolmentError):
     """Confirmation of an upload whose preview warned in red, without the school's acknowledgement."""
 
 
+class RowsRefused(EnrolmentError):
+    """A file with refused rows, or without a student: nothing of it is kept; its preview lists the rows."""
+
+    def __init__(self, preview: UploadPreview):
+        super().__init__(f"文件中有 {preview.errors_total} 处错误，未导入任何数据")
+        self.preview = preview
+
+
 ABSENT = {  # what a school's file may leave out, and what is done instead
     "stage": "按年级判断（年级无法判断时取本校唯一的学段）",
     "entry_month": "留空",
@@ -108,28 +117,21 @@ def template_xlsx() -> bytes:
 
 
 def preview_upload(actor: Actor, school: School, term: Term, source, filename: str) -> UploadPreview:
-    """Read a school's file; when clean, keep it as the school's pending upload for the term (committed)."""
+    """Read a school's file; when clean, keep it as the school's pending upload for the term (the caller commits).
+    A file with refused rows raises RowsRefused, its preview attached."""
     ensure_term_open(term)
-    try:
-        defer_checkpoint()
-        _discard_pending(school.id, term.code)
-        preview = _read(actor, source, filename, term, school)
-        if not preview.ok:
-            db.session.rollback()  # nothing written: not even the pending rows read before the first error
-            preview.upload_ids = []
-            return preview
-        preview.risks = upload_risks(school, preview.upload_ids[0], term.code,
-                                     {(stage, grade): students for (_, stage, grade), students in preview.groups.items()})
-        db.session.commit()
-        return preview
-    except BaseException:
-        db.session.rollback()
-        raise
+    defer_checkpoint()
+    _discard_pending(school.id, term.code)
+    preview = _read(actor, source, filename, term, school)
+    _refuse_unless_clean(preview)
+    preview.risks = upload_risks(school, preview.upload_ids[0], term.code,
+                                 {(stage, grade): students for (_, stage, grade), students in preview.groups.items()})
+    return preview
 
 
 def confirm_upload(actor: Actor, school: School, upload_id: int, acknowledged: bool = False) -> MatchingRun:
-    """Make a pending upload the school's snapshot: swap, match, refresh progress — one transaction. When the
-    preview warned (a file that does not fit the school, hardship students removed) only with acknowledged."""
+    """Make a pending upload the school's snapshot: swap, match, refresh progress — one transaction, the caller's.
+    When the preview warned (a file that does not fit the school, hardship students removed) only with acknowledged."""
     upload = _pending(school, upload_id)
     if upload is None:
         raise EnrolmentError("该文件已确认、已作废或已过期，请重新上传")
@@ -138,17 +140,12 @@ def confirm_upload(actor: Actor, school: School, upload_id: int, acknowledged: b
     if risks.any and not acknowledged:
         raise UnacknowledgedRisks("未导入：预览中有红色提示（见下方），请逐条核对，确认无误后勾选“我已核对以上提示，"
                                   "仍要导入”再点“确认导入并比对”；如果传错了文件，请取消本次上传")
-    try:
-        defer_checkpoint()
-        run = _make_current(actor, [upload.id], [school.id], term)
-        acknowledged_text = f"；学校已确认提示：{risks.summary()}" if risks.any else ""
-        record(actor, AuditAction.UPLOAD_ENROLMENT, Target.of_school(school),
-               f"{term.label}：{upload.filename}，学生 {upload.students} 人；{outcome_text(run)}{acknowledged_text}")
-        db.session.commit()
-        return run
-    except BaseException:
-        db.session.rollback()
-        raise
+    defer_checkpoint()
+    run = _make_current(actor, [upload.id], [school.id], term)
+    acknowledged_text = f"；学校已确认提示：{risks.summary()}" if risks.any else ""
+    record(actor, AuditAction.UPLOAD_ENROLMENT, Target.of_school(school),
+           f"{term.label}：{upload.filename}，学生 {upload.students} 人；{outcome_text(run)}{acknowledged_text}")
+    return run
 
 
 def pending_preview(school: School, upload_id: int) -> UploadPreview | None:
@@ -165,7 +162,6 @@ def discard_upload(school: School, upload_id: int) -> None:
     upload = _pending(school, upload_id)
     if upload is not None:
         _discard_pending(school.id, upload.term)
-        db.session.commit()
 
 
 def _pending(school: School, upload_id: int) -> EnrolmentUpload | None:
@@ -176,43 +172,40 @@ def _pending(school: School, upload_id: int) -> EnrolmentUpload | None:
 
 
 def import_file(actor: Actor, source, filename: str, term: Term, school: School | None = None, progress=None
-                ) -> tuple[UploadPreview, MatchingRun | None]:
-    """The command line and the province's bulk import job: read and, when clean, make current at once, in one
-    transaction. school=None: a file of many schools. progress(rows read, rows at most, message) is told after each
-    batch of rows (a job's progress bar)."""
+                ) -> tuple[UploadPreview, MatchingRun]:
+    """The command line and the province's bulk import job: read and, when clean, make current at once, in the
+    caller's transaction (a file with refused rows raises RowsRefused). school=None: a file of many schools.
+    progress(rows read, rows at most, message) is told after each batch of rows (a job's progress bar)."""
     ensure_term_open(term)
-    try:
-        defer_checkpoint()
-        if school is not None:
-            _discard_pending(school.id, term.code)
-        preview = _read(actor, source, filename, term, school, progress)
-        if not preview.ok:
-            db.session.rollback()
-            preview.upload_ids = []
-            return preview, None
-        if progress is not None:
-            progress(preview.rows_read, preview.rows_read,
-                     f"已读取并检查 {preview.rows_read:,} 行，全部有效；正在比对 {preview.schools:,} 所学校…")
-        school_ids = list(db.session.scalars(select(EnrolmentUpload.school_id)
-                                             .where(EnrolmentUpload.id.in_(preview.upload_ids))))
-        run = _make_current(actor, preview.upload_ids, school_ids, term)
-        target = Target.of_school(school) if school else Target("enrolment", term.code, f"{term.label}学籍批量导入")
-        record(actor, AuditAction.UPLOAD_ENROLMENT, target,
-               f"{term.label}：{filename}，{preview.schools} 所学校，学生 {preview.students} 人；{outcome_text(run)}")
-        db.session.commit()
-        return preview, run
-    except BaseException:
-        db.session.rollback()
-        raise
+    defer_checkpoint()
+    if school is not None:
+        _discard_pending(school.id, term.code)
+    preview = _read(actor, source, filename, term, school, progress)
+    _refuse_unless_clean(preview)
+    if progress is not None:
+        progress(preview.rows_read, preview.rows_read,
+                 f"已读取并检查 {preview.rows_read:,} 行，全部有效；正在比对 {preview.schools:,} 所学校…")
+    school_ids = list(db.session.scalars(select(EnrolmentUpload.school_id)
+                                         .where(EnrolmentUpload.id.in_(preview.upload_ids))))
+    run = _make_current(actor, preview.upload_ids, school_ids, term)
+    target = Target.of_school(school) if school else Target("enrolment", term.code, f"{term.label}学籍批量导入")
+    record(actor, AuditAction.UPLOAD_ENROLMENT, target,
+           f"{term.label}：{filename}，{preview.schools} 所学校，学生 {preview.students} 人；{outcome_text(run)}")
+    return preview, run
 
 
-def refused_rows(actor: Actor, school: School, term: Term, source, filename: str) -> bytes:
+def refused_rows(actor: Actor, school: School | None, term: Term, source, filename: str) -> bytes:
     """The refused rows of a file, with their reasons; reads the file again and writes nothing."""
-    try:
-        preview = _read(actor, source, filename, term, school)
-    finally:
-        db.session.rollback()
+    preview = _read(actor, source, filename, term, school, write=False)
     return sheets.refused_rows_xlsx(preview.header, preview.errors)
+
+
+def _refuse_unless_clean(preview: UploadPreview) -> None:
+    """A file with refused rows (or no student) is refused whole: the caller rolls back the rows written before
+    the first error."""
+    if not preview.ok:
+        preview.upload_ids = []
+        raise RowsRefused(preview)
 
 
 def outcome_text(run: MatchingRun) -> str:
@@ -252,8 +245,8 @@ def _discard_pending(school_id: int, term: str) -> None:
 class _Reader:
     """Checks the rows a batch at a time and writes them while the file is still clean."""
 
-    def __init__(self, actor: Actor, sheet: sheets.Sheet, term: Term, school: School | None):
-        self.actor, self.sheet, self.term, self.school = actor, sheet, term, school
+    def __init__(self, actor: Actor, sheet: sheets.Sheet, term: Term, school: School | None, write: bool = True):
+        self.actor, self.sheet, self.term, self.school, self.write = actor, sheet, term, school, write
         self.codes = {school.code: school.id} if school else dict(
             db.session.execute(select(School.code, School.id).where(School.active.is_(True))).all())
         self.stages = {school.id: school.stages} if school else dict(
@@ -321,8 +314,8 @@ class _Reader:
                 stages.append(STAGE_CODES[stage])
         grades = list(map(itemgetter(GRADE), kept))
         self.groups.update(zip(kept_schools, stages, grades))
-        if self.sheet.errors_total or not kept:
-            return  # the file will be refused: checking goes on, writing stops
+        if self.sheet.errors_total or not kept or not self.write:
+            return  # the file will be refused (or is only checked): checking goes on, writing stops
         numbers = list(map(itemgetter(ID), kept))
         ciphers = self.protector.encrypt_many(numbers)
         masked, genders, birth_years, regions = in_clear(numbers, Gender.MALE.value, Gender.FEMALE.value)
@@ -376,7 +369,8 @@ def insert_students(rows: list[tuple]) -> None:
 masked_student_no = mask_within
 
 
-def _read(actor: Actor, source, filename: str, term: Term, school: School | None, progress=None) -> UploadPreview:
+def _read(actor: Actor, source, filename: str, term: Term, school: School | None, progress=None,
+          write: bool = True) -> UploadPreview:
     config = current_app.config
     limits = {"max_bytes": config.get("UPLOAD_MAX_BYTES", sheets.MAX_BYTES),
               "max_rows": config.get("ENROLMENT_MAX_ROWS", SCHOOL_MAX_ROWS) if school else sheets.MAX_ROWS}
@@ -384,7 +378,7 @@ def _read(actor: Actor, source, filename: str, term: Term, school: School | None
         sheet = sheets.open_sheet(source, filename, COLUMNS, **limits)
         if school is None and "school_code" not in sheet.columns_found:
             raise EnrolmentError("批量导入的文件需要“学校标识码”列，用来区分各校的学生")
-        reader = _Reader(actor, sheet, term, school)
+        reader = _Reader(actor, sheet, term, school, write)
         for batch in sheet.batches(BATCH_ROWS):
             reader.take(batch, filename)
             if progress is not None:

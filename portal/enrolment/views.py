@@ -5,8 +5,9 @@ from flask_login import current_user
 
 from portal import uploads
 from portal.enrolment import bp, upload
-from portal.enrolment.common import EnrolmentError, current_upload
+from portal.enrolment.common import current_upload
 from portal.enrolment.models import EnrolmentUpload
+from portal.errors import saving
 from portal.terms import current_term, recent_terms
 from portal.vocab import Role
 from portal.web import ALL_TIERS, acting, download, render, roles_required, scope
@@ -40,14 +41,16 @@ def template():
 @roles_required(Role.SCHOOL)
 def upload_file():
     token = None
-    try:
+    with saving() as saved:
         token, filename = uploads.stage(request.files.get("file"), current_user.id)
         path, _ = uploads.staged(token, current_user.id)
         preview = upload.preview_upload(acting(), current_user.school, current_term(), path, filename)
-    except (uploads.UploadError, EnrolmentError) as refusal:
+    if isinstance(saved.refusal, upload.RowsRefused):  # nothing kept: the preview lists the refused rows
+        preview = saved.refusal.preview
+    elif saved.refusal:
         if token:
             uploads.discard(token, current_user.id)
-        return _upload_page(422, error=str(refusal))
+        return _upload_page(saved.status, error=saved.message)
     if preview.ok or not preview.errors:
         uploads.discard(token, current_user.id)  # kept only for the refused-rows download
         token = None
@@ -58,11 +61,11 @@ def upload_file():
 @roles_required(Role.SCHOOL)
 def refused_rows():
     """The refused rows of a previewed file, with a reason column, to correct and upload again."""
-    try:
+    with saving() as saved:
         path, filename = uploads.staged(request.form.get("token", ""), current_user.id)
         content = upload.refused_rows(acting(), current_user.school, current_term(), path, filename)
-    except (uploads.UploadError, EnrolmentError) as refusal:
-        return _upload_page(422, error=str(refusal))
+    if saved.refusal:
+        return _upload_page(saved.status, error=saved.message)
     return download(content, "学籍导入错误行.xlsx")
 
 
@@ -70,11 +73,11 @@ def refused_rows():
 @roles_required(Role.SCHOOL)
 def confirm_upload(upload_id: int):
     pending = scope().owned(EnrolmentUpload, upload_id)
-    try:
+    with saving() as saved:
         run = upload.confirm_upload(acting(), current_user.school, pending.id,
                                     acknowledged=request.form.get("acknowledged") == "1")
-    except EnrolmentError as refusal:  # the preview again, when the upload still waits: its warnings and the box
-        return _upload_page(422, error=str(refusal),
+    if saved.refusal:  # the preview again, when the upload still waits: its warnings and the box
+        return _upload_page(saved.status, error=saved.message,
                             preview=upload.pending_preview(current_user.school, pending.id))
     flash(f"学籍已导入，共 {run.students} 名特殊困难学生：{upload.outcome_text(run)}")
     return redirect(url_for("enrolment.library", school_id=current_user.school_id), 303)
@@ -83,6 +86,7 @@ def confirm_upload(upload_id: int):
 @bp.post("/upload/<int:upload_id>/discard")
 @roles_required(Role.SCHOOL)
 def discard_upload(upload_id: int):
-    upload.discard_upload(current_user.school, scope().owned(EnrolmentUpload, upload_id).id)
+    with saving():
+        upload.discard_upload(current_user.school, scope().owned(EnrolmentUpload, upload_id).id)
     flash("已取消本次上传，原有学籍数据未变")
     return redirect(url_for("enrolment.upload_page"), 303)

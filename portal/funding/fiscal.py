@@ -172,7 +172,7 @@ def _read_document(file_storage) -> tuple[bytes, str, str, str]:
 def record_allocation(actor: Actor, scope: Scope, term: Term, file_storage, *, project_id: int, fund_level: str,
                       amount: Decimal, document_no: str, allocated_on: date, note: str | None) -> FiscalAllocation:
     """Record one allocation of the user's own region (as forms.AllocationForm checked it), with its budget
-    document."""
+    document (the caller commits)."""
     region = scope.region(scope.region_code)
     content, name, mimetype, extension = _read_document(file_storage)
     key = secrets.token_hex(16) + extension
@@ -191,16 +191,14 @@ def record_allocation(actor: Actor, scope: Scope, term: Term, file_storage, *, p
         record(actor, AuditAction.RECORD_ALLOCATION, Target.of_region(region),
                f"{term.label} {allocation.project.name} {allocation.fund_level_label}级 {allocation.amount:,.2f} 元，"
                f"文号 {allocation.document_no}")
-        db.session.commit()
     except Exception:
-        db.session.rollback()
-        os.remove(path)  # no row points at it
+        os.remove(path)  # no row will point at it: the caller rolls back
         raise
     return allocation
 
 
 def document(actor: Actor, allocation: FiscalAllocation) -> tuple[str, str, str]:
-    """(path, download name, mimetype) of the budget document; the viewing is recorded."""
+    """(path, download name, mimetype) of the budget document; the viewing is recorded (the caller commits)."""
     if not allocation.file_key:
         raise NotFound()
     path = os.path.join(documents_folder(), os.path.basename(allocation.file_key))
@@ -211,12 +209,12 @@ def document(actor: Actor, allocation: FiscalAllocation) -> tuple[str, str, str]
         sha256 = hashlib.file_digest(sent, "sha256").hexdigest()
     record(actor, AuditAction.VIEW_BUDGET_DOCUMENT, Target.of_region(region),
            f"文号 {allocation.document_no}（文件 SHA-256 {sha256}）")
-    db.session.commit()
     return path, allocation.file_name or os.path.basename(path), allocation.file_type or "application/octet-stream"
 
 
-def delete_allocation(actor: Actor, scope: Scope, allocation: FiscalAllocation) -> None:
-    """Only the region that recorded it may remove it (with its document)."""
+def delete_allocation(actor: Actor, scope: Scope, allocation: FiscalAllocation) -> str | None:
+    """Only the region that recorded it may remove it; returns its document's key, for remove_document() once the
+    deletion is committed."""
     if allocation.region_code != scope.region_code:
         refuse_and_record(scope.user, "fiscal_allocation", allocation.id)
     region = db.session.get(Region, allocation.region_code)
@@ -224,7 +222,11 @@ def delete_allocation(actor: Actor, scope: Scope, allocation: FiscalAllocation) 
     record(actor, AuditAction.DELETE_ALLOCATION, Target.of_region(region),
            f"{allocation.project.name} {allocation.amount:,.2f} 元，文号 {allocation.document_no}")
     db.session.delete(allocation)
-    db.session.commit()
+    return key
+
+
+def remove_document(key: str | None) -> None:
+    """The budget document of an allocation whose deletion is committed."""
     if key:
         path = os.path.join(documents_folder(), os.path.basename(key))
         if os.path.exists(path):

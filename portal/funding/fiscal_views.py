@@ -3,10 +3,9 @@ deadlines, recording an allocation with its budget document, and the document se
 from flask import flash, redirect, request, send_file, url_for
 
 from portal.deadlines import services as deadlines
-from portal.extensions import db
+from portal.errors import saving
 from portal.forms import checked
 from portal.funding import bp, fiscal
-from portal.funding.errors import FundingError
 from portal.funding.forms import AllocationForm
 from portal.terms import TermError, current_term, parse_term, recent_terms
 from portal.vocab import FundLevel
@@ -44,11 +43,10 @@ def fiscal_page():
 def record_allocation():
     term = _term()
     form = AllocationForm(scope().region(scope().region_code))
-    try:
-        fiscal.record_allocation(acting(), scope(), term, request.files.get("document"), **checked(form, FundingError))
-    except FundingError as refusal:
-        db.session.rollback()
-        return _fiscal_page(term, 422, form, str(refusal))
+    with saving() as saved:
+        fiscal.record_allocation(acting(), scope(), term, request.files.get("document"), **checked(form))
+    if saved.refusal:
+        return _fiscal_page(term, saved.status, form, saved.message)
     flash("财政资金信息已录入")
     return redirect(url_for("funding.fiscal_page", term=term.code), 303)
 
@@ -57,7 +55,8 @@ def record_allocation():
 @roles_required(*UPPER_TIERS)
 def budget_document(allocation_id: int):
     allocation = fiscal.allocation_in_scope(scope(), allocation_id)
-    path, name, mimetype = fiscal.document(acting(), allocation)
+    with saving():  # the viewing is in the audit log before the file is sent
+        path, name, mimetype = fiscal.document(acting(), allocation)
     response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -68,6 +67,8 @@ def budget_document(allocation_id: int):
 def delete_allocation(allocation_id: int):
     allocation = fiscal.allocation_in_scope(scope(), allocation_id)
     term = allocation.term
-    fiscal.delete_allocation(acting(), scope(), allocation)
+    with saving():
+        document = fiscal.delete_allocation(acting(), scope(), allocation)
+    fiscal.remove_document(document)
     flash("财政资金记录已删除")
     return redirect(url_for("funding.fiscal_page", term=term), 303)

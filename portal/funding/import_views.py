@@ -5,10 +5,8 @@ from flask_login import current_user
 
 from portal import sheets, uploads
 from portal.errors import saving
-from portal.extensions import db
 from portal.forms import checked
 from portal.funding import bp, catalogue, importer, records
-from portal.funding.errors import FundingError
 from portal.funding.forms import RecordForm
 from portal.funding.models import FundingRecord
 from portal.funding.pages import school_and_period, school_context
@@ -31,13 +29,13 @@ def import_list(school_id: int):
     if request.method == "GET":
         return _import_page(school, period)
     mode = request.form.get("mode")
-    try:
+    with saving() as saved:
         importer.check_mode(mode)
         token, filename = uploads.stage(request.files.get("file"), current_user.id)
         path, _ = uploads.staged(token, current_user.id)
         preview = importer.preview(school, period, mode, path, filename)
-    except (uploads.UploadError, FundingError) as refusal:
-        return _import_page(school, period, 422, error=str(refusal), mode=mode)
+    if saved.refusal:
+        return _import_page(school, period, saved.status, error=saved.message, mode=mode)
     return _import_page(school, period, preview=preview, token=token, filename=filename, mode=mode)
 
 
@@ -61,11 +59,11 @@ def confirm_import(school_id: int):
 @roles_required(Role.SCHOOL)
 def refused_rows(school_id: int):
     school, period = school_and_period(school_id)
-    try:
+    with saving() as saved:
         path, filename = uploads.staged(request.form.get("token", ""), current_user.id)
         preview = importer.preview(school, period, request.form.get("mode"), path, filename)
-    except (uploads.UploadError, FundingError) as refusal:
-        return _import_page(school, period, 422, error=str(refusal))
+    if saved.refusal:
+        return _import_page(school, period, saved.status, error=saved.message)
     return download(sheets.refused_rows_xlsx(preview.header, preview.errors), f"{period.label}资助名单错误行.xlsx")
 
 
@@ -80,18 +78,15 @@ def import_template():
 @roles_required(Role.SCHOOL)
 def add_record(school_id: int):
     school, period = school_and_period(school_id)
-    form, error = RecordForm(), None
+    form, saved = RecordForm(), saving()
     if request.method == "POST":
-        try:
-            added = records.add_record(acting(), school, period, **checked(form, FundingError))
-        except FundingError as refusal:
-            db.session.rollback()
-            error = str(refusal)
-        else:
+        with saved:
+            added = records.add_record(acting(), school, period, **checked(form))
+        if not saved.refusal:
             flash(f"已录入 {added.name} 的 {added.project.name}")
             return redirect(url_for("funding.record_list", school_id=school.id, period=period.code), 303)
-    return render("funding/record_new.html", status=422 if error else 200, form=form, error=error,
-                  projects=catalogue.projects_for_school(school), **school_context(school, period))
+    return render("funding/record_new.html", status=saved.status if saved.refusal else 200, form=form,
+                  error=saved.message, projects=catalogue.projects_for_school(school), **school_context(school, period))
 
 
 @bp.post("/records/<int:record_id>/delete")

@@ -272,12 +272,10 @@ def add_record(actor: Actor, school: School, period: Period, *, number: str, nam
     refusals = _Refusals()
     accepted = checker.check(refusals, [(None, number, name, project.name, standard, amount, paid_on, card, 0)])
     if refusals.reasons:
-        db.session.rollback()
         raise FundingError("；".join(refusals.reasons))
     importer.insert_rows(school, period, accepted, actor, None)
     record(actor, AuditAction.ADD_FUNDING_RECORD, Target.of_school(school),
            f"{period.label} {accepted[0].id_masked} {name} {project.name} {amount or ''}")
-    db.session.commit()
     return db.session.scalar(select(FundingRecord).where(period_records(school.id, period))
                              .order_by(FundingRecord.id.desc()).limit(1))
 

@@ -112,14 +112,9 @@ def record_list(school_id: int):
 def export_records(school_id: int):
     """Up to exports.IN_REQUEST_ROWS records at once; a big school's list is written by the worker."""
     school, period = school_and_period(school_id)
-
-    def write() -> bytes:
-        content = records.export(acting(), school, period)
-        db.session.commit()
-        return content
-
     return exports.answer(records.export_count(school, period), export_jobs.KIND,
-                          {"school_id": school.id, "period": period.code}, acting(), write,
+                          {"school_id": school.id, "period": period.code}, acting(),
+                          lambda: records.export(acting(), school, period),
                           records.export_name(school, period))
 
 

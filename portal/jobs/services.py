@@ -81,7 +81,7 @@ def submit(kind: str, params: dict, actor: Actor) -> Job:
               user_id=actor.user_id, actor_name=actor.name, actor_ip=actor.ip, created_at=datetime.now(),
               message="等待后台处理…")
     db.session.add(job)
-    db.session.commit()
+    db.session.commit()  # the job machinery's own commit: the worker can only run a row it can already read
     try:
         current_app.extensions["portal_jobs"].enqueue_job(job.id)
     except Exception:  # e.g. Redis unreachable: the job's page says so instead of waiting for ever

@@ -3,6 +3,7 @@ from flask import abort, current_app
 from flask_login import current_user, login_required
 
 from portal.audit.services import Target, record
+from portal.errors import saving
 from portal.extensions import db
 from portal.jobs import bp
 from portal.jobs.models import Job, JobStatus
@@ -51,9 +52,9 @@ def result_file(job_id: int):
         abort(404)
     where = Target.of_user(current_user)
     note_export(content, None)
-    record(acting(), AuditAction.EXPORT, Target("job", str(job.id), (job.result_name or "")[:128], where.city_code,
-                                                  where.county_code, where.school_id),
-           f"下载后台任务 {job.id} 的文件：{job.result_name}")
-    db.session.commit()
+    with saving():  # the download is in the audit log before the file goes out
+        record(acting(), AuditAction.EXPORT, Target("job", str(job.id), (job.result_name or "")[:128],
+                                                      where.city_code, where.county_code, where.school_id),
+               f"下载后台任务 {job.id} 的文件：{job.result_name}")
     mimetype = "application/pdf" if (job.result_name or "").endswith(".pdf") else None
     return download(content, job.result_name, mimetype)

@@ -108,30 +108,34 @@ class RemovalNotConfirmed(LibraryError):
     """A big removal confirmed without the number of people it removes (or with another number)."""
 
 
+def recount(actor: Actor, batch_id: int) -> LibraryBatch:
+    """The pending batch's changes counted again when another import was confirmed since its preview: what the
+    user is shown, and what a big removal's typed number must match."""
+    batch = _own_pending(actor, batch_id)
+    current = db.session.scalar(select(LibraryBatch.id).where(LibraryBatch.category == batch.category,
+                                                              LibraryBatch.status == BatchStatus.CURRENT))
+    if current != batch.previous_id:
+        batch.previous_id = current
+        diff.store_counts(batch)
+    return batch
+
+
 def confirm(actor: Actor, batch_id: int, removed_typed: str | None = None) -> LibraryBatch:
     """The pending batch becomes the category's current batch; the previous one is kept as history.
     When that removes more than a tenth of the category's people, `removed_typed` must be their number."""
-    batch = _own_pending(actor, batch_id)
-    current = db.session.scalar(select(LibraryBatch).where(LibraryBatch.category == batch.category,
-                                                           LibraryBatch.status == BatchStatus.CURRENT))
-    previous_id = current.id if current else None
-    if previous_id != batch.previous_id:  # another import was confirmed since this preview
-        batch.previous_id = previous_id
-        diff.store_counts(batch)
-        db.session.commit()  # the counts the user is shown again if the number typed no longer fits
+    batch = recount(actor, batch_id)
     if batch.big_removal:
         _require_removed_number(batch, removed_typed)
     db.session.execute(update(LibraryBatch).where(LibraryBatch.category == batch.category,
                                                   LibraryBatch.status == BatchStatus.CURRENT)
                        .values(status=BatchStatus.SUPERSEDED))
     batch.status, batch.confirmed_at = BatchStatus.CURRENT, datetime.now()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the one-current-batch index: someone confirmed the same category a moment ago
+        raise LibraryError("同一类别刚刚有另一批数据确认导入，请重新上传预览") from None
     record(actor, AuditAction.IMPORT_LIBRARY, Target("library_batch", str(batch.id), batch.category_label),
            f"文件 {batch.filename}：{batch.records} 人；新增 {batch.added}，减少 {batch.removed}，变更 {batch.changed}")
-    try:
-        db.session.commit()
-    except IntegrityError:  # the one-current-batch index: someone confirmed the same category a moment ago
-        db.session.rollback()
-        raise LibraryError("同一类别刚刚有另一批数据确认导入，请重新上传预览") from None
     refresh_statistics()
     return batch
 
@@ -162,7 +166,6 @@ def refresh_statistics() -> None:
     if db.engine.dialect.name == "sqlite":
         db.session.execute(text("PRAGMA analysis_limit = 1000"))
     db.session.execute(text("ANALYZE library_record"))
-    db.session.commit()
 
 
 def cancel(actor: Actor, batch_id: int) -> LibraryBatch:
@@ -173,7 +176,6 @@ def cancel(actor: Actor, batch_id: int) -> LibraryBatch:
     batch.status = BatchStatus.DISCARDED
     record(actor, AuditAction.CANCEL_LIBRARY_IMPORT, Target("library_batch", str(batch.id), batch.category_label),
            f"文件 {batch.filename}")
-    db.session.commit()
     return batch
 
 

@@ -234,7 +234,8 @@ SEARCH_LIMIT = 200
 
 def search(actor: Actor, text: str) -> SearchResult:
     """Current records by exact ID number (looked up by its digest) or by exact name. Every search is recorded
-    in the audit log: who looked for whom (an ID number masked), and how many records were found."""
+    in the audit log: who looked for whom (an ID number masked), and how many records were found (the caller
+    commits)."""
     text = (text or "").strip()
     found = SearchResult(text)
     if not text:
@@ -247,7 +248,6 @@ def search(actor: Actor, text: str) -> SearchResult:
         detail = f"按姓名“{text[:50]}”查询"
     audit_record(actor, AuditAction.SEARCH_LIBRARY, Target("library_search", None, "基础信息库查询"),
                  f"{detail}，找到 {found.total} 条记录")
-    db.session.commit()
     return found
 
 

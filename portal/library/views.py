@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.idcard import check_digit
 from portal.jobs.models import Job
 from portal.library import bp, diff, importer, services
-from portal.library.access import LibraryError, importable_categories, visible_batch
+from portal.library.access import importable_categories, visible_batch
 from portal.library.columns import IMPORT_HINTS, TEMPLATE_EXAMPLES, columns_for
 from portal.library.models import BatchStatus, LibraryBatch, LibraryRecord
 from portal.scope import refuse_and_record
@@ -59,10 +59,10 @@ def import_file(category: str):
         if request.args.get("job"):
             return _import_page(category, **_job_preview(category, request.args.get("job", type=int)))
         return _import_page(category)
-    try:
+    with saving() as saved:
         token, _ = uploads.stage(request.files.get("file"), current_user.id)
-    except uploads.UploadError as refusal:
-        return _import_page(category, error=str(refusal), status=422)
+    if saved.refusal:
+        return _import_page(category, error=saved.message, status=saved.status)
     job = jobs.submit("library_import", {"category": category.value, "token": token}, acting())
     return redirect(url_for("jobs.page", job_id=job.id), 303)
 
@@ -107,11 +107,11 @@ def _import_page(category: Category, preview=None, token=None, error=None, statu
 def refused_rows(category: str):
     """The refused rows of a previewed file, with a reason column, to correct and upload again."""
     category = _category(category)
-    try:
+    with saving() as saved:
         path, filename = uploads.staged(request.form.get("token", ""), current_user.id)
         content = importer.refused_rows(acting(), category, path, filename)
-    except (uploads.UploadError, LibraryError) as refusal:
-        return _import_page(category, error=str(refusal), status=422)
+    if saved.refusal:
+        return _import_page(category, error=saved.message, status=saved.status)
     return download(content, f"{category.label}导入错误行.xlsx")
 
 
@@ -128,13 +128,15 @@ def import_template(category: str):
 @roles_required(*READERS)
 def confirm_batch(batch_id: int):
     batch = visible_batch(current_user, batch_id)
-    try:
+    with saving():  # counted again when another import came first: kept, and shown, even if confirming is refused
+        importer.recount(acting(), batch.id)
+    with saving() as saved:
         importer.confirm(acting(), batch.id, request.form.get("removed"))
-    except importer.RemovalNotConfirmed as refusal:
+    if isinstance(saved.refusal, importer.RemovalNotConfirmed):
         # The same preview again with the refusal (200, so that a boosted form shows it).
-        return _import_page(Category(batch.category), preview=importer.preview_of(batch), error=refusal.message)
-    except LibraryError as refusal:
-        flash(refusal.message)
+        return _import_page(Category(batch.category), preview=importer.preview_of(batch), error=saved.message)
+    if saved.refusal:
+        flash(saved.message)
         return redirect(url_for("library.import_file", category=batch.category), 303)
     flash(f"{batch.category_label}数据已导入：{batch.records:,} 人（新增 {batch.added:,}，减少 {batch.removed:,}，"
           f"变更 {batch.changed:,}），已替换原有数据")
@@ -145,12 +147,9 @@ def confirm_batch(batch_id: int):
 @roles_required(*READERS)
 def cancel_batch(batch_id: int):
     batch = visible_batch(current_user, batch_id)
-    try:
+    with saving() as saved:
         importer.cancel(acting(), batch.id)
-    except LibraryError as refusal:
-        flash(refusal.message)
-    else:
-        flash("已取消本次导入，原有数据不变")
+    flash(saved.message or "已取消本次导入，原有数据不变")
     return redirect(url_for("library.import_file", category=batch.category), 303)
 
 
@@ -191,7 +190,10 @@ def search():
     """The search form (GET), and the search itself (POST): an ID number never travels in a URL, where the
     access log and the browser's history would keep it. Each search is recorded."""
     text = request.form.get("q", "") if request.method == "POST" else ""
-    result = services.search(acting(), text) if text.strip() else services.SearchResult("")
+    result = services.SearchResult("")
+    if text.strip():
+        with saving():  # the search is in the audit log before its result is shown
+            result = services.search(acting(), text)
     return render("library/search.html", "library/_results.html", result=result)
 
 

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from portal.audit.services import Actor
 from portal.enrolment.library import LibraryFilter
+from portal.errors import saving
 from portal.extensions import db
 from portal.notices import services
 from portal.notices.pdf import render_notices_pdf
@@ -34,7 +35,8 @@ def print_notices_command(code: str, class_name: str, grade: str, term_text: str
         click.echo(f"已生成 {done}/{total}", err=True)
 
     count = render_notices_pdf(school, term, selection, out, progress)
-    services.record_printing(Actor.command_line(), school, term, selection, count, f"命令行PDF {out}")
+    with saving():
+        services.record_printing(Actor.command_line(), school, term, selection, count, f"命令行PDF {out}")
     if count == 0:
         raise click.ClickException(f"{school.name}{term.label}所选范围内没有学生（{out} 只有一页说明）")
     click.echo(f"{school.name}{term.label}资助政策告知书：{count} 页，已写入 {out}")

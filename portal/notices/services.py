@@ -231,7 +231,6 @@ def iter_notice_chunks(school: School, term: Term, selection: Selection, chunk: 
 def record_printing(actor: Actor, school: School, term: Term, selection: Selection, count: int, how: str) -> None:
     record(actor, AuditAction.PRINT_NOTICES, Target.of_school(school),
            f"{term.label}｜{selection.describe()}｜{count} 份｜{how}")
-    db.session.commit()
 
 
 # -- who was told ---------------------------------------------------------------------------------

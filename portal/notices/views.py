@@ -30,7 +30,8 @@ def print_page(school_id: int):
     """The batch on screen, one A4 notice per printed page; the toolbar (print, PDF, who was told) stays off paper."""
     school, term, selection = _batch(school_id)
     notices = services.notices_for(school, term, selection)
-    services.record_printing(acting(), school, term, selection, len(notices), "浏览器打印页面")
+    with saving():
+        services.record_printing(acting(), school, term, selection, len(notices), "浏览器打印页面")
     return render("notices/print.html", school=school, term=term, selection=selection, notices=notices,
                   limit=services.WEB_PDF_LIMIT, methods=NoticeMethod, today=date.today(), error=None,
                   POLICY_MARK=services.POLICY_MARK, received_text=services.received_text,
@@ -47,7 +48,8 @@ def notices_pdf(school_id: int):
                       count=count, limit=services.WEB_PDF_LIMIT)
     out = BytesIO()
     render_notices_pdf(school, term, selection, out)
-    services.record_printing(acting(), school, term, selection, count, "下载PDF")
+    with saving():
+        services.record_printing(acting(), school, term, selection, count, "下载PDF")
     return download(out.getvalue(), f"{school.name}{term.label}资助政策告知书（{selection.describe()}）.pdf",
                     "application/pdf")
 

@@ -81,13 +81,13 @@ def move_school(school_id: int):
 def registry_import(kind: str):
     if request.method == "GET":
         return render("org/import.html", kind=kind, label=KIND_LABELS[kind], preview=None, error=None)
-    try:
+    with saving() as saved:
         token, filename = uploads.stage(request.files.get("file"), current_user.id)
         path, _ = uploads.staged(token, current_user.id)
         preview = registry.preview(kind, path, filename)
-    except (uploads.UploadError, registry.ImportRefused) as refusal:
-        return render("org/import.html", kind=kind, label=KIND_LABELS[kind], preview=None, error=str(refusal),
-                      status=422)
+    if saved.refusal:
+        return render("org/import.html", kind=kind, label=KIND_LABELS[kind], preview=None, error=saved.message,
+                      status=saved.status)
     return render("org/import.html", kind=kind, label=KIND_LABELS[kind], preview=preview, token=token,
                   filename=filename, error=None)
 
@@ -111,12 +111,12 @@ def confirm_import(kind: str):
 @roles_required(Role.PROVINCE)
 def refused_rows(kind: str):
     """The refused rows of a previewed file, with a reason column, to correct and upload again."""
-    try:
+    with saving() as saved:
         path, filename = uploads.staged(request.form.get("token", ""), current_user.id)
         preview = registry.preview(kind, path, filename)
-    except (uploads.UploadError, registry.ImportRefused) as refusal:
-        return render("org/import.html", kind=kind, label=KIND_LABELS[kind], preview=None, error=str(refusal),
-                      status=422)
+    if saved.refusal:
+        return render("org/import.html", kind=kind, label=KIND_LABELS[kind], preview=None, error=saved.message,
+                      status=saved.status)
     return download(sheets.refused_rows_xlsx(preview.header, preview.errors), f"{KIND_LABELS[kind]}导入错误行.xlsx")
 
 

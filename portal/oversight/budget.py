@@ -193,7 +193,6 @@ def budget_xlsx(actor: Actor, reading: TermReading, budget: Budget) -> bytes:
     content = write_xlsx(headers, lines, sheet_title=f"{budget.year}年经费测算")
     record(actor, AuditAction.EXPORT, Target.of_region(budget.region),
            f"{budget.year}年度学生资助经费测算（{reading.term.label}学生数）：{budget.region.name}")
-    db.session.commit()
     return content
 
 

@@ -214,7 +214,6 @@ def circular_xlsx(actor: Actor, circular: Circular) -> bytes:
     lines += [[], ["通报摘要", circular.summary]]
     content = write_xlsx(headers, lines, sheet_title=f"通报第{circular.number}期")
     record(actor, AuditAction.EXPORT, Target.of_region(circular.region), f"{circular.title}（xlsx）")
-    db.session.commit()
     return content
 
 

@@ -128,7 +128,6 @@ def quality_xlsx(actor: Actor, reading: TermReading, region: Region, table: Leve
              for row in [*table.rows, table.total]]
     content = write_xlsx(headers, lines, sheet_title=f"{reading.term.label}数据质量")
     record(actor, AuditAction.EXPORT, Target.of_region(region), f"{reading.term.label}数据质量：{region.name}")
-    db.session.commit()
     return content
 
 

@@ -35,7 +35,8 @@ def quality_page(code: str):
 def export_quality(code: str):
     region = scope().region(code)
     reading = TermReading(scope(), selected_term())
-    content = quality.quality_xlsx(acting(), reading, region, quality.quality_level(reading, region))
+    with saving():
+        content = quality.quality_xlsx(acting(), reading, region, quality.quality_level(reading, region))
     return download(content, f"{region.name}{reading.term.label}数据质量.xlsx")
 
 
@@ -54,11 +55,12 @@ def budget_page(code: str):
     projects = budget.catalogue(reading, scope().region(scope().root_code))
     context = {"term": reading.term, "recent_terms": recent_terms(), "region": region, "projects": projects,
                "trail": trail(scope(), region), "tiers": budget.TIERS, "args": request.args}
-    try:
+    with saving() as saved:
         assumptions = budget.assumptions_from(projects, request.args)
-    except budget.BudgetError as error:
-        return render("oversight/budget.html", "oversight/_budget.html", 422, error=str(error), estimate=None,
-                      ticked={project.id for project in budget.ticked_projects(projects, request.args)}, **context)
+    if saved.refusal:
+        return render("oversight/budget.html", "oversight/_budget.html", saved.status, error=saved.message,
+                      estimate=None, ticked={project.id for project in budget.ticked_projects(projects, request.args)},
+                      **context)
     estimate = budget.estimate(reading, region, assumptions)
     return render("oversight/budget.html", "oversight/_budget.html", estimate=estimate,
                   ticked={project.id for project in assumptions.projects}, assumptions=assumptions,
@@ -71,12 +73,12 @@ def export_budget(code: str):
     region = scope().region(code)
     reading = TermReading(scope(), selected_term())
     projects = budget.catalogue(reading, scope().region(scope().root_code))
-    try:
-        assumptions = budget.assumptions_from(projects, request.args)
-    except budget.BudgetError:
+    with saving() as saved:
+        estimate = budget.estimate(reading, region, budget.assumptions_from(projects, request.args))
+        content = budget.budget_xlsx(acting(), reading, estimate)
+    if saved.refusal:
         return budget_page(code)
-    estimate = budget.estimate(reading, region, assumptions)
-    return download(budget.budget_xlsx(acting(), reading, estimate), f"{region.name}{estimate.year}年度资助经费测算.xlsx")
+    return download(content, f"{region.name}{estimate.year}年度资助经费测算.xlsx")
 
 
 # -- 通报 ------------------------------------------------------------------------------------------
@@ -101,12 +103,12 @@ def _reading_as_of() -> TermReading:
 @bp.get("/circulars/draft")
 @roles_required(*ISSUERS)
 def circular_draft():
-    try:
+    with saving() as saved:
         reading = _reading_as_of()
         region = circulars.issuable_region(scope())
         figures = circulars.draft(reading, region)
-    except circulars.CircularError as error:
-        return _circular_list(str(error), 422)
+    if saved.refusal:
+        return _circular_list(saved.message, saved.status)
     return render("oversight/circular_draft.html", figures=figures, printed=circulars.LAGGARDS_PRINTED, summary=circulars.summary(figures),
                   term=reading.term, as_of=reading.today, region=region)
 
@@ -134,4 +136,6 @@ def circular_page(circular_id: int):
 @roles_required(*ISSUERS)
 def export_circular(circular_id: int):
     circular = circulars.circular_of(scope(), circular_id)
-    return download(circulars.circular_xlsx(acting(), circular), f"{circular.title}.xlsx")
+    with saving():
+        content = circulars.circular_xlsx(acting(), circular)
+    return download(content, f"{circular.title}.xlsx")

@@ -154,14 +154,14 @@ def direct_schools(table: Level, region: Region) -> Row | None:
 
 # -- xlsx -------------------------------------------------------------------------------------------
 def level_xlsx(actor: Actor, reading: TermReading, place: Region | School, table: Level) -> bytes:
-    """The table as the page shows it (its order), the total last; the export goes into the audit log."""
+    """The table as the page shows it (its order), the total last; the export goes into the audit log (the caller
+    commits)."""
     headers = ["名称", "代码", *(column.title for column in COLUMNS)]
     lines = [[row.name, row.code, *(_cell(row, column.key) for column in COLUMNS)]
              for row in [*table.rows, *([table.total] if isinstance(place, Region) else [])]]
     content = write_xlsx(headers, lines, sheet_title=f"{reading.term.label}进度")
     target = Target.of_region(place) if isinstance(place, Region) else Target.of_school(place)
     record(actor, AuditAction.EXPORT, target, f"{reading.term.label}进度总览：{place.name}")
-    db.session.commit()
     return content
 
 

@@ -3,6 +3,7 @@ a row opens the level below in place), the school list behind every count, and t
 from flask import request
 
 from portal import exports
+from portal.errors import saving
 from portal.extensions import db
 from portal.org.models import Region
 from portal.oversight import bp, export_jobs, lists, people, services
@@ -57,7 +58,8 @@ def export_region(code: str):
     region = scope().region(code)
     reading = TermReading(scope(), selected_term())
     table = services.level(reading, region).sorted(*_sorting())
-    content = services.level_xlsx(acting(), reading, region, table)
+    with saving():
+        content = services.level_xlsx(acting(), reading, region, table)
     return download(content, f"{region.name}{reading.term.label}进度总览.xlsx")
 
 
@@ -66,7 +68,8 @@ def export_region(code: str):
 def export_school(school_id: int):
     school = scope().school(school_id)
     reading = TermReading(scope(), selected_term())
-    content = services.level_xlsx(acting(), reading, school, services.school_level(reading, school))
+    with saving():
+        content = services.level_xlsx(acting(), reading, school, services.school_level(reading, school))
     return download(content, f"{school.name}{reading.term.label}进度.xlsx")
 
 
@@ -87,14 +90,9 @@ def export_school_list():
     """Up to exports.IN_REQUEST_ROWS schools at once; a longer list is written by the worker."""
     filters = lists.ListFilter.from_args(scope(), request.args)
     reading = TermReading(scope(), selected_term())
-
-    def write() -> bytes:
-        content = lists.school_list_xlsx(acting(), reading, filters)
-        db.session.commit()
-        return content
-
     return exports.answer(lists.school_count(reading, filters), export_jobs.SCHOOLS,
-                          {"term": reading.term.code, "args": filters.args()}, acting(), write,
+                          {"term": reading.term.code, "args": filters.args()}, acting(),
+                          lambda: lists.school_list_xlsx(acting(), reading, filters),
                           lists.export_name(reading, filters))
 
 
@@ -116,14 +114,9 @@ def export_people_list():
     """Up to exports.IN_REQUEST_ROWS lines at once; a longer list is written by the worker (its job page offers it)."""
     filters = people.PeopleFilter.from_args(scope(), request.args)
     term = selected_term()
-
-    def write() -> bytes:
-        content = people.people_xlsx(acting(), scope(), term, filters)
-        db.session.commit()
-        return content
-
     return exports.answer(people.people_count(scope(), term, filters), export_jobs.PEOPLE,
-                          {"term": term.code, "args": filters.args()}, acting(), write,
+                          {"term": term.code, "args": filters.args()}, acting(),
+                          lambda: people.people_xlsx(acting(), scope(), term, filters),
                           people.export_name(term, filters))
 
 

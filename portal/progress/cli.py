@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from portal.deadlines import periods, services as deadlines
+from portal.errors import saving
 from portal.extensions import db
 from portal.org.models import School
 from portal.progress.history import take_snapshot
@@ -30,11 +31,11 @@ def refresh_progress_command(term_label: str | None, monthly_only: bool):
     schools = select(School.id)
     if monthly_only:
         schools = schools.where(School.stages == periods.VOCATIONAL)
-    refresh_progress(schools, term.code)
     today = deadlines.today()
     snapshot = term.code == current_term(today).code
-    if snapshot:
-        take_snapshot(term, today)
-    db.session.commit()
+    with saving():
+        refresh_progress(schools, term.code)
+        if snapshot:
+            take_snapshot(term, today)
     count = db.session.scalar(select(func.count()).select_from(schools.subquery()))
     click.echo(f"已重新计算 {term.label} {count} 所学校的进度统计。" + ("已记录今日进度快照。" if snapshot else ""))

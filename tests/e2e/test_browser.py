@@ -100,6 +100,7 @@ def test_the_library_table_filters_in_place(browser, portal_url, world):
     db.session.commit()
     upload.import_file(Actor.command_line(), enrolment_csv("学生甲", "学生乙", "学生丙"), "学籍.csv", current_term(),
                        world.xuanwu_school)
+    db.session.commit()
     user = make_user(Role.SCHOOL, school=world.xuanwu_school)
     db.session.commit()
 

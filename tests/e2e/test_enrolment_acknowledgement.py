@@ -20,6 +20,7 @@ def test_confirming_a_file_that_removes_hardship_students_needs_the_tick(browser
     db.session.commit()
     upload.import_file(Actor.command_line(), enrolment_csv("学生甲", "学生乙"), "学籍.csv", current_term(),
                        world.xuanwu_school)
+    db.session.commit()
     smaller = tmp_path / "新学籍.csv"
     smaller.write_bytes(enrolment_csv("学生甲"))  # 学生乙 would leave the library
 

@@ -349,6 +349,7 @@ def test_the_province_rematches_with_a_progress_bar_and_issues_a_circular(
     db.session.commit()
     upload.import_file(Actor.command_line(), enrolment_csv("王小明", "李小红"), "学籍.csv", terms.current_term(),
                        world.xuanwu_school)
+    db.session.commit()
     make_library_person(make_id_number(serial=2), "李小红", Category.ORPHAN)  # imported after the school's match
     user = make_user(Role.PROVINCE, region=world.province)
     db.session.commit()

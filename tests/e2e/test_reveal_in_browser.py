@@ -26,6 +26,7 @@ def test_a_reveal_asks_for_the_reason_and_shows_the_number_in_place(browser, por
     make_library_person(make_id_number(serial=1), "学生甲", Category.POVERTY)
     db.session.commit()
     upload.import_file(Actor.command_line(), enrolment_csv("学生甲"), "学籍.csv", current_term(), world.xuanwu_school)
+    db.session.commit()
     user = make_user(Role.SCHOOL, school=world.xuanwu_school)
     db.session.commit()
     student = db.session.scalar(select(HardshipStudent).where(HardshipStudent.name == "学生甲"))

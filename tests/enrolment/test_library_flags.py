@@ -17,6 +17,7 @@ ANHUI = make_id_number(region="340104", serial=8)  # an ID first issued in 合�
 
 def upload_rows(school, rows):
     preview, run = upload.import_file(Actor.command_line(), xlsx_file(rows), "学籍.xlsx", current_term(), school)
+    db.session.commit()
     assert preview.ok, preview.errors
 
 

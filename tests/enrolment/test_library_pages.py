@@ -25,6 +25,7 @@ def school_library(world):
     db.session.commit()
     rows = [student_row(1), student_row(2, class_name="三年级（2）班"), student_row(3)]
     upload.import_file(Actor.command_line(), xlsx_file(rows), "学籍.xlsx", current_term(), world.xuanwu_school)
+    db.session.commit()
     return {s.name: s for s in db.session.scalars(select(HardshipStudent))}
 
 
@@ -66,6 +67,7 @@ def test_flag_filter_and_pagination(client, login_as, world):
     db.session.commit()
     upload.import_file(Actor.command_line(), xlsx_file([student_row(n) for n in range(1, 56)]), "学籍.xlsx",
                        current_term(), world.xuanwu_school)
+    db.session.commit()
     login_as("school")
     first = page_text(client.get(library_url(world)))
     assert "第 1 / 2 页，共 55 条" in first

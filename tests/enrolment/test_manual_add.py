@@ -116,6 +116,7 @@ def test_a_student_added_by_hand_is_flagged_while_another_school_enrols_them(cli
         rows = [student_row(serial, f"锡山生{serial}") for serial in serials]
         preview, _ = upload.import_file(Actor.command_line(), xlsx_file(rows), "学籍.xlsx", current_term(),
                                         world.xishan_school)
+        db.session.commit()
         assert preview.ok, preview.errors
         db.session.expire_all()
 
@@ -141,6 +142,7 @@ def enrol_at_xuanwu(world, *rows):
     rows = rows or [student_row(1, "在籍生")]
     preview, _ = upload.import_file(Actor.command_line(), xlsx_file(list(rows)), "学籍.xlsx", current_term(),
                                     world.xuanwu_school)
+    db.session.commit()
     assert preview.ok, preview.errors
 
 

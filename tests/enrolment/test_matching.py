@@ -8,6 +8,7 @@ from portal.audit.services import Actor
 from portal.enrolment import matching, rematch, upload
 from portal.enrolment.matching import last_matching_at
 from portal.enrolment.models import EnrolmentStudent, EnrolmentUpload, HardshipStudent
+from portal.errors import saving
 from portal.extensions import db
 from portal.library.models import LibraryRecord
 from portal.progress.services import progress_of
@@ -17,6 +18,7 @@ from portal.vocab import Category, DisabilityGrade, DisabilityType, PovertyStatu
 
 def upload_rows(school, rows):
     preview, run = upload.import_file(Actor.command_line(), xlsx_file(rows), "学籍.xlsx", current_term(), school)
+    db.session.commit()
     assert preview.ok, preview.errors
     return run
 
@@ -133,7 +135,8 @@ def test_a_crash_during_matching_leaves_the_previous_snapshot_current(app, world
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(matching, "match", broken_match)
-    with pytest.raises(RuntimeError):
+    db.session.commit()
+    with pytest.raises(RuntimeError), saving():  # as the confirming view: rolled back, then raised on
         upload.confirm_upload(login_free_actor, world.xuanwu_school, preview.upload_ids[0], acknowledged=True)
     db.session.expire_all()
     current = db.session.scalar(select(EnrolmentUpload).where(EnrolmentUpload.status == "current"))

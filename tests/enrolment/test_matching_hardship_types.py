@@ -22,6 +22,7 @@ def test_an_out_of_province_poverty_student_is_a_poverty_student_for_the_school(
     upload.import_file(Actor.command_line(), xlsx_file([student_row(1, "外省生", id_number=anhui),
                                                                   student_row(2, "本省生")]),
                                  "学籍.xlsx", current_term(), world.xuanwu_school)
+    db.session.commit()
     student = db.session.scalar(select(HardshipStudent).where(HardshipStudent.name == "外省生"))
     assert student.categories == "poverty,dibao,out_of_province"
     assert {detail.category for detail in student.details} == {"poverty", "dibao", "out_of_province"}
@@ -42,6 +43,7 @@ def test_a_student_in_both_the_provinces_and_the_push_downs_poverty_lists_holds_
     db.session.commit()
     upload.import_file(Actor.command_line(), xlsx_file([student_row(1, "外省生", id_number=number)]),
                                  "学籍.xlsx", current_term(), world.xuanwu_school)
+    db.session.commit()
     student = db.session.scalar(select(HardshipStudent))
     assert student.categories == "poverty,out_of_province"
     assert sorted((detail.category, detail.poverty_status) for detail in student.details) == [

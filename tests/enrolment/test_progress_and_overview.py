@@ -16,7 +16,9 @@ from portal.vocab import Category
 
 
 def import_for(school, rows):
-    return upload.import_file(Actor.command_line(), xlsx_file(rows), "学籍.xlsx", current_term(), school)
+    done = upload.import_file(Actor.command_line(), xlsx_file(rows), "学籍.xlsx", current_term(), school)
+    db.session.commit()
+    return done
 
 
 def test_refresh_progress_counts_once_per_student_and_resets_schools_without_data(app, world):

@@ -8,6 +8,7 @@ from enrolment_helpers import student_row, xlsx_file
 from factories import page_text
 from portal.audit.services import Actor
 from portal.enrolment import upload
+from portal.extensions import db
 from portal.terms import Term, TermError, current_term, parse_period, parse_term, periods_of, recent_terms
 
 
@@ -45,6 +46,7 @@ def test_vocational_months_leave_out_february_and_august():
 def test_pages_open_on_the_current_term_and_offer_earlier_ones(client, login_as, world):
     upload.import_file(Actor.command_line(), xlsx_file([student_row(1)]), "学籍.xlsx", current_term(),
                        world.xuanwu_school)
+    db.session.commit()
     login_as("school")
     page = client.get(f"/enrolment/schools/{world.xuanwu_school.id}/library")
     selector = page.get_data(as_text=True)

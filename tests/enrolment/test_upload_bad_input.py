@@ -29,7 +29,15 @@ def nothing_written():
 
 
 def preview(world, content, filename="学籍.xlsx"):
-    return upload.preview_upload(Actor.command_line(), world.xuanwu_school, current_term(), content, filename)
+    """The preview as the upload page has it: a file with refused rows comes back with them, nothing kept."""
+    try:
+        return upload.preview_upload(Actor.command_line(), world.xuanwu_school, current_term(), content, filename)
+    except upload.RowsRefused as refused:
+        db.session.rollback()
+        return refused.preview
+    except EnrolmentError:
+        db.session.rollback()
+        raise
 
 
 def refused_reasons(world, content, filename="学籍.xlsx") -> str:

@@ -128,6 +128,7 @@ def test_the_province_bulk_import_reads_each_school_stage_without_a_stage_column
             [vocational.code, "中职生", make_id_number(serial=2), "", "", "一年级", "1班"],
             [world.qinhuai_school.code, "无年级", make_id_number(serial=3), "", "", "", ""]]
     preview, run = upload.import_file(Actor.command_line(), xlsx_file(rows, header), "全省学籍.xlsx", current_term())
+    db.session.commit()
     assert preview.ok and run is not None and preview.schools == 3
     assert {name: stage for name, (stage, _) in stored().items()} == {"小学生": "primary", "中职生": "vocational",
                                                                       "无年级": "primary"}

@@ -43,6 +43,7 @@ def school_with_three_hardship_students(world):
     db.session.commit()
     upload.import_file(Actor.command_line(), xlsx_file([student_row(n) for n in range(1, 6)]), "学籍.xlsx",
                        current_term(), world.xuanwu_school)
+    db.session.commit()
     assert active_hardship() == 3
 
 

@@ -113,6 +113,7 @@ def test_reveal_shows_the_full_number_and_records_it(client, login_as):
     login_as("province")
     import_confirmed(client, "poverty", POVERTY)
     record_id = services.search(Actor.command_line(), ZHANG).records[0].id
+    db.session.commit()
     # without a reason: refused, in the cell (htmx) and on a page, nothing revealed nor recorded
     for headers in ({"HX-Request": "true"}, {}):
         refused = client.post(f"/library/records/{record_id}/reveal", data={"reason": " "}, headers=headers)

@@ -194,7 +194,7 @@ def test_the_export_is_masked_and_audited(client, login_as, world):
     assert number not in str(rows)
     students = read_xlsx(client.get("/oversight/lists/export.xlsx?list=duplicate").data)
     assert students[1][0] == "重复导出" and students[1][6] == "玄武区第一小学"
-    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "export")).all()
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "export").order_by(AuditEntry.id)).all()
     # each entry names the list and carries the file's row count and SHA-256 (portal.audit)
     assert [entry.detail.split("（文件")[0] for entry in entries] == [f"{TERM.label}疑似失学辍学名单：玄武区，1 人",
                                                                     f"{TERM.label}学籍重复名单：玄武区，1 人"]

@@ -17,6 +17,7 @@ def test_a_county_lists_the_schools_that_have_not_uploaded(client, login_as, wor
         f",学生{serial},,{make_id_number(serial=serial)},小学,三年级,三年级（1）班,2024-09\n" for serial in (1, 2))
     upload.import_file(Actor.command_line(), enrolment.encode(), "学籍.csv", current_term(),
                        world.xuanwu_school)  # a real upload: the import writes the school's progress row
+    db.session.commit()
     login_as("county")
     text = page_text(client.get("/oversight/schools"))
     assert "玄武区第一小学" in text and "玄武区第二小学" in text and "秦淮区" not in text
