@@ -5,9 +5,11 @@ above, the export is submitted as a job of the domain's export kind and the user
 offers the (sealed) file once the worker has written it. Either way the rows come from the database a batch at
 a time as plain rows (no ORM object per row), and the export is recorded in the audit log by the domain."""
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from flask import redirect, url_for
 from sqlalchemy import Select, func, select
+from werkzeug.exceptions import NotFound
 
 from portal.audit.services import Actor
 from portal.errors import saving
@@ -51,6 +53,17 @@ def scope_of_actor(actor: Actor) -> Scope:
     return Scope(actor.user)
 
 
-def out_of_scope() -> JobRefused:
-    """Scope.region()/school() refuse with a 404 (NotFound): in the worker that is a refusal the job page shows."""
-    return JobRefused("所选区划或学校不在您的管辖范围内，未导出任何数据。")
+@contextmanager
+def still_in_scope():
+    """Scope.region()/school() inside refuse with a 404 (NotFound): in the worker that is a refusal the job page
+    shows, for a region or school the asker no longer oversees."""
+    try:
+        yield
+    except NotFound:
+        raise JobRefused("所选区划或学校不在您的管辖范围内，未导出任何数据。") from None
+
+
+def started(progress: Callable[[int, int | None], None], total: int) -> Callable[[int], None]:
+    """The job's bar at 0 of `total`, and the writer's callback: rows written so far."""
+    progress(0, total)
+    return lambda done: progress(done, total)

@@ -4,7 +4,7 @@ from datetime import date
 
 from portal.audit.models import AuditEntry
 from portal.audit.services import Actor, AuditFilter, Target, audit_entries, record
-from portal.exports import batches, row_count, scope_of_actor
+from portal.exports import batches, row_count, scope_of_actor, started
 from portal.jobs import JobRefused, Outcome, job_kind
 from portal.scope import Scope
 from portal.sheet_writer import stream_xlsx
@@ -67,7 +67,6 @@ def export_audit(params: dict, actor, progress) -> Outcome:
     args = params.get("args", {})
     filters = filters_from(args)
     total = row_count(audit_entries(scope, filters), EXPORT_LIMIT)
-    progress(0, total)
     asked = "&".join(f"{key}={value}" for key, value in args.items())[:500]
-    content = audit_xlsx(actor, scope, filters, asked, progress=lambda done: progress(done, total))
+    content = audit_xlsx(actor, scope, filters, asked, progress=started(progress, total))
     return Outcome(f"已导出 {total:,} 条审计记录，请下载文件。", file=(content, FILENAME))

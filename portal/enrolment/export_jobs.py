@@ -1,9 +1,7 @@
 """A school's 就学信息库 export as a background job (see portal/exports.py): a big school's library (tens of
 thousands of students) is written by the worker for the user who asked, within that user's scope as it is then."""
-from werkzeug.exceptions import NotFound
-
 from portal.enrolment import library
-from portal.exports import out_of_scope, scope_of_actor
+from portal.exports import scope_of_actor, started, still_in_scope
 from portal.jobs import JobRefused, Outcome, job_kind
 from portal.terms import TermError, parse_term
 
@@ -14,15 +12,12 @@ KIND = "library_export"
 def export_library(params: dict, actor, progress) -> Outcome:
     """params: school_id and term (code)."""
     scope = scope_of_actor(actor)
-    try:
+    with still_in_scope():
         school = scope.school(params["school_id"])
-    except NotFound:
-        raise out_of_scope() from None
     try:
         term = parse_term(params["term"])
     except (KeyError, TermError):
         raise JobRefused("学期无效，未导出任何数据。") from None
     total = library.export_count(school.id, term.code)
-    progress(0, total)
-    content = library.library_xlsx(actor, school, term, progress=lambda done: progress(done, total))
+    content = library.library_xlsx(actor, school, term, progress=started(progress, total))
     return Outcome(f"已导出 {total:,} 人，请下载文件。", file=(content, library.export_name(school, term)))

@@ -1,8 +1,6 @@
 """A school's funded list (资助名单) export as a background job (see portal/exports.py): a big school's list is
 written by the worker for the user who asked, within that user's scope as it is then."""
-from werkzeug.exceptions import NotFound
-
-from portal.exports import out_of_scope, scope_of_actor
+from portal.exports import scope_of_actor, started, still_in_scope
 from portal.funding import records
 from portal.funding.errors import FundingError
 from portal.jobs import JobRefused, Outcome, job_kind
@@ -14,15 +12,12 @@ KIND = "funding_export"
 def export_funded_list(params: dict, actor, progress) -> Outcome:
     """params: school_id and period (code)."""
     scope = scope_of_actor(actor)
-    try:
+    with still_in_scope():
         school = scope.school(params["school_id"])
-    except NotFound:
-        raise out_of_scope() from None
     try:
         period = records.period_for(school, params.get("period"))
     except FundingError as refusal:
         raise JobRefused(f"{refusal}，未导出任何数据。") from None
     total = records.export_count(school, period)
-    progress(0, total)
-    content = records.export(actor, school, period, progress=lambda done: progress(done, total))
+    content = records.export(actor, school, period, progress=started(progress, total))
     return Outcome(f"已导出 {total:,} 条资助记录，请下载文件。", file=(content, records.export_name(school, period)))

@@ -1,8 +1,6 @@
 """The oversight lists' large exports as background jobs (see portal/exports.py): 名单查询 and the school list of
 a region, written by the worker for the user who asked, within that user's scope as it is when the job runs."""
-from werkzeug.exceptions import NotFound
-
-from portal.exports import out_of_scope, row_count, scope_of_actor
+from portal.exports import row_count, scope_of_actor, started, still_in_scope
 from portal.jobs import JobRefused, Outcome, job_kind
 from portal.oversight import lists, people
 from portal.oversight.figures import TermReading
@@ -23,13 +21,10 @@ def _term(params: dict):
 def export_people(params: dict, actor, progress) -> Outcome:
     """params: term (code) and args (the list's query arguments, PeopleFilter.args())."""
     scope, term = scope_of_actor(actor), _term(params)
-    try:
+    with still_in_scope():
         filters = people.PeopleFilter.from_args(scope, params.get("args", {}))
-    except NotFound:
-        raise out_of_scope() from None
     total = row_count(people.people_query(scope, term, filters), people.EXPORT_LIMIT)
-    progress(0, total)
-    content = people.people_xlsx(actor, scope, term, filters, progress=lambda done: progress(done, total))
+    content = people.people_xlsx(actor, scope, term, filters, progress=started(progress, total))
     return Outcome(f"已导出 {total:,} 人，请下载文件。", file=(content, people.export_name(term, filters)))
 
 
@@ -37,12 +32,9 @@ def export_people(params: dict, actor, progress) -> Outcome:
 def export_schools(params: dict, actor, progress) -> Outcome:
     """params: term (code) and args (ListFilter.args())."""
     scope, term = scope_of_actor(actor), _term(params)
-    try:
+    with still_in_scope():
         filters = lists.ListFilter.from_args(scope, params.get("args", {}))
-    except NotFound:
-        raise out_of_scope() from None
     reading = TermReading(scope, term)
     total = lists.school_count(reading, filters)
-    progress(0, total)
-    content = lists.school_list_xlsx(actor, reading, filters, progress=lambda done: progress(done, total))
+    content = lists.school_list_xlsx(actor, reading, filters, progress=started(progress, total))
     return Outcome(f"已导出 {total:,} 所学校，请下载文件。", file=(content, lists.export_name(reading, filters)))
