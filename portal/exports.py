@@ -28,11 +28,20 @@ def row_count(query: Select, limit: int) -> int:
     return db.session.scalar(select(func.count()).select_from(capped))
 
 
-def batches(query: Select, size: int = BATCH_ROWS) -> Iterator[list]:
-    """The query's rows a batch at a time (a server-side cursor on PostgreSQL): the whole result is never held."""
-    result = db.session.execute(query.execution_options(yield_per=size))
-    for partition in result.partitions():
-        yield partition
+class batches:  # noqa: N801  (iterated like a generator: `for rows in batches(query):`)
+    """The query's rows a batch at a time (a server-side cursor on PostgreSQL): the whole result is never held.
+    `done` counts the rows handed out so far; progress(done), when given, is told after each batch."""
+
+    def __init__(self, query: Select, progress: Callable[[int], None] | None = None, size: int = BATCH_ROWS):
+        self.query, self.progress, self.size, self.done = query, progress, size, 0
+
+    def __iter__(self) -> Iterator[list]:
+        result = db.session.execute(self.query.execution_options(yield_per=self.size))
+        for partition in result.partitions():
+            yield partition
+            self.done += len(partition)
+            if self.progress is not None:
+                self.progress(self.done)
 
 
 def answer(rows: int, kind: str, params: dict, actor: Actor, write: Callable[[], bytes], filename: str):

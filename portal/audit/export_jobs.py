@@ -41,17 +41,12 @@ def audit_xlsx(actor: Actor, scope: Scope, filters: AuditFilter, asked: str, pro
     query = (audit_entries(scope, filters)
              .with_only_columns(entry.at, entry.actor_name, entry.action, entry.target_label, entry.detail, entry.ip)
              .limit(EXPORT_LIMIT))
-    written = 0
 
     def lines():
-        nonlocal written
-        for rows in batches(query):
+        for rows in batches(query, progress):
             for at, actor_name, action, target_label, detail, ip in rows:
                 yield [at.strftime("%Y-%m-%d %H:%M:%S"), actor_name, AuditAction.label_of(action), target_label or "",
                        detail or "", ip or ""]
-            written += len(rows)
-            if progress is not None:
-                progress(written)
 
     content = stream_xlsx(HEADERS, lines())
     record(actor, AuditAction.EXPORT, Target("audit", None, "审计日志"), asked)

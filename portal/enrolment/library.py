@@ -151,11 +151,10 @@ def library_xlsx(actor: Actor, school: School, term: Term, progress=None) -> byt
     category details in one query); the export is recorded in the audit log (the caller commits).
     progress(done) is told after each batch."""
     query = library_students(school.id, term.code, LibraryFilter()).with_only_columns(*EXPORT_COLUMNS)
-    written = 0
+    listed = batches(query, progress)
 
     def lines():
-        nonlocal written
-        for students in batches(query):
+        for students in listed:
             details: dict[int, list] = {}
             for detail in db.session.execute(
                     select(*DETAIL_COLUMNS).where(HardshipCategory.student_id.in_([row.id for row in students]))
@@ -163,12 +162,9 @@ def library_xlsx(actor: Actor, school: School, term: Term, progress=None) -> byt
                 details.setdefault(detail.student_id, []).append(detail)
             for student in students:
                 yield _export_row(student, details.get(student.id, []))
-            written += len(students)
-            if progress is not None:
-                progress(written)
 
     content = sheets.stream_xlsx(EXPORT_HEADER, lines(), sheet_title=f"{term.label}就学信息库")
-    record(actor, AuditAction.EXPORT, Target.of_school(school), f"{term.label}就学信息库，{written} 人（证件号已脱敏）")
+    record(actor, AuditAction.EXPORT, Target.of_school(school), f"{term.label}就学信息库，{listed.done} 人（证件号已脱敏）")
     return content
 
 

@@ -234,17 +234,12 @@ def export(actor: Actor, school: School, period: Period, progress=None) -> bytes
                     FundingRecord.card_masked)
              .join(FundingProject, FundingProject.id == FundingRecord.project_id)
              .where(period_records(school.id, period)).order_by(FundingRecord.row_number, FundingRecord.id))
-    written = 0
 
     def lines():
-        nonlocal written
-        for rows in batches(query):
+        for rows in batches(query, progress):
             for found in rows:
                 yield (found.id_masked, found.name, found.project, ProjectLevel.label_of(found.level), found.standard,
                        found.amount, found.paid_on, found.card_masked or "", "、".join(missing_of(found)))
-            written += len(rows)
-            if progress is not None:
-                progress(written)
 
     content = sheets.stream_xlsx(EXPORT_HEADER, lines(), sheet_title=f"{period.label}资助名单")
     record(actor, AuditAction.EXPORT, Target.of_school(school), f"{period.label}资助名单")

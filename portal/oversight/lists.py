@@ -70,19 +70,14 @@ def school_count(reading: TermReading, filters: ListFilter) -> int:
 def school_list_xlsx(actor: Actor, reading: TermReading, filters: ListFilter, progress=None) -> bytes:
     """The list as the page shows it, read a batch at a time; the export goes into the audit log (the caller
     commits). progress(done) is told after each batch."""
-    written = 0
 
     def lines():
-        nonlocal written
-        for rows in batches(schools(reading, filters).limit(EXPORT_LIMIT)):
+        for rows in batches(schools(reading, filters).limit(EXPORT_LIMIT), progress):
             for row in rows:
                 yield [row.name, row.code, row.region_name, row.uploaded_at, row.students or 0, row.hardship or 0,
                        row.funded or 0, row.unfunded_without_reason or 0, row.manual_pending or 0, row.duplicates or 0,
                        parse_period(row.period).label, SubmissionStatus.label_of(row.status), row.due,
                        "逾期" if row.overdue else "", row.notified or 0]
-            written += len(rows)
-            if progress is not None:
-                progress(written)
 
     content = write_xlsx(HEADERS, lines(), sheet_title=f"{reading.term.label}学校名单")
     what = filters.flag.label if filters.flag else "全部学校"

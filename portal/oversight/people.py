@@ -282,21 +282,17 @@ def people_xlsx(actor: Actor, scope: Scope, term: Term, filters: PeopleFilter, p
     """The whole list (up to EXPORT_LIMIT lines) as the page shows it, read a batch at a time; the export goes into
     the audit log (the caller commits). progress(done) is told after each batch."""
     width = len(headers(filters))
-    written = 0
+    listed = batches(people_query(scope, term, filters).limit(EXPORT_LIMIT), progress)
 
     def lines():
-        nonlocal written
-        for rows in batches(people_query(scope, term, filters).limit(EXPORT_LIMIT)):
+        for rows in listed:
             for item in _listed(rows, filters):
                 yield [item.name, item.id_text, item.gender, item.birth_year, item.hukou, item.categories, item.school,
                        item.region, item.stage, item.class_name, item.note][:width]
-            written += len(rows)
-            if progress is not None:
-                progress(written)
 
     content = write_xlsx(headers(filters), lines(), sheet_title=f"{term.label}{filters.kind.label}")
     record(actor, AuditAction.EXPORT, Target.of_region(filters.region),
-           f"{term.label}{filters.kind.label}名单：{filters.region.name}，{written} 人")
+           f"{term.label}{filters.kind.label}名单：{filters.region.name}，{listed.done} 人")
     return content
 
 
