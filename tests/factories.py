@@ -142,7 +142,7 @@ def make_unfunded_student(school: School, name: str, term: str = "2026-autumn", 
     serial = next(_school_serial)
     student = HardshipStudent(
         school_id=school.id, term=term, id_hash=hashlib.md5(f"student-{serial}".encode()).digest(),
-        id_cipher=b"-", id_masked=f"3201**********{serial % 10000:04d}", name=name, region_prefix="320102",
+        id_cipher=b"-", id_masked="320102************", name=name, region_prefix="320102",
         class_name=class_name, categories=categories, active=active, in_school=in_school,
     )
     db.session.add(student)

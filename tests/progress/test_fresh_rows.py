@@ -166,7 +166,7 @@ def _province_scope(world):
 
 def _new_student(school, serial: int, **values) -> dict:
     return dict(school_id=school.id, term=TERM.code, id_hash=hashlib.md5(f"new-{serial}".encode()).digest(),
-                id_cipher=b"-", id_masked=f"3201**********{serial:04d}", name=f"新{serial}", region_prefix="320102",
+                id_cipher=b"-", id_masked="320102************", name=f"新{serial}", region_prefix="320102",
                 class_name="一年级1班", categories="orphan", active=True, source="matched", **values)
 
 
