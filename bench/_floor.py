@@ -9,10 +9,13 @@ import time
 
 
 def rewrite_seconds(database: str, table: str, where: str, parameters: tuple = ()) -> float:
-    """Seconds to insert again the rows of `table` matching `where` (their indexes kept up as usual)."""
+    """Seconds to insert again the rows of `table` matching `where` (their indexes kept up and their foreign keys
+    checked, as on any write of the portal)."""
     connection = sqlite3.connect(database, isolation_level=None)
     try:
-        connection.execute("PRAGMA synchronous = NORMAL")  # as the portal's connections set it
+        # as the portal's connections set them: the same rows into the same tables under the same constraints
+        connection.execute("PRAGMA synchronous = NORMAL")
+        connection.execute("PRAGMA foreign_keys = ON")
         connection.execute("BEGIN")
         columns = [row[1] for row in connection.execute(f"PRAGMA table_info({table})") if row[1] != "id"]
         rows = connection.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE {where}", parameters).fetchall()
