@@ -47,8 +47,8 @@ def match(run: MatchingRun, school_ids: list[int] | None = None) -> MatchResult:
     _add_hardship_types(run.id)
     _fold_hits(run.id)
     _forgive_respellings(run.id)
-    run.new, run.changed, run.gone = _count_changes(run.id, term, ids)
-    _deactivate_gone(run.id, term, ids)
+    run.new, run.changed = _count_changes(run.id, term)
+    run.gone = _deactivate_gone(run.id, term, ids)
     _update_found(run.id, term, now)
     _insert_found(run.id, term, now)
     _write_categories(run.id, term)
@@ -140,20 +140,21 @@ def _gone(run_id: int, term: str, ids: list[int] | None):
     return and_(_in_scope(term, ids), _was_matched(), ~still_found)
 
 
-def _count_changes(run_id: int, term: str, ids: list[int] | None) -> tuple[int, int, int]:
+def _count_changes(run_id: int, term: str) -> tuple[int, int]:
+    """New and changed students, both counted from the run's few found students (each looks up its one library
+    row by school, term and ID digest), never from the term's whole library."""
     found = MatchingStudent
-    known = select(HardshipStudent.id).where(_same_student(term), _was_matched()).exists()
-    new = db.session.scalar(select(func.count()).where(found.run_id == run_id, ~known))
-    changed = db.session.scalar(
-        select(func.count()).select_from(found).join(HardshipStudent, _same_student(term))
-        .where(found.run_id == run_id, _was_matched(), HardshipStudent.categories != found.categories))
-    gone = db.session.scalar(select(func.count()).select_from(HardshipStudent).where(_gone(run_id, term, ids)))
-    return new, changed, gone
+    known = select(HardshipStudent.id).where(_same_student(term), _was_matched())
+    new = db.session.scalar(select(func.count()).where(found.run_id == run_id, ~known.exists()))
+    changed = db.session.scalar(select(func.count()).where(
+        found.run_id == run_id, known.where(HardshipStudent.categories != found.categories).exists()))
+    return new, changed
 
 
-def _deactivate_gone(run_id: int, term: str, ids: list[int] | None) -> None:
-    db.session.execute(update(HardshipStudent).where(_gone(run_id, term, ids)).values(active=False),
-                       execution_options=SET_BASED)
+def _deactivate_gone(run_id: int, term: str, ids: list[int] | None) -> int:
+    """Deactivate the students no longer found; returns how many."""
+    return db.session.execute(update(HardshipStudent).where(_gone(run_id, term, ids)).values(active=False),
+                              execution_options=SET_BASED).rowcount
 
 
 def _out_of_province(hukou, region_prefix):
