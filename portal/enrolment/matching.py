@@ -126,8 +126,12 @@ def _same_student(term: str):
                 HardshipStudent.id_hash == found.id_hash)
 
 
-def _was_matched():
-    return and_(HardshipStudent.active.is_(True), HardshipStudent.source == HardshipSource.MATCHED.value)
+def was_matched():
+    """Active students a match found. The source is compared as an expression (`source || ''`), so that a
+    planner without statistics (SQLite) does not answer "a school's matched students" from the (source, term)
+    index, which is there for the few students added by hand and would walk the whole term's library."""
+    return and_(HardshipStudent.active.is_(True),
+                HardshipStudent.source.concat("") == HardshipSource.MATCHED.value)
 
 
 def _in_scope(term: str, ids: list[int] | None):
@@ -137,14 +141,14 @@ def _in_scope(term: str, ids: list[int] | None):
 
 def _gone(run_id: int, term: str, ids: list[int] | None):
     still_found = select(MatchingStudent.id).where(MatchingStudent.run_id == run_id, _same_student(term)).exists()
-    return and_(_in_scope(term, ids), _was_matched(), ~still_found)
+    return and_(_in_scope(term, ids), was_matched(), ~still_found)
 
 
 def _count_changes(run_id: int, term: str) -> tuple[int, int]:
     """New and changed students, both counted from the run's few found students (each looks up its one library
     row by school, term and ID digest), never from the term's whole library."""
     found = MatchingStudent
-    known = select(HardshipStudent.id).where(_same_student(term), _was_matched())
+    known = select(HardshipStudent.id).where(_same_student(term), was_matched())
     new = db.session.scalar(select(func.count()).where(found.run_id == run_id, ~known.exists()))
     changed = db.session.scalar(select(func.count()).where(
         found.run_id == run_id, known.where(HardshipStudent.categories != found.categories).exists()))

@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from portal.enrolment.grades import StageRule
+from portal.enrolment.matching import was_matched
 from portal.enrolment.models import EnrolmentStudent, HardshipStudent
 from portal.extensions import db
 from portal.library.models import BatchStatus, LibraryBatch, LibraryRecord
 from portal.org.models import School
-from portal.vocab import HardshipSource, Stage
+from portal.vocab import Stage
 
 NAMES_SHOWN = 30
 
@@ -78,8 +79,7 @@ def _removals(risks: UploadRisks, school_id: int, upload_id: int, term: str) -> 
                    .where(pupil.upload_id == upload_id, pupil.id_hash == row.id_hash,
                           batch.status == BatchStatus.CURRENT).exists())
     leaving = (select(row.name, row.class_name)
-               .where(row.school_id == school_id, row.term == term, row.active.is_(True),
-                      row.source == HardshipSource.MATCHED.value, ~found_again))
+               .where(row.school_id == school_id, row.term == term, was_matched(), ~found_again))
     risks.removed = db.session.scalar(select(func.count()).select_from(leaving.subquery()))
     if risks.removed:
         shown = db.session.execute(leaving.order_by(row.class_name, row.name).limit(NAMES_SHOWN)).all()
