@@ -326,9 +326,11 @@ def listed(region_prefix: str | None, birth_year: int | None) -> str:
 def mask_within(text: str | None, number: str, masked: str | None = None) -> str | None:
     """Text that holds a checked ID number (a 全国学籍号 is usually "G" + the number), with the number masked as
     mask() masks it, with or without its check character; other text unchanged."""
-    if text and number[:17] in text.upper():
-        masked = masked or mask(number)
-        return text.upper().replace(number, masked).replace(number[:17], masked[:17])
+    if text:
+        upper = text.upper()
+        if number[:17] in upper:
+            masked = masked or mask(number)
+            return upper.replace(number, masked).replace(number[:17], masked[:17])
     return text
 
 

@@ -298,20 +298,27 @@ class _Reader:
         rows, school_ids = self.schools_of(batch)
         self.known_school_rows += len(rows)
         digests = self.protector.digest_many([row[ID] for row in rows])
-        kept, kept_schools, kept_digests, stages = [], [], [], []
-        for row, school_id, digest in zip(rows, school_ids, digests):
-            first = self.seen.setdefault((school_id, digest), row[-1])
-            if first != row[-1]:
-                self.sheet.refuse(row, ID_NUMBER_LABEL, f"与第 {first} 行重复：同一学生在文件中出现两次")
-                continue
-            stage = STAGES[row[STAGE]] if row[STAGE] else self.rule(school_id).stage_of(row[GRADE])
-            if stage.__class__ is str:
-                self.sheet.refuse(row, COLUMNS[STAGE].label, stage)
-            else:
-                kept.append(row)
-                kept_schools.append(school_id)
-                kept_digests.append(digest)
-                stages.append(STAGE_CODES[stage])
+        row_numbers = list(map(itemgetter(-1), rows))
+        firsts = list(map(self.seen.setdefault, zip(school_ids, digests), row_numbers))  # where each ID first came
+        stated = list(map(STAGES.get, map(itemgetter(STAGE), rows)))  # None: to be read from the grade
+        if firsts == row_numbers and None not in stated:  # the usual batch: no ID twice, every stage given
+            kept, kept_schools, kept_digests = rows, school_ids, digests
+            stages = list(map(STAGE_CODES.__getitem__, stated))
+        else:
+            kept, kept_schools, kept_digests, stages = [], [], [], []
+            for row, school_id, digest, first, stage in zip(rows, school_ids, digests, firsts, stated):
+                if first != row[-1]:
+                    self.sheet.refuse(row, ID_NUMBER_LABEL, f"与第 {first} 行重复：同一学生在文件中出现两次")
+                    continue
+                if stage is None:
+                    stage = self.rule(school_id).stage_of(row[GRADE])
+                if stage.__class__ is str:
+                    self.sheet.refuse(row, COLUMNS[STAGE].label, stage)
+                else:
+                    kept.append(row)
+                    kept_schools.append(school_id)
+                    kept_digests.append(digest)
+                    stages.append(STAGE_CODES[stage])
         grades = list(map(itemgetter(GRADE), kept))
         self.groups.update(zip(kept_schools, stages, grades))
         if self.sheet.errors_total or not kept or not self.write:
