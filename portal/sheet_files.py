@@ -32,7 +32,7 @@ _BINARY_MAGICS = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"Rar!", b"7z\x
 EXTENSIONS = {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
 _RATIO_FLOOR, _RATIO_LIMIT = 100 * 1024 * 1024, 200  # small archives may compress absurdly well
 _CHUNK = 1024 * 1024
-_FAR_REF = re.compile(rb' r="(?:[A-Z]{2}|[A-Z]*\d{7})')  # column AA+ or row 1,000,000+
+_FAR_REF = re.compile(rb' r="[A-Z]?+(?:[A-Z]|\d{7})')  # column AA+ or row 1,000,000+ (no backtracking)
 _WIDE_COLUMN = re.compile(rb' r="([A-Z]{2,})\d')
 _FAR_ROW = re.compile(rb' r="[A-Z]*(\d{7,})"')
 _ANY_ROW = re.compile(rb' r="[A-Z]*(\d+)"')

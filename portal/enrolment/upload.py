@@ -21,7 +21,7 @@ from portal.enrolment.grades import StageRule
 from portal.enrolment.models import EnrolmentStudent, EnrolmentUpload, MatchingRun, UploadStatus
 from portal.enrolment.upload_risks import UploadRisks, upload_risks
 from portal.extensions import db
-from portal.idcard import check_digit, in_clear, mask_within
+from portal.idcard import check_digit, in_clear, mask_within, masks_within
 from portal.org.models import School
 from portal.protect import protector
 from portal.sheet_values import ID_NUMBER_LABEL, ID_NUMBER_SYNONYMS, id_number
@@ -328,12 +328,14 @@ class _Reader:
         masked, genders, birth_years, regions = in_clear(numbers, Gender.MALE.value, Gender.FEMALE.value)
         genders = [GENDER_CODES[stated] if stated else derived
                    for stated, derived in zip(map(itemgetter(GENDER), kept), genders)]
-        student_nos = list(map(mask_within, map(itemgetter(STUDENT_NO), kept), numbers, masked))
+        student_nos = masks_within(list(map(itemgetter(STUDENT_NO), kept)), numbers, masked)
         self.add_uploads(set(school_ids), filename)
         self.counts.update(kept_schools)
+        # blobs as bytearray, which sqlite3 binds as they are (bytes first go through its adapter look-up)
         values = list(zip(
             map(self.uploads.__getitem__, kept_schools), kept_schools, repeat(self.term.code), student_nos,
-            map(itemgetter(NAME), kept), genders, kept_digests, ciphers, masked, regions, birth_years, stages, grades,
+            map(itemgetter(NAME), kept), genders, map(bytearray, kept_digests), map(bytearray, ciphers), masked,
+            regions, birth_years, stages, grades,
             map(itemgetter(CLASS), kept), map(itemgetter(ENTRY), kept), map(itemgetter(HUKOU), kept),
             map(itemgetter(-1), kept)))
         # in digest order, as the (upload, digest) index holds them: what reads the upload through that index
@@ -386,10 +388,11 @@ def _read(actor: Actor, source, filename: str, term: Term, school: School | None
         if school is None and "school_code" not in sheet.columns_found:
             raise EnrolmentError("批量导入的文件需要“学校标识码”列，用来区分各校的学生")
         reader = _Reader(actor, sheet, term, school, write)
-        for batch in sheet.batches(BATCH_ROWS):
-            reader.take(batch, filename)
-            if progress is not None:
-                progress(sheet.rows_read, max(sheet.rows_bound or 0, sheet.rows_read))
+        with sheets.collector_paused():  # the loop builds many short-lived containers and no cycles
+            for batch in sheet.batches(BATCH_ROWS):
+                reader.take(batch, filename)
+                if progress is not None:
+                    progress(sheet.rows_read, max(sheet.rows_bound or 0, sheet.rows_read))
     except sheets.SheetError as refusal:
         raise EnrolmentError(refusal.message) from None
     preview = UploadPreview(term, filename, sheet.header, sheet.rows_read, errors=sheet.errors,

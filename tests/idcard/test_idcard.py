@@ -365,3 +365,13 @@ def test_an_id_number_inside_a_student_number_is_masked_with_or_without_its_chec
     assert idcard.mask_within("G" + body, number) == "G" + idcard.mask(number)[:17]
     assert idcard.mask_within("L3201", number) == "L3201"  # no ID number in it: unchanged
     assert idcard.mask_within(None, number) is None
+
+
+def test_masks_within_a_batch_as_mask_within_one_by_one():
+    numbers = [body + idcard.check_digit(body) for body in ("32010220150901001", "32010220150901002",
+                                                            "11010119900307002", "32010220150901003")]
+    texts = ["G" + numbers[0], "g" + numbers[1], "L3201", None]
+    masks = [idcard.mask(number) for number in numbers]
+    assert idcard.masks_within(texts, numbers, masks) == [
+        "G" + masks[0], "G" + masks[1], "L3201", None]
+    assert idcard.masks_within(texts, numbers, masks) == list(map(idcard.mask_within, texts, numbers, masks))
