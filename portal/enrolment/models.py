@@ -6,8 +6,8 @@ HardshipStudent rows are keyed by (school, term, ID digest) and updated in place
 what the school verified survives a re-upload or a re-match."""
 from datetime import datetime
 
-from sqlalchemy import (Boolean, ColumnElement, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
-                        UniqueConstraint, and_, func, or_)
+from sqlalchemy import (JSON, Boolean, ColumnElement, DateTime, ForeignKey, Index, Integer, LargeBinary, String,
+                        Text, UniqueConstraint, and_, func, or_)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -39,6 +39,9 @@ class EnrolmentUpload(db.Model):
     rows_read: Mapped[int] = mapped_column(Integer, default=0)
     students: Mapped[int] = mapped_column(Integer, default=0)
     matched_at: Mapped[datetime | None] = mapped_column(DateTime)  # last matching of this snapshot
+    # [[stage, grade, students], …] as the file was read: what the confirmation judges against the school's stages
+    # (portal.enrolment.upload_risks) without reading the rows again
+    stage_grades: Mapped[list | None] = mapped_column(JSON)
 
     school: Mapped[School] = relationship()
 

@@ -2,7 +2,7 @@
 clean (the preview); confirmed in one transaction that makes it the term's snapshot, matches and refreshes
 progress. The province's bulk import (one file, many schools, a 学校标识码 column) uses the same reader. The
 caller (a view, a command, the bulk import job) owns the transaction."""
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import repeat
@@ -76,7 +76,6 @@ class UploadPreview:
     columns: list[tuple[str, str]] = field(default_factory=list)  # (the file's header, the field read from it or "")
     absent: list[tuple[str, str]] = field(default_factory=list)  # (a field the file leaves out, what is done instead)
     risks: UploadRisks | None = None  # a school's clean file: what confirming it would do that needs a look first
-    groups: Counter = field(default_factory=Counter, repr=False)  # (school id, stage, grade) → students read
 
     @property
     def ok(self) -> bool:
@@ -124,8 +123,7 @@ def preview_upload(actor: Actor, school: School, term: Term, source, filename: s
     _discard_pending(school.id, term.code)
     preview = _read(actor, source, filename, term, school)
     _refuse_unless_clean(preview)
-    preview.risks = upload_risks(school, preview.upload_ids[0], term.code,
-                                 {(stage, grade): students for (_, stage, grade), students in preview.groups.items()})
+    preview.risks = upload_risks(school, db.session.get(EnrolmentUpload, preview.upload_ids[0]))
     return preview
 
 
@@ -136,7 +134,7 @@ def confirm_upload(actor: Actor, school: School, upload_id: int, acknowledged: b
     if upload is None:
         raise EnrolmentError("该文件已确认、已作废或已过期，请重新上传")
     term = ensure_term_open(upload.term)
-    risks = upload_risks(school, upload.id, term.code)
+    risks = upload_risks(school, upload)
     if risks.any and not acknowledged:
         raise UnacknowledgedRisks("未导入：预览中有红色提示（见下方），请逐条核对，确认无误后勾选“我已核对以上提示，"
                                   "仍要导入”再点“确认导入并比对”；如果传错了文件，请取消本次上传")
@@ -155,7 +153,7 @@ def pending_preview(school: School, upload_id: int) -> UploadPreview | None:
     if upload is None:
         return None
     return UploadPreview(parse_term(upload.term), upload.filename, rows_read=upload.rows_read, students=upload.students,
-                         schools=1, upload_ids=[upload.id], risks=upload_risks(school, upload.id, upload.term))
+                         schools=1, upload_ids=[upload.id], risks=upload_risks(school, upload))
 
 
 def discard_upload(school: School, upload_id: int) -> None:
@@ -354,13 +352,18 @@ class _Reader:
         preview.students = sum(self.counts.values())
         preview.schools = len(self.counts)
         preview.upload_ids = list(self.uploads.values())
-        preview.groups = self.groups
         if self.uploads:
+            stage_grades = defaultdict(list)
+            for (school_id, stage, grade), students in self.groups.items():
+                stage_grades[school_id].append([stage, grade, students])
+            table = EnrolmentUpload.__table__
             db.session.execute(
-                update(EnrolmentUpload.__table__).where(EnrolmentUpload.__table__.c.id == bindparam("upload"))
-                .values(students=bindparam("students"), rows_read=bindparam("read")),
+                update(table).where(table.c.id == bindparam("upload"))
+                .values(students=bindparam("students"), rows_read=bindparam("read"),
+                        stage_grades=bindparam("stage_grades", type_=table.c.stage_grades.type)),
                 [{"upload": upload_id, "students": self.counts[school_id],  # a school's file: all rows it had
-                  "read": preview.rows_read if self.school else self.counts[school_id]}
+                  "read": preview.rows_read if self.school else self.counts[school_id],
+                  "stage_grades": stage_grades[school_id]}
                  for school_id, upload_id in self.uploads.items()])
 
 

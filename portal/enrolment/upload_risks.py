@@ -1,7 +1,8 @@
 """What confirming a school's pending upload would do that the school must look at before it goes ahead: a file
 whose stages or grades do not fit the school's registered stages (likely another school's file), and the hardship
-students the swap would take out of the library. Both are read from the pending rows with a few grouped queries;
-the preview shows them in red and confirmation needs an explicit acknowledgement while any is present."""
+students the swap would take out of the library. The first is judged from the file's students per stage and
+grade, counted as it was read and kept with the pending upload; the second is read with a grouped query. The preview
+shows them in red and confirmation needs an explicit acknowledgement while any is present."""
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -9,7 +10,7 @@ from sqlalchemy import func, select
 
 from portal.enrolment.grades import StageRule
 from portal.enrolment.matching import was_matched
-from portal.enrolment.models import EnrolmentStudent, HardshipStudent
+from portal.enrolment.models import EnrolmentStudent, EnrolmentUpload, HardshipStudent
 from portal.extensions import db
 from portal.library.models import BatchStatus, LibraryBatch, LibraryRecord
 from portal.org.models import School
@@ -44,24 +45,18 @@ class UploadRisks:
         return "；".join(parts)
 
 
-def upload_risks(school: School, upload_id: int, term: str, groups: dict | None = None) -> UploadRisks:
-    """groups: students per (stage, grade) of the upload when the caller has just counted them (the preview, which
-    read the file); otherwise they are counted from the pending rows."""
+def upload_risks(school: School, upload: EnrolmentUpload) -> UploadRisks:
     risks = UploadRisks(Stage.labels_of(school.stages) or "未登记")
-    _misfits(risks, StageRule(school.stages), upload_id, groups)
-    _removals(risks, school.id, upload_id, term)
+    _misfits(risks, StageRule(school.stages), upload.stage_grades)
+    _removals(risks, school.id, upload.id, upload.term)
     return risks
 
 
-def _misfits(risks: UploadRisks, rule: StageRule, upload_id: int, groups: dict | None) -> None:
-    """Students per (stage, grade) of the file: a few dozen groups, judged against the school's stages."""
-    if groups is None:
-        student = EnrolmentStudent
-        groups = dict(((stage, grade), students) for stage, grade, students in db.session.execute(
-            select(student.stage, student.grade, func.count())
-            .where(student.upload_id == upload_id).group_by(student.stage, student.grade)))
+def _misfits(risks: UploadRisks, rule: StageRule, stage_grades: list) -> None:
+    """Students per (stage, grade) of the file, counted as it was read: a few dozen groups, judged against the
+    school's stages as they are now."""
     stages, grades = Counter(), Counter()
-    for (stage, grade), students in groups.items():
+    for stage, grade, students in stage_grades:
         stage_fits, grade_fits = rule.fits(Stage(stage) if stage else None, grade)
         if not stage_fits:
             stages[Stage.label_of(stage)] += students

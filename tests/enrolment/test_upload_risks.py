@@ -110,3 +110,32 @@ def test_the_removal_count_is_what_confirming_removes(app, world):
     assert (preview.risks.removed, preview.risks.misfit) == (2, False)
     run = upload.confirm_upload(Actor.command_line(), world.xuanwu_school, preview.upload_ids[0], acknowledged=True)
     assert (run.gone, run.new, run.students) == (2, 1, 2)
+
+
+def test_the_confirmation_judges_the_files_stages_against_the_schools_stages_as_they_are_now(client, login_as, world):
+    login_as("school")
+    assert "学段“初中” 2 人" in page_text(post_file(client, xlsx_file([junior_row(1), junior_row(2)])))
+    world.xuanwu_school.stages = "primary,junior"  # registered as a 九年一贯制 school meanwhile
+    db.session.commit()
+    confirmed = client.post(f"/enrolment/upload/{pending_id()}/confirm")
+    assert confirmed.status_code == 303  # nothing left to acknowledge
+    assert db.session.scalar(select(EnrolmentUpload.students).where(EnrolmentUpload.status == "current")) == 2
+
+
+def test_an_upload_waiting_across_the_upgrade_keeps_its_warnings(client, login_as, world):
+    """Migration 0017 counts the stages and grades of the uploads still waiting for confirmation."""
+    from flask_migrate import downgrade, upgrade
+
+    login_as("school")
+    post_file(client, xlsx_file([junior_row(1), junior_row(2), student_row(3)]))
+    waiting = pending_id()
+    db.session.remove()
+    downgrade(revision="0016_progress_trim")
+    try:
+        db.session.remove()
+    finally:
+        upgrade()
+    assert sorted(db.session.get(EnrolmentUpload, waiting).stage_grades, key=str) == [
+        ["junior", "七年级", 2], ["primary", "三年级", 1]]
+    refused = client.post(f"/enrolment/upload/{waiting}/confirm")
+    assert refused.status_code == 422 and "学段“初中” 2 人" in page_text(refused)
