@@ -86,21 +86,14 @@ def documents_folder() -> str:
     return folder
 
 
-def _region_condition(region: Region):
-    """FiscalAllocation rows recorded by this region or any region below it."""
+def _within(model, region: Region):
+    """Rows of a table keeping city and county codes (FiscalAllocation: the recording region's; SchoolProgress:
+    the school's) that belong to this region or any region below it."""
     if region.level == RegionLevel.PROVINCE.value:
-        return FiscalAllocation.id.is_not(None)
+        return model.id.is_not(None)
     if region.level == RegionLevel.CITY.value:
-        return FiscalAllocation.city_code == region.code
-    return FiscalAllocation.county_code == region.code
-
-
-def _progress_condition(region: Region):
-    if region.level == RegionLevel.PROVINCE.value:
-        return SchoolProgress.id.is_not(None)
-    if region.level == RegionLevel.CITY.value:
-        return SchoolProgress.city_code == region.code
-    return SchoolProgress.county_code == region.code
+        return model.city_code == region.code
+    return model.county_code == region.code
 
 
 @dataclass
@@ -122,11 +115,12 @@ def balances(scope: Scope, region: Region, term: Term) -> list[Balance]:
     for place in [region, *children]:
         levels = dict(db.session.execute(
             select(FiscalAllocation.fund_level, func.sum(FiscalAllocation.amount))
-            .where(FiscalAllocation.term == term.code, _region_condition(place))
+            .where(FiscalAllocation.term == term.code, _within(FiscalAllocation, place))
             .group_by(FiscalAllocation.fund_level)).all())
         disbursed = db.session.scalar(
             select(func.coalesce(func.sum(SchoolProgress.national_amount), 0))
-            .where(SchoolProgress.term == term.code, SchoolProgress.school_active.is_(True), _progress_condition(place)))
+            .where(SchoolProgress.term == term.code, SchoolProgress.school_active.is_(True),
+                   _within(SchoolProgress, place)))
         by_level = {level.label: Decimal(levels.get(level.value) or 0) for level in FundLevel}
         found.append(Balance(place, sum(by_level.values(), Decimal(0)), Decimal(disbursed or 0), by_level))
     return found
@@ -135,7 +129,7 @@ def balances(scope: Scope, region: Region, term: Term) -> list[Balance]:
 def allocations(scope: Scope, region: Region, term: Term) -> list[FiscalAllocation]:
     return list(db.session.scalars(
         select(FiscalAllocation)
-        .where(FiscalAllocation.term == term.code, _region_condition(region),
+        .where(FiscalAllocation.term == term.code, _within(FiscalAllocation, region),
                FiscalAllocation.region_code.in_(select(Region.code).where(scope.region_condition())))
         .order_by(FiscalAllocation.allocated_on.desc(), FiscalAllocation.id.desc())))
 

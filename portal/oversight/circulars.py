@@ -16,7 +16,7 @@ from portal.oversight import lists
 from portal.oversight.figures import TermReading
 from portal.oversight.models import Circular
 from portal.oversight.options import SchoolFlag
-from portal.oversight.services import Row, direct_schools, level
+from portal.oversight.services import Row, direct_schools, level, percent
 from portal.scope import Scope
 from portal.sheet_writer import write_xlsx
 from portal.terms import Term
@@ -155,9 +155,9 @@ def summary(figures: dict) -> str:
     total = figures["total"]["figures"]
     rates = figures["total"]["rates"]
     text = (f"截至{_day(figures['as_of'])}，{figures['region']}应上传学籍学校{total['schools']:,}所，已上传{total['uploaded']:,}所"
-            f"（{_percent(rates['upload'])}）；未资助情况已提交{total['submitted']:,}所（{_percent(rates['submitted'])}）；"
-            f"就学信息库特殊困难学生{total['hardship']:,}人，已资助{total['funded']:,}人（{_percent(rates['funded'])}），"
-            f"已认定困难等级{total['graded']:,}人（{_percent(rates['graded'])}），应助未助{total['unfunded_without_reason']:,}人。")
+            f"（{percent(rates['upload'])}）；未资助情况已提交{total['submitted']:,}所（{percent(rates['submitted'])}）；"
+            f"就学信息库特殊困难学生{total['hardship']:,}人，已资助{total['funded']:,}人（{percent(rates['funded'])}），"
+            f"已认定困难等级{total['graded']:,}人（{percent(rates['graded'])}），应助未助{total['unfunded_without_reason']:,}人。")
     rows = figures["rows"]
     if len(rows) > 1:
         best, worst = rows[0]["name"], rows[-1]["name"]
@@ -176,10 +176,6 @@ def summary(figures: dict) -> str:
 def _day(iso: str) -> str:
     day = date.fromisoformat(iso)
     return f"{day.year}年{day.month}月{day.day}日"
-
-
-def _percent(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate:.1%}"
 
 
 # -- issuing -------------------------------------------------------------------------------------------

@@ -18,6 +18,12 @@ from portal.vocab import AuditAction, RegionLevel
 SORT_KEYS = {"name", *(column.key for column in COLUMNS)}
 
 
+def percent(rate: float | None) -> str:
+    """A rate as statistics print it (85.3%); a dash when there was nothing to divide. The pages' |percent filter
+    and the text of a 通报 alike."""
+    return "—" if rate is None else f"{rate:.1%}"
+
+
 @dataclass
 class Row:
     """One line of a drill-down table: a child region (opens its own table), a school (opens its page), or

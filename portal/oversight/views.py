@@ -120,7 +120,4 @@ def export_people_list():
                           people.export_name(term, filters))
 
 
-@bp.app_template_filter("percent")
-def percent(rate: float | None) -> str:
-    """A rate as statistics print it (85.3%); a dash when there was nothing to divide."""
-    return "—" if rate is None else f"{rate:.1%}"
+bp.add_app_template_filter(services.percent, "percent")

@@ -1,7 +1,8 @@
 """Progress rows written by hand for the oversight tests: the roll-up reads the progress rows only, so a test states
 each school's figures and checks the sums against figures worked out by hand. The unfunded figures go into the
 reasons row of the period the school reports (the term, or a 中职 school's month being reported), the status into
-its PeriodSubmission, as the app's own writes would leave them."""
+its PeriodSubmission, as the app's own writes would leave them. row_text reads a row of the tables back."""
+import re
 from datetime import datetime
 
 from portal.deadlines import periods
@@ -44,3 +45,10 @@ def submission(school, period: str, status: str) -> PeriodSubmission:
                              county_code=school.county_code, status=status)
     db.session.add(found)
     return found
+
+
+def row_text(response, name: str) -> str:
+    """The visible text of the table row whose first cell names `name`."""
+    row = re.search(r"<tr>\s*<th scope=\"row\">(?:(?!</tr>).)*?" + re.escape(name) + r".*?</tr>", response.text, re.S)
+    assert row, name
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row.group(0))).strip()

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from calamine_helpers import read_xlsx
 from factories import make_funding_project, make_school, make_user, page_text, sign_in
-from oversight_helpers import progress_row
+from oversight_helpers import progress_row, row_text
 from portal.audit.models import AuditEntry
 from portal.extensions import db
 from portal.oversight.budget import split
@@ -37,12 +37,6 @@ def given_students_and_catalogue(world):
     }
     db.session.commit()
     return projects
-
-
-def row_text(response, name: str) -> str:
-    row = re.search(r"<tr>\s*<th scope=\"row\">(?:(?!</tr>).)*?" + re.escape(name) + r".*?</tr>", response.text, re.S)
-    assert row, name
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row.group(0))).strip()
 
 
 def test_a_school_of_several_stages_shares_its_students_out_evenly():

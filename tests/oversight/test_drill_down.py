@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from calamine_helpers import read_xlsx
 from factories import page_text
-from oversight_helpers import progress_row
+from oversight_helpers import progress_row, row_text
 from portal.audit.models import AuditEntry
 from portal.extensions import db
 
@@ -20,13 +20,6 @@ def given_figures(world):
     progress_row(world.nanjing_city_school, uploaded=False, hardship=2, tekun=2)
     progress_row(world.province_school, students=300, hardship=8, disabled=8, funded=8)
     db.session.commit()
-
-
-def row_text(response, name: str) -> str:
-    """The visible text of the table row whose first cell names `name`."""
-    row = re.search(r"<tr>\s*<th scope=\"row\">(?:(?!</tr>).)*?" + re.escape(name) + r".*?</tr>", response.text, re.S)
-    assert row, name
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row.group(0))).strip()
 
 
 def test_province_sees_its_cities_and_own_schools_with_their_figures(client, login_as, world):

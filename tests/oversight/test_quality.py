@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from calamine_helpers import read_xlsx
 from factories import make_school, make_user, page_text
-from oversight_helpers import progress_row
+from oversight_helpers import progress_row, row_text
 from portal.audit.models import AuditEntry
 from portal.extensions import db
 from portal.vocab import Role
@@ -25,12 +25,6 @@ def given_quality(world):
     progress_row(world.qinhuai_school, uploaded=False)
     progress_row(world.xishan_school, hardship=4, verified=4, graded=4, funded_records=4, funded=4)
     db.session.commit()
-
-
-def row_text(response, name: str) -> str:
-    row = re.search(r"<tr>\s*<th scope=\"row\">(?:(?!</tr>).)*?" + re.escape(name) + r".*?</tr>", response.text, re.S)
-    assert row, name
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row.group(0))).strip()
 
 
 def test_province_sees_each_city_against_the_3_100_and_3_zero_error_targets(client, login_as, world):
