@@ -2,6 +2,7 @@
 each school's figures and checks the sums against figures worked out by hand. The unfunded figures go into the
 reasons row of the period the school reports (the term, or a 中职 school's month being reported), the status into
 its PeriodSubmission, as the app's own writes would leave them."""
+import re
 from datetime import datetime
 
 from portal.deadlines import periods
@@ -44,3 +45,10 @@ def submission(school, period: str, status: str) -> PeriodSubmission:
                              county_code=school.county_code, status=status)
     db.session.add(found)
     return found
+
+
+def todo_counts(response) -> dict[str, tuple[str, str]]:
+    """A home's to-do cards: label → (count, link)."""
+    cards = re.findall(r'<a href="([^"]+)" class="[^"]*">\s*<strong>([\d,]+)<small> 所</small></strong><span>([^<]+)</span>',
+                       response.text)
+    return {label: (count, href.replace("&amp;", "&")) for href, count, label in cards}
