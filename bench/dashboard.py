@@ -2,8 +2,8 @@
 same schools with twice the students. Requests go through Flask's test client as a signed-in user, and every
 figure is a ratio of medians within one run:
 
-dashboard_growth_ratio: the province home (to-do counts of every city, rolled up from per-school progress rows)
-at 2× students ÷ at 1× (target ≤ 1.2: the home reads O(schools), never students);
+dashboard_growth_ratio: the province home (to-do counts of every city, summed from the TodoSummary rows the
+progress refresh leaves) at 2× students ÷ at 1× (target ≤ 1.2: the home reads O(schools), never students);
 dashboard_vs_trivial_ratio: the province home ÷ a trivial route (the change-password form: session, user,
 layout; target ≤ 10); lists_vs_trivial_ratio: a county's 疑似失学辍学 list, first page with its total (an index
 range of the county's library people, each probed for a library row this term) ÷ the trivial route (≤ 20).
@@ -197,7 +197,8 @@ def _users() -> None:
 
 
 def _refresh(term: str) -> None:
-    """Every school's progress row, as the writes that made these students would have left it."""
+    """Every school's progress row, as the writes that made these students would have left it, and (by the commit)
+    the term's TodoSummary rows the home reads."""
     from portal.extensions import db
     from portal.progress.services import refresh_progress
 

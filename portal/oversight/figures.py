@@ -18,7 +18,7 @@ from portal.accounts.models import User
 from portal.oversight.options import ROLLED_UP_FLAGS, TODO_FLAGS, SchoolFlag
 from portal.progress.models import CATEGORY_FIGURES, ReasonsProgress, SchoolProgress, TodoSummary
 from portal.review.models import PeriodSubmission
-from portal.progress.summary import month_bits, summarised
+from portal.progress.summary import month_bits
 from portal.reasons.figures import NO_DATE
 from portal.review.services import DONE
 from portal.scope import Scope
@@ -33,7 +33,7 @@ FIGURES = ("schools", "uploaded", *SUMMED, *(f"status_{status.value}" for status
            *(f"schools_{flag.value}" for flag in ROLLED_UP_FLAGS))
 
 
-# what todo_columns() and todo_rollup() hold
+# what todo_rollup() holds
 TODO_FIGURES = ("schools", *(f"schools_{flag.value}" for flag in TODO_FLAGS), "unfunded_without_reason", "duplicates")
 
 
@@ -161,22 +161,13 @@ class TermReading:
         columns += [count_where(self.flag(flag)).label(f"schools_{flag.value}") for flag in ROLLED_UP_FLAGS]
         return columns
 
-    def todo_columns(self) -> list:
-        """The few figures a tier's home shows (its to-do counts), not the drill-down's forty: the home is the
-        page every bureau user opens first."""
-        return [func.count(School.id).label("schools"),
-                *(count_where(self.flag(flag)).label(f"schools_{flag.value}") for flag in TODO_FLAGS),
-                func.coalesce(func.sum(self.without_reason), 0).label("unfunded_without_reason"),
-                func.coalesce(func.sum(SchoolProgress.duplicates), 0).label("duplicates")]
-
-    def todo_rollup(self, region: Region) -> list[dict] | None:
-        """The to-do figures (todo_columns(), and `invalid`: the 空壳 schools) per child region of `region` (its
-        region_code; None for the schools hanging on `region` itself, and for a county all of them), summed from
-        the term's TodoSummary rows — a few hundred whatever the number of schools. The period each row reports,
-        its due date and the lapsed 中职 months are chosen here, as todo_columns() chooses them. None while no
-        write has reached the term (it has no summary yet): read school by school then."""
-        if not summarised(self.term.code):
-            return None
+    def todo_rollup(self, region: Region) -> list[dict]:
+        """The few figures a tier's home shows (TODO_FIGURES: its to-do counts, not the drill-down's forty; and
+        `invalid`: the 空壳 schools) per child region of `region` (its region_code; None for the schools hanging on
+        `region` itself, and for a county all of them), summed from the term's TodoSummary rows — a few hundred
+        whatever the number of schools: the home is the page every bureau user opens first. The period each row
+        reports, its due date and the lapsed 中职 months are chosen here, as the school-by-school flag() chooses
+        them. Read once the term's summary is built: by its first write, or build_summary for its first home read."""
         row = TodoSummary
         vocational = row.stages == periods.VOCATIONAL
         reporting = or_(and_(~vocational, row.period == self.term.code),

@@ -1,15 +1,16 @@
 """The drill-down province → city → county → school: one table per level whose rows are the level's child
 regions and the schools hanging on it directly; sorting, the breadcrumb within the user's scope, the xlsx, and
-the to-do counts of a tier's home. Figures come from oversight.figures (SchoolProgress rolled up in SQL)."""
+the to-do counts of a tier's home. Figures come from oversight.figures (SchoolProgress rolled up in SQL; a home's
+to-do counts summed from TodoSummary)."""
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.audit.services import Actor, Target, record
 from portal.extensions import db
 from portal.org.models import Region, School
 from portal.org.services import breadcrumb
-from portal.oversight.figures import FIGURES, TODO_FIGURES, TermReading, under
+from portal.oversight.figures import FIGURES, TODO_FIGURES, TermReading
 from portal.oversight.options import COLUMNS, RATES
 from portal.scope import Scope
 from portal.sheet_writer import write_xlsx
@@ -98,15 +99,9 @@ class Todo:
 
 
 def todo(reading: TermReading, region: Region) -> Todo:
-    """The home's figures, from the term's summary rows (TermReading.todo_rollup); while the term has none, school
-    by school (TermReading.todo_columns) as the drill-down reads them."""
+    """The home's figures, from the term's summary rows (TermReading.todo_rollup): the caller has it built first
+    (portal.progress.summary.build_summary) when no write has reached the term yet."""
     found = reading.todo_rollup(region)
-    if found is None:
-        table = level(reading, region, reading.todo_columns())
-        direct = direct_schools(table, region)
-        invalid = db.session.scalar(select(func.count(School.id)).where(reading.scope.school_condition(),
-                                                                       under(region), School.active.is_(False)))
-        return Todo(table.total, [*table.regions, *([direct] if direct else [])], invalid)
     keys = TODO_FIGURES
     total = Row(f"{region.name}合计", region.code, dict.fromkeys(keys, 0), region=region)
     by_region = {}

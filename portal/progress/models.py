@@ -97,7 +97,8 @@ class TodoSummary(db.Model):
     — the term for most schools, each month of it for a 中职 school — so the reader picks today's period, due date
     and overdue months itself (portal.oversight.figures.TermReading.todo_rollup); nothing here depends on the
     date. Kept from SchoolProgress, ReasonsProgress, PeriodSubmission and School by the same commit hooks
-    (portal.progress.touched → portal.progress.summary), so a home reads a few hundred rows, not every school."""
+    (portal.progress.touched → portal.progress.summary; a term nothing was written in yet is built by its first
+    home read), so a home reads a few hundred rows, not every school."""
     __tablename__ = "todo_summary"
     __table_args__ = (Index("ix_todo_summary_term_period", "term", "period"),)
 

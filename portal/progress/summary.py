@@ -5,7 +5,9 @@ rows a transaction wrote, and any change to a school's place, stages or 空壳 f
 refresh_summary() rebuilds the rows of the counties (or cities' and the province's own schools) those schools hang
 on — one DELETE and one INSERT … SELECT per reporting period of the term those schools report in (the term, or
 its 中职 months). The first write of a term builds the whole term; a school moved, added or marked 空壳 rebuilds
-every term summed so far (its old place is not kept)."""
+every term summed so far (its old place is not kept). A term read before anything was written in it (a new term's
+first days) is built by its first home read (build_summary; the home view commits it): the homes read these rows
+alone."""
 from sqlalchemy import Select, String, and_, case, delete, exists, func, insert, literal, or_, select, text, true
 
 from portal.bulk import SET_BASED
@@ -28,8 +30,20 @@ def month_bits(term: Term) -> dict[str, int]:
 
 
 def summarised(term_code: str) -> bool:
-    """Whether the term's summary has been built (by its first write); until then a home reads school by school."""
-    return bool(db.session.scalar(select(exists().where(TodoSummary.term == term_code))))
+    """Whether the term's summary has been built (by its first write or its first home read). Built, it has a row
+    for every group of schools and period (空壳 schools' too), so it is empty only when there is no school at all,
+    and then there is nothing to build."""
+    built = exists().where(TodoSummary.term == term_code)
+    return bool(db.session.scalar(select(or_(built, ~exists().where(School.id.is_not(None))))))
+
+
+def build_summary(term: Term) -> None:
+    """The term's summary, if nothing has built it yet: for a home read before the term's first write (the caller
+    commits). Two requests racing here take turns (_take_turns); on PostgreSQL the second then finds the rows the
+    first committed, on SQLite it may rebuild the same rows over."""
+    _take_turns(term)
+    if not summarised(term.code):
+        _rebuild(term, None)
 
 
 def refresh_summary(found: dict) -> None:

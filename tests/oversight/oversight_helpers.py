@@ -1,7 +1,8 @@
 """Progress rows written by hand for the oversight tests: the roll-up reads the progress rows only, so a test states
 each school's figures and checks the sums against figures worked out by hand. The unfunded figures go into the
 reasons row of the period the school reports (the term, or a 中职 school's month being reported), the status into
-its PeriodSubmission, as the app's own writes would leave them. row_text reads a row of the tables back."""
+its PeriodSubmission, as the app's own writes would leave them. row_text reads a row of the tables back, todo_counts
+a home's to-do cards."""
 import re
 from datetime import datetime
 
@@ -52,3 +53,10 @@ def row_text(response, name: str) -> str:
     row = re.search(r"<tr>\s*<th scope=\"row\">(?:(?!</tr>).)*?" + re.escape(name) + r".*?</tr>", response.text, re.S)
     assert row, name
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row.group(0))).strip()
+
+
+def todo_counts(response) -> dict[str, tuple[str, str]]:
+    """A home's to-do cards: label → (count, link)."""
+    cards = re.findall(r'<a href="([^"]+)" class="[^"]*">\s*<strong>([\d,]+)<small> 所</small></strong><span>([^<]+)</span>',
+                       response.text)
+    return {label: (count, href.replace("&amp;", "&")) for href, count, label in cards}

@@ -3,7 +3,7 @@ in one click; cities and the province see the same per region below them, read f
 import re
 
 from factories import page_text
-from oversight_helpers import progress_row
+from oversight_helpers import progress_row, todo_counts
 from portal.extensions import db
 
 
@@ -13,13 +13,6 @@ def given_figures(world):
     progress_row(world.qinhuai_school, status="submitted")
     progress_row(world.xishan_school, uploaded=False, unfunded_without_reason=1)
     db.session.commit()
-
-
-def todo_counts(response) -> dict[str, tuple[str, str]]:
-    """The home's to-do cards: label → (count, link)."""
-    cards = re.findall(r'<a href="([^"]+)" class="[^"]*">\s*<strong>([\d,]+)<small> 所</small></strong><span>([^<]+)</span>',
-                       response.text)
-    return {label: (count, href.replace("&amp;", "&")) for href, count, label in cards}
 
 
 def test_a_county_home_counts_its_schools_to_chase_and_each_count_opens_them(client, login_as, world):

@@ -1,19 +1,26 @@
-"""A tier's home reads its to-do counts from summary rows (TodoSummary) kept by the commit hooks, not from every
-school: after each kind of write the summed figures equal those read school by school (the drill-down's way),
-at every level, whatever today's date; and a term no write has reached yet is read school by school."""
+"""A tier's home reads its to-do counts from summary rows (TodoSummary) kept by the commit hooks, never from every
+school: after each kind of write the summed figures equal those counted here school by school with the drill-down's
+flags (the oracle: the portal reads a home from the summary alone), at every level, whatever today's date; and a
+term no write has reached yet has its summary built by its first home read."""
+import threading
 from datetime import date, datetime
 
 from sqlalchemy import func, select, update
 
-from factories import make_enrolled_student, make_id_number, make_school, make_unfunded_student, make_user
-from oversight_helpers import progress_row, submission
+from factories import (make_enrolled_student, make_id_number, make_region, make_school, make_unfunded_student,
+                       make_user, page_text, sign_in)
+from oversight_helpers import progress_row, submission, todo_counts
+from portal.bulk import count_where
 from portal.deadlines.models import Deadline
 from portal.deadlines.periods import reporting_month
 from portal.extensions import db
+from portal.org.models import School
 from portal.org.services import place_school
 from portal.oversight import services
-from portal.oversight.figures import TermReading
-from portal.progress.models import TodoSummary
+from portal.oversight.figures import TermReading, under
+from portal.oversight.options import TODO_FLAGS
+from portal.progress.models import SchoolProgress, TodoSummary
+from portal.progress.summary import build_summary, summarised
 from portal.reasons.models import UnfundedReason
 from portal.review.models import PeriodSubmission
 from portal.scope import Scope
@@ -21,17 +28,30 @@ from portal.terms import current_term
 from portal.vocab import Role
 
 
+def school_by_school(reading: TermReading) -> list:
+    """The home's to-do figures as labelled aggregates over each school's joined rows (the drill-down's flags): the
+    count the summary is checked against."""
+    return [func.count(School.id).label("schools"),
+            *(count_where(reading.flag(flag)).label(f"schools_{flag.value}") for flag in TODO_FLAGS),
+            func.coalesce(func.sum(reading.without_reason), 0).label("unfunded_without_reason"),
+            func.coalesce(func.sum(SchoolProgress.duplicates), 0).label("duplicates")]
+
+
 def homes(world, today: date | None = None) -> list[tuple[dict, dict]]:
-    """(summed, school by school) for the province's, Nanjing's and 玄武区's homes: each row's figures by name."""
+    """(summed, school by school) for the province's, Nanjing's and 玄武区's homes: each row's figures by name, and
+    the 空壳 schools under `invalid`."""
+    assert summarised(current_term().code)  # by the writes so far: nothing here builds it
     found = []
     for role, region in ((Role.PROVINCE, world.province), (Role.CITY, world.nanjing), (Role.COUNTY, world.xuanwu)):
         reading = TermReading(Scope(make_user(role, region=region)), current_term(), today)
-        assert reading.todo_rollup(region) is not None
         todo = services.todo(reading, region)
-        table = services.level(reading, region, reading.todo_columns())
+        table = services.level(reading, region, school_by_school(reading))
         direct = services.direct_schools(table, region)
         by_school = {row.name: row.figures for row in (table.total, *table.regions, *([direct] if direct else []))}
-        found.append(({row.name: row.figures for row in (todo.total, *todo.rows)}, by_school))
+        by_school["invalid"] = db.session.scalar(select(func.count(School.id)).where(
+            reading.scope.school_condition(), under(region), School.active.is_(False)))
+        found.append(({row.name: row.figures for row in (todo.total, *todo.rows)} | {"invalid": todo.invalid},
+                      by_school))
     return found
 
 
@@ -129,10 +149,52 @@ def test_a_reason_rebuilds_the_rows_of_the_periods_its_school_reports_in(world):
     assert homes(world)[0][0]["江苏省合计"]["unfunded_without_reason"] == before - 2
 
 
-def test_a_term_nothing_was_written_for_is_read_school_by_school(world, client, login_as):
+def test_a_term_nothing_was_written_for_is_summed_by_its_first_home_read(world, client, login_as):
+    make_school(world.xuanwu, "玄武区空壳学校", active=False)
+    db.session.commit()
+    assert db.session.scalar(select(func.count(TodoSummary.id))) == 0  # no write has reached the term
+    for role, schools in (("province", 6), ("city", 4), ("county", 2)):
+        login_as(role)
+        home = client.get("/")
+        assert f"辖区内 {schools} 所学校（另有 1 所无效学校" in page_text(home)
+        counts = {label: count for label, (count, _) in todo_counts(home).items()}
+        assert counts["未上传学籍"] == counts["未资助情况未提交"] == str(schools)
+        assert counts["被退回待重报"] == counts["有应助未助学生"] == "0"
+        assert summarised(current_term().code)
+    assert db.session.scalar(select(func.count(TodoSummary.id))) > 0
+    assert_same(world)
+
+
+def test_two_first_reads_racing_build_the_summary_once(app, world):
+    """Two home requests reading a term nothing was written in yet both set out to build its summary: the second
+    waits for the first's commit (PostgreSQL's advisory lock, SQLite's one writer) and no row is counted twice."""
+    term, failed = current_term(), []
+    build_summary(term)  # the first request, not committed yet
+
+    def second_request():
+        with app.app_context():
+            try:
+                build_summary(term)
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001  (said by the assertion below)
+                failed.append(error)
+
+    second = threading.Thread(target=second_request)
+    second.start()
+    second.join(0.5)
+    assert second.is_alive()  # waiting for the first
+    db.session.commit()
+    second.join(20)
+    assert not second.is_alive() and not failed
+    assert_same(world)
+
+
+def test_with_no_school_at_all_a_home_has_nothing_to_build(app, client):
+    province = make_region("320000", "江苏省")
+    user = make_user(Role.PROVINCE, region=province)
+    db.session.commit()
+    sign_in(client, user)
+    for _ in range(2):
+        assert "辖区内 0 所学校" in page_text(client.get("/"))
+    assert summarised(current_term().code)
     assert db.session.scalar(select(func.count(TodoSummary.id))) == 0
-    reading = TermReading(Scope(make_user(Role.PROVINCE, region=world.province)), current_term())
-    assert reading.todo_rollup(world.province) is None
-    assert services.todo(reading, world.province).total["schools_not_uploaded"] == 6
-    login_as("province")
-    assert "辖区内 6 所学校" in client.get("/").get_data(as_text=True)
