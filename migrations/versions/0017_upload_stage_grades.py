@@ -35,6 +35,5 @@ def upgrade():
 
 
 def downgrade():
-    # ALTER TABLE … DROP COLUMN (SQLite 3.35+), not a batch copy: recreating enrolment_upload on SQLite would drop the
-    # old table, and with foreign keys on that cascades to every enrolment_student row
-    op.drop_column("enrolment_upload", "stage_grades")
+    with op.batch_alter_table("enrolment_upload") as batch_op:
+        batch_op.drop_column("stage_grades")
