@@ -179,7 +179,8 @@ def record_values(school_id: int, period: Period, rows: list[CheckedRow], user_i
     SQLite gets what SQLAlchemy's Numeric and Date types would store there: floats and ISO dates."""
     cards = [row.card for row in rows]
     sealed = iter(protector().encrypt_many([card for card in cards if card is not None]))
-    ciphers = [None if card is None else next(sealed) for card in cards]
+    # blobs as bytearray, which sqlite3 binds as they are (bytes first go through its adapter look-up)
+    ciphers = [None if card is None else bytearray(next(sealed)) for card in cards]
     masked = [None if card is None else mask_bank_card(card) for card in cards]
     standards, amounts, paid = map(itemgetter(5), rows), map(itemgetter(6), rows), map(itemgetter(7), rows)
     if sqlite:  # a list holds few distinct amounts and dates: each is converted once
@@ -188,9 +189,9 @@ def record_values(school_id: int, period: Period, rows: list[CheckedRow], user_i
     period_code, term_code = period.code, period.term.code
     return list(zip(
         repeat(school_id), repeat(period_code), repeat(term_code), [row.project.id for row in rows], repeat(import_id),
-        map(itemgetter(1), rows), map(itemgetter(2), rows), map(itemgetter(3), rows), map(itemgetter(4), rows),
-        standards, amounts, paid, ciphers, masked, [row.incomplete for row in rows], map(itemgetter(9), rows),
-        repeat(user_id)))
+        map(bytearray, map(itemgetter(1), rows)), map(bytearray, map(itemgetter(2), rows)), map(itemgetter(3), rows),
+        map(itemgetter(4), rows), standards, amounts, paid, ciphers, masked, [row.incomplete for row in rows],
+        map(itemgetter(9), rows), repeat(user_id)))
 
 
 def _converted(values, convert) -> list:
