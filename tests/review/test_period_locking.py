@@ -180,7 +180,10 @@ def test_after_a_reopen_the_period_shows_open_until_its_end_and_offers_no_second
     text = page_text(after)
     assert "已重新开放" in text and "本期已重新开放至 2027年01月23日，学校可以修改和提交" in text
     assert 'name="days"' not in after.text and "逾期" not in text  # no second offer, not shown as late
-    listed = page_text(client.get("/review/?term=2026秋"))
+    page = client.get("/review/?term=2026-autumn")  # the term select sends the code; a label still reads
+    assert '<option value="2026-autumn" selected>2026秋</option>' in page.text
+    listed = page_text(page)
+    assert listed == page_text(client.get("/review/?term=2026秋"))
     assert "已重新开放至 01-23" in listed and "逾期" not in listed.split("玄武区第一小学")[1].split("玄武区第二小学")[0]
     assert "玄武区第一小学" not in page_text(client.get("/review/?term=2026秋&status=overdue"))
     again = client.post(f"{url}/reopen", data={"days": "5"})
