@@ -270,7 +270,7 @@ def id_number(value: object) -> str:
     try:
         return _validate_id(value)
     except IdNumberError as refusal:
-        raise CellError(refusal.message) from None
+        raise CellError(str(refusal)) from None
 
 
 # Clean columns are checked whole; one unusual cell anywhere sends the column to the per-cell path.
