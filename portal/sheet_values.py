@@ -31,11 +31,7 @@ LOST_DIGITS = "数字超过15位，Excel 已把末尾几位变成0，请把该�
 
 
 class CellError(ValueError):
-    """A cell the reader refuses; `reason` is shown to the user next to the row number."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+    """A cell the reader refuses; str(error) is shown to the user next to the row number."""
 
 
 def _normal(text: str) -> str:
