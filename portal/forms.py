@@ -27,7 +27,7 @@ class IdNumberField(StringField):
         try:
             self.number = idcard.validate(self.data)
         except idcard.IdNumberError as refusal:
-            raise ValidationError(f"{self.label.text}：{refusal.message}") from None
+            raise ValidationError(f"{self.label.text}：{refusal}") from None
 
 
 def first_refusal(form: Form) -> str | None:

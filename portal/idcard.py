@@ -111,7 +111,6 @@ class IdNumberError(ValueError):
 
     def __init__(self, message: str, kind: str = "invalid"):
         super().__init__(message)
-        self.message = message
         self.kind = kind
 
 

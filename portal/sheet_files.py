@@ -16,11 +16,7 @@ from portal.errors import DomainError
 
 
 class SheetError(DomainError):
-    """The whole file is refused; `message` is shown to the user as is."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    """The whole file is refused; str(error) is shown to the user as is."""
 
 
 NOT_A_SHEET = "文件不是有效的 Excel 文件（.xlsx/.xls/.ods）或 CSV 文件"

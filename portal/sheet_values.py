@@ -31,11 +31,7 @@ LOST_DIGITS = "数字超过15位，Excel 已把末尾几位变成0，请把该�
 
 
 class CellError(ValueError):
-    """A cell the reader refuses; `reason` is shown to the user next to the row number."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+    """A cell the reader refuses; str(error) is shown to the user next to the row number."""
 
 
 def _normal(text: str) -> str:
@@ -270,7 +266,7 @@ def id_number(value: object) -> str:
     try:
         return _validate_id(value)
     except IdNumberError as refusal:
-        raise CellError(refusal.message) from None
+        raise CellError(str(refusal)) from None
 
 
 # Clean columns are checked whole; one unusual cell anywhere sends the column to the per-cell path.

@@ -261,7 +261,7 @@ def _read_column(column: Column, raw, reasons: list[str]) -> list:
         try:
             return parse(value)
         except CellError as exc:
-            reasons.append(exc.reason)
+            reasons.append(str(exc))
         except Exception:
             log.debug("cell parser %r failed on %r", parse, value, exc_info=True)
             reasons.append("无法识别的值")

@@ -42,7 +42,7 @@ def import_bulk_file(params: dict, actor, progress) -> Outcome:
                                "rows_refused": preview.rows_refused, "errors_total": preview.errors_total,
                                "errors": errors}) from None
     except EnrolmentError as refusal:
-        raise JobRefused(f"{refusal.message}。未导入任何数据，各校原有学籍保持不变。".replace("。。", "。")) from None
+        raise JobRefused(f"{refusal}。未导入任何数据，各校原有学籍保持不变。".replace("。。", "。")) from None
     uploads.discard(params["token"], actor.user_id)
     return Outcome(f"已导入 {preview.schools:,} 所学校的 {preview.students:,} 名学生；{upload.outcome_text(run)}。",
                    {"schools": preview.schools, "students": preview.students})

@@ -52,7 +52,7 @@ def rematch_command(term_text):
     try:
         run = rematch.rematch_province(Actor.command_line(), term)
     except EnrolmentError as refusal:
-        raise click.ClickException(refusal.message) from None
+        raise click.ClickException(str(refusal)) from None
     if run.status != "done":
         raise click.ClickException(f"比对失败：{run.error}")
     click.echo(f"{term.label}全省比对完成：{upload.outcome_text(run)}"

@@ -14,10 +14,6 @@ from portal.terms import Term, TermError, current_term, parse_term
 class EnrolmentError(DomainError):
     """A refusal with a Chinese message for the user; nothing was written."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
 
 def term_from(text: str) -> Term:
     try:

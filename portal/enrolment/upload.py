@@ -397,7 +397,7 @@ def _read(actor: Actor, source, filename: str, term: Term, school: School | None
                 if progress is not None:
                     progress(sheet.rows_read, max(sheet.rows_bound or 0, sheet.rows_read))
     except sheets.SheetError as refusal:
-        raise EnrolmentError(refusal.message) from None
+        raise EnrolmentError(str(refusal)) from None
     preview = UploadPreview(term, filename, sheet.header, sheet.rows_read, errors=sheet.errors,
                             errors_total=sheet.errors_total, rows_refused=sheet.rows_refused,
                             columns=[(name, column.label if column else "") for name, column in sheet.header_map()],

@@ -43,7 +43,7 @@ class CellField(StringField):
         try:
             self.value = self.parse(raw) if raw else None
         except CellError as refusal:
-            raise ValidationError(f"{self.label.text}：{refusal.reason}") from None
+            raise ValidationError(f"{self.label.text}：{refusal}") from None
 
 
 class RecordForm(FlaskForm):

@@ -114,7 +114,7 @@ def _read(school: School, period: Period, mode: str, source, filename: str, foun
                 if write is not None and accepted and not sheet.errors_total:
                     write(accepted)
         except sheets.SheetError as refusal:
-            raise FundingError(refusal.message) from None
+            raise FundingError(str(refusal)) from None
     found.rows_read, found.errors, found.errors_total, found.header = (
         sheet.rows_read, sheet.errors, sheet.errors_total, sheet.header)
     found.names = checker.projects.names_taken()

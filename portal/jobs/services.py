@@ -26,7 +26,6 @@ class JobRefused(Exception):
 
     def __init__(self, message: str, data: dict | None = None):
         super().__init__(message)
-        self.message = message
         self.data = data or {}  # kept with the failed job (e.g. the refused rows), for the kind's next_step
 
 
@@ -111,7 +110,7 @@ def execute(job_id: int) -> None:
         db.session.commit()
     except JobRefused as refusal:
         db.session.rollback()
-        return _finish(job_id, JobStatus.FAILED, refusal.message, done=progress.done, total=progress.total,
+        return _finish(job_id, JobStatus.FAILED, str(refusal), done=progress.done, total=progress.total,
                        result=json.dumps(refusal.data, ensure_ascii=False, default=str) if refusal.data else None)
     except Exception:
         db.session.rollback()

@@ -13,10 +13,6 @@ from portal.vocab import DEPARTMENT_CATEGORIES, Category, Role
 class LibraryError(DomainError):
     """A refusal with a Chinese message for the user; nothing was written."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
 
 def importable_categories(user) -> list[Category]:
     """Categories this account may import (the command line, user None, acts for the province)."""

@@ -71,7 +71,7 @@ def preview(actor: Actor, category: Category, source, filename: str, *, max_byte
         written = _stream(sheet, batch, category, progress)
     except sheets.SheetError as refusal:  # a CSV found malformed further down
         _remove(batch)
-        raise LibraryError(refusal.message) from None
+        raise LibraryError(str(refusal)) from None
     except BaseException:
         _remove(batch)
         raise
@@ -100,7 +100,7 @@ def refused_rows(actor: Actor, category: Category, source, filename: str, *, max
         for rows in sheet.batches(READ_BATCH):
             _without_duplicates(sheet, rows, digest_many(map(itemgetter(1), rows)), seen)
     except sheets.SheetError as refusal:
-        raise LibraryError(refusal.message) from None
+        raise LibraryError(str(refusal)) from None
     return sheets.refused_rows_xlsx(sheet.header, sheet.errors)
 
 
@@ -188,7 +188,7 @@ def _open(category: Category, source, filename: str, max_bytes: int | None) -> s
         return sheets.open_sheet(source, filename, columns_for(category), max_bytes=limit,
                                  max_rows=current_app.config.get("LIBRARY_MAX_ROWS", MAX_ROWS))
     except sheets.SheetError as refusal:
-        raise LibraryError(refusal.message) from None
+        raise LibraryError(str(refusal)) from None
 
 
 def _start_batch(actor: Actor, category: Category, filename: str) -> LibraryBatch:

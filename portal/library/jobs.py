@@ -38,7 +38,7 @@ def import_library_file(params: dict, actor, progress) -> Outcome:
     except uploads.UploadError as refusal:
         raise JobRefused(f"{refusal}。未导入任何数据。") from None
     except LibraryError as refusal:
-        raise JobRefused(f"{refusal.message}。未导入任何数据，当前数据保持不变。".replace("。。", "。")) from None
+        raise JobRefused(f"{refusal}。未导入任何数据，当前数据保持不变。".replace("。。", "。")) from None
     progress(found.rows_read, found.rows_read)
     if not found.ok:
         errors = [[error.row, error.column, error.reason] for error in found.errors[:SHOWN_ERRORS]]

@@ -258,7 +258,7 @@ def _look_up(found: SearchResult, text: str) -> None:
         try:
             number = found.number = idcard.validate(text)
         except idcard.IdNumberError as refusal:
-            found.error = refusal.message
+            found.error = str(refusal)
             return
         query = query.where(LibraryRecord.id_hash == protector().digest(number))
     else:

@@ -4,7 +4,3 @@ from portal.errors import DomainError
 
 class NoticeError(DomainError, ValueError):
     """A refusal with a message in Chinese for the user."""
-
-    @property
-    def message(self) -> str:
-        return str(self)

@@ -73,7 +73,7 @@ def preview(kind: str, source, filename: str) -> Preview:
         sheet = sheets.open_sheet(source, filename, columns, max_rows=200_000)
         records = [record for batch in sheet.batches() for record in batch]
     except sheets.SheetError as refusal:
-        raise ImportRefused(refusal.message) from None
+        raise ImportRefused(str(refusal)) from None
     keys = [column.key for column in columns]
     rows = [dict(zip(keys, record), row=record[-1], record=record) for record in records]
     accepted = (_check_regions if kind == "regions" else _check_schools)(sheet, rows)

@@ -113,7 +113,7 @@ def test_missing_required_column_is_named():
     content = xlsx_bytes([["姓名", "性别", "入学年月"], ["张三", "男", "2024-09"]])
     with pytest.raises(SheetError) as refusal:
         open_sheet(content, "a.xlsx", STUDENT_COLUMNS)
-    assert refusal.value.message == "缺少必需的列：身份证件号、学校标识码（请使用模板中的列名）"
+    assert str(refusal.value) == "缺少必需的列：身份证件号、学校标识码（请使用模板中的列名）"
 
 
 def test_no_header_row():
@@ -268,14 +268,14 @@ def test_empty_files():
                               (xlsx_bytes([HEADER, [], []]), "a.xlsx")]:
         with pytest.raises(SheetError) as refusal:
             open_sheet(content, filename, STUDENT_COLUMNS)
-        assert refusal.value.message == "文件为空，没有数据行", filename
+        assert str(refusal.value) == "文件为空，没有数据行", filename
 
 
 @pytest.mark.parametrize("content", [b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj", b"hello, world", b"PK\x03\x04broken"])
 def test_not_a_spreadsheet(content):
     with pytest.raises(SheetError) as refusal:
         open_sheet(content, "成绩.xlsx", STUDENT_COLUMNS)
-    assert refusal.value.message == "文件不是有效的 Excel 文件（.xlsx/.xls/.ods）或 CSV 文件"
+    assert str(refusal.value) == "文件不是有效的 Excel 文件（.xlsx/.xls/.ods）或 CSV 文件"
 
 
 def test_pdf_renamed_to_csv_and_unknown_extension():
@@ -289,7 +289,7 @@ def test_file_over_size_limit():
     content = xlsx_bytes([HEADER, GOOD])
     with pytest.raises(SheetError) as refusal:
         open_sheet(io.BytesIO(content), "a.xlsx", STUDENT_COLUMNS, max_bytes=1024)
-    assert refusal.value.message == "文件超过大小上限（1 KB）"
+    assert str(refusal.value) == "文件超过大小上限（1 KB）"
     with pytest.raises(SheetError, match=r"^文件超过大小上限（50 MB）$"):
         open_sheet(b"x" * (50 * 1024 * 1024 + 1), "a.csv", STUDENT_COLUMNS)
 
@@ -310,7 +310,7 @@ def test_zip_bomb_by_ratio_and_by_total():
     assert len(bomb) < 1024 * 1024  # 300 MB of zeros squeezed to a few hundred KB
     with pytest.raises(SheetError) as refusal:
         open_sheet(bomb, "a.xlsx", STUDENT_COLUMNS)
-    assert refusal.value.message == "文件解压后过大，疑似压缩炸弹，已拒绝"
+    assert str(refusal.value) == "文件解压后过大，疑似压缩炸弹，已拒绝"
     small = zeros_archive(3)  # under the 100 MB floor of the ratio rule, so only the total can refuse it
     with pytest.raises(SheetError, match="^文件解压后过大，疑似压缩炸弹，已拒绝$"):
         open_sheet(small, "a.xlsx", STUDENT_COLUMNS, max_unzipped_bytes=2 * 1024 * 1024)
@@ -333,7 +333,7 @@ def test_too_many_rows():
     rows = [["姓名"]] + [[f"s{i}"] for i in range(30)]
     with pytest.raises(SheetError) as refusal:
         open_sheet(xlsx_bytes(rows), "a.xlsx", (Column("name", "姓名"),), max_rows=20)
-    assert refusal.value.message == "数据行数超过上限：每次最多导入 20 行，本文件有 30 行，请拆分后分批导入"
+    assert str(refusal.value) == "数据行数超过上限：每次最多导入 20 行，本文件有 30 行，请拆分后分批导入"
     # Blank rows do not count against the limit.
     spaced = rows[:11] + [[]] * 40 + rows[11:21]
     records = all_records(open_sheet(xlsx_bytes(spaced), "a.xlsx", (Column("name", "姓名"),), max_rows=20))
@@ -345,7 +345,7 @@ def test_a_full_excel_sheet_is_refused_over_max_rows():
     content = xlsx_with_sheet_xml(b'<row r="1">' + inline("A1", "姓名") + b"</row>" + rows)
     with pytest.raises(SheetError) as refusal:
         open_sheet(content, "a.xlsx", (Column("name", "姓名"),), max_rows=1_000_000)
-    assert refusal.value.message == "数据行数超过上限：每次最多导入 1,000,000 行，本文件有 1,048,575 行，请拆分后分批导入"
+    assert str(refusal.value) == "数据行数超过上限：每次最多导入 1,000,000 行，本文件有 1,048,575 行，请拆分后分批导入"
 
 
 def ods_bytes(table_rows: str) -> bytes:
