@@ -20,6 +20,7 @@ from portal.enrolment.models import (EnrolmentStudent, EnrolmentUpload, Hardship
 from portal.extensions import db
 from portal.library.columns import HARDSHIP_TYPES
 from portal.library.models import BatchStatus, LibraryBatch, LibraryRecord
+from portal.progress.touched import ALL, within
 from portal.vocab import Category, HardshipSource, ReviewStatus
 
 DETAIL_COLUMNS = ("poverty_status", "dibao_type", "disability_type", "disability_grade")
@@ -43,19 +44,21 @@ def match(run: MatchingRun, school_ids: list[int] | None = None) -> MatchResult:
     """Match the run's term for these schools (None: every school), in the current transaction."""
     term, now = run.term, datetime.now()
     ids = sorted(set(school_ids)) if school_ids is not None else None
-    _collect_hits(run.id, term, ids)
-    _add_hardship_types(run.id)
-    _fold_hits(run.id)
-    _forgive_respellings(run.id)
-    run.new, run.changed = _count_changes(run.id, term)
-    run.gone = _deactivate_gone(run.id, term, ids)
-    _update_found(run.id, term, now)
-    _insert_found(run.id, term, now)
-    _write_categories(run.id, term)
-    touched = mark_duplicates(term, ids)
-    stamp = update(EnrolmentUpload).where(EnrolmentUpload.term == term, EnrolmentUpload.status == UploadStatus.CURRENT)
-    db.session.execute(stamp.where(EnrolmentUpload.school_id.in_(ids)) if ids is not None else stamp,
-                       {"matched_at": now})
+    with within(db.session, ids if ids is not None else ALL, term):  # every write here is to these schools' rows
+        _collect_hits(run.id, term, ids)
+        _add_hardship_types(run.id)
+        _fold_hits(run.id)
+        _forgive_respellings(run.id)
+        run.new, run.changed = _count_changes(run.id, term)
+        run.gone = _deactivate_gone(run.id, term, ids)
+        _update_found(run.id, term, now)
+        _insert_found(run.id, term, now)
+        _write_categories(run.id, term)
+        stamp = update(EnrolmentUpload).where(EnrolmentUpload.term == term,
+                                              EnrolmentUpload.status == UploadStatus.CURRENT)
+        db.session.execute(stamp.where(EnrolmentUpload.school_id.in_(ids)) if ids is not None else stamp,
+                           {"matched_at": now})
+    touched = mark_duplicates(term, ids)  # other schools' rows too
     run.students = db.session.scalar(select(func.count()).where(MatchingStudent.run_id == run.id))
     db.session.execute(delete(MatchingHit).where(MatchingHit.run_id == run.id))
     db.session.execute(delete(MatchingStudent).where(MatchingStudent.run_id == run.id))
@@ -285,9 +288,13 @@ def mark_duplicates(term: str, ids: list[int] | None) -> set[int]:
     for scope in scopes:
         becomes = and_(scope, row.duplicate.is_(False), row.active.is_(True), elsewhere)
         ends = and_(scope, row.duplicate.is_(True), or_(row.active.is_(False), ~elsewhere))
-        touched |= set(db.session.scalars(select(row.school_id).distinct().where(or_(becomes, ends))))
-        db.session.execute(update(row).where(becomes).values(duplicate=True), execution_options=SET_BASED)
-        db.session.execute(update(row).where(ends).values(duplicate=False), execution_options=SET_BASED)
+        moving = set(db.session.scalars(select(row.school_id).distinct().where(or_(becomes, ends))))
+        if not moving:
+            continue
+        with within(db.session, moving, term):  # the schools just read are those the two updates reach
+            db.session.execute(update(row).where(becomes).values(duplicate=True), execution_options=SET_BASED)
+            db.session.execute(update(row).where(ends).values(duplicate=False), execution_options=SET_BASED)
+        touched |= moving
     return touched
 
 

@@ -16,8 +16,12 @@ and the submissions (SUMMARISED), whoever writes them, and a school's place, sta
 summary rows of those schools are rebuilt next (portal.progress.summary). The refresh's own writes (marked NOTED)
 name their schools to the summary themselves, so the hooks need not read back which rows they reached.
 A rollback forgets the notes. So a new writer that knows nothing of progress still leaves the dashboards right.
+A writer that has just read which schools its statements will reach may say so instead (within()): matching, whose
+statements all reach the schools it matches, and its 学籍重复 marking, which reads the schools whose flags move
+before it moves them; the hooks then do not read the same rows back.
 """
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Select, event, inspect, literal, select
@@ -31,6 +35,7 @@ _NOTES = "progress_touched"  # Session.info key: {term code or EVERY_TERM: set o
 _REASONS_NOTES = "reasons_touched"  # the same, for writes only the reasons rows are counted from
 SUMMARY_NOTES = "summary_touched"  # the same, for the homes' summary rows (portal.progress.summary)
 NOTED = "progress_noted"  # execution option of refresh_progress's own writes: they note the summary themselves
+_WITHIN = "progress_within"  # Session.info key: inside within(), the figures' tables' statements are noted already
 EVERY_TERM = "*"  # the school's rows in every term it has one for (a school moved or marked 空壳)
 ALL = "all"  # every school (a statement whose rows could not be told apart)
 MANY = 5000  # beyond this many schools a term is refreshed for every school: still one statement per figure group
@@ -87,6 +92,19 @@ def touch(session: Session, school_ids, term: str = EVERY_TERM, key: str = _NOTE
     ids.update(int(school_id) for school_id in school_ids if school_id is not None)
     if len(ids) > MANY:  # beyond a bound parameter list's reach: every school, still set-based
         found[term] = ALL
+
+
+@contextmanager
+def within(session: Session, school_ids, term: str):
+    """The block's statements write the figures' tables (WATCHED) only in rows of these schools (ids, or ALL) and
+    this term, as the caller knows, having just read them: the schools are noted at once, and the hooks do not read
+    back which rows each statement reached. ORM objects flushed in the block are noted as ever."""
+    touch(session, school_ids, term)
+    session.info[_WITHIN] = session.info.get(_WITHIN, 0) + 1
+    try:
+        yield
+    finally:
+        session.info[_WITHIN] -= 1
 
 
 def touch_pairs(session: Session, pairs, key: str = _NOTES) -> None:
@@ -196,7 +214,7 @@ def _do_orm_execute(state) -> None:
                 _touch_select(state.session, _project_pairs(_keyed(where, table.c.id)))
         return
     found = _watched(name)
-    if found is None:
+    if found is None or (name in WATCHED and state.session.info.get(_WITHIN)):
         return
     watched, key = found
     session = state.session
@@ -368,4 +386,4 @@ def pending(session: Session) -> dict:
 
 
 __all__ = ["ALL", "EVERY_TERM", "NOTED", "SUMMARY_NOTES", "install", "pending", "touch", "touch_pairs",
-           "touch_rows"]
+           "touch_rows", "within"]

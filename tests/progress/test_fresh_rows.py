@@ -202,6 +202,33 @@ def test_a_new_writer_that_forgets_nothing_still_leaves_the_figures_right(world)
     assert figures(world.xuanwu_school)["hardship"] == 0
 
 
+def test_statements_within_the_schools_their_writer_names_are_noted_without_reading_them_back(world):
+    db.session.add_all([HardshipStudent(**_new_student(world.xuanwu_school, 1)),
+                        HardshipStudent(**_new_student(world.qinhuai_school, 2))])
+    db.session.commit()
+    xuanwu, qinhuai = world.xuanwu_school.id, world.qinhuai_school.id
+    statements = []
+
+    def heard(_connection, _cursor, statement, *_):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", heard)
+    try:
+        with touched.within(db.session(), {xuanwu}, TERM.code):
+            db.session.execute(update(HardshipStudent).where(HardshipStudent.school_id == xuanwu)
+                               .values(verified_at=datetime(2026, 10, 1)))
+        assert len(statements) == 1 and statements[0].startswith("UPDATE")
+        assert touched.pending(db.session()) == {TERM.code: {xuanwu}}
+        db.session.execute(update(HardshipStudent).where(HardshipStudent.school_id == qinhuai)
+                           .values(verified_at=datetime(2026, 10, 1)))  # outside: read back as ever
+        assert len(statements) == 3 and statements[1].startswith("SELECT DISTINCT")
+        assert touched.pending(db.session()) == {TERM.code: {xuanwu, qinhuai}}
+    finally:
+        event.remove(db.engine, "before_cursor_execute", heard)
+    db.session.commit()
+    assert figures(world.xuanwu_school)["verified"] == figures(world.qinhuai_school)["verified"] == 1
+
+
 def test_a_rollback_forgets_what_it_touched(world):
     db.session.add(HardshipStudent(**_new_student(world.xuanwu_school, 7)))
     db.session.flush()
