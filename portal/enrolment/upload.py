@@ -23,6 +23,7 @@ from portal.enrolment.upload_risks import UploadRisks, upload_risks
 from portal.extensions import db
 from portal.idcard import check_digit, in_clear, mask_within, masks_within
 from portal.org.models import School
+from portal.progress.touched import within
 from portal.protect import protector
 from portal.sheet_values import ID_NUMBER_LABEL, ID_NUMBER_SYNONYMS, id_number
 from portal.terms import Term, parse_term
@@ -120,8 +121,9 @@ def preview_upload(actor: Actor, school: School, term: Term, source, filename: s
     A file with refused rows raises RowsRefused, its preview attached."""
     ensure_term_open(term)
     defer_checkpoint()
-    _discard_pending(school.id, term.code)
-    preview = _read(actor, source, filename, term, school)
+    with within(db.session, (), term.code):  # a pending upload is counted by no figure until it is confirmed
+        _discard_pending(school.id, term.code)
+        preview = _read(actor, source, filename, term, school)
     _refuse_unless_clean(preview)
     preview.risks = upload_risks(school, db.session.get(EnrolmentUpload, preview.upload_ids[0]))
     return preview

@@ -16,9 +16,9 @@ and the submissions (SUMMARISED), whoever writes them, and a school's place, sta
 summary rows of those schools are rebuilt next (portal.progress.summary). The refresh's own writes (marked NOTED)
 name their schools to the summary themselves, so the hooks need not read back which rows they reached.
 A rollback forgets the notes. So a new writer that knows nothing of progress still leaves the dashboards right.
-A writer that has just read which schools its statements will reach may say so instead (within()): matching, whose
-statements all reach the schools it matches, and its 学籍重复 marking, which reads the schools whose flags move
-before it moves them; the hooks then do not read the same rows back.
+A writer that knows which schools its statements will reach may say so instead (within()): matching, whose
+statements all reach the schools it matches; its 学籍重复 marking, which reads the schools whose flags move before it
+moves them; an upload's preview, whose pending rows no figure counts. The hooks then do not read those rows back.
 """
 from collections import defaultdict
 from contextlib import contextmanager
@@ -96,10 +96,12 @@ def touch(session: Session, school_ids, term: str = EVERY_TERM, key: str = _NOTE
 
 @contextmanager
 def within(session: Session, school_ids, term: str):
-    """The block's statements write the figures' tables (WATCHED) only in rows of these schools (ids, or ALL) and
-    this term, as the caller knows, having just read them: the schools are noted at once, and the hooks do not read
-    back which rows each statement reached. ORM objects flushed in the block are noted as ever."""
-    touch(session, school_ids, term)
+    """The block's statements and raw inserts write the figures' tables (WATCHED) only in rows of these schools
+    (ids, ALL, or none: rows no figure counts) and this term, as the caller knows: the schools are noted at once, and
+    the hooks do not read back which rows each statement reached. ORM objects flushed in the block are noted as
+    ever."""
+    if school_ids:
+        touch(session, school_ids, term)
     session.info[_WITHIN] = session.info.get(_WITHIN, 0) + 1
     try:
         yield
@@ -126,7 +128,8 @@ def _term_of(period_code: str | None) -> str | None:
 def touch_rows(session: Session, table: str, columns: list[str], rows) -> None:
     """Raw inserts (portal.bulk.insert_plain): the pairs the tuples hold."""
     found = _watched(table)
-    if found is None or found[0].via_student or found[0].school not in columns:
+    if found is None or found[0].via_student or found[0].school not in columns or (
+            table in WATCHED and session.info.get(_WITHIN)):
         return
     watched, key = found
     school = columns.index(watched.school)

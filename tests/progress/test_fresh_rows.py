@@ -69,6 +69,7 @@ def test_upload_and_match_fill_the_figures(client, login_as, world, refreshes):
     from portal.enrolment.models import EnrolmentUpload
 
     pending = db.session.scalar(select(EnrolmentUpload.id).where(EnrolmentUpload.status == "pending"))
+    assert refreshes == [] and progress_of(world.xuanwu_school.id, TERM.code) is None  # no figure counts a preview
     assert client.post(f"/enrolment/upload/{pending}/confirm").status_code == 303
     found = figures(world.xuanwu_school)
     assert (found["uploaded"], found["students"], found["hardship"], found["dibao"]) == (1, 3, 1, 1)
