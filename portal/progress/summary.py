@@ -10,7 +10,7 @@ first days) is built by its first home read (build_summary; the home view commit
 alone."""
 from sqlalchemy import Select, String, and_, case, delete, exists, func, insert, literal, or_, select, text, true
 
-from portal.bulk import SET_BASED
+from portal.bulk import SET_BASED, count_where
 from portal.deadlines import periods
 from portal.extensions import db
 from portal.org.models import School
@@ -137,7 +137,7 @@ def _grouped(term: Term, period_code: str, monthly: bool, where) -> Select:
         keys.append(done.c.bits)
 
     def among_active(condition):
-        return func.coalesce(func.sum(case((and_(active, condition), 1), else_=0)), 0)
+        return count_where(and_(active, condition))
 
     def summed(value):
         return func.coalesce(func.sum(case((active, value), else_=0)), 0)
@@ -147,7 +147,7 @@ def _grouped(term: Term, period_code: str, monthly: bool, where) -> Select:
                    literal(period_code, String),
                    func.coalesce(PeriodSubmission.status, literal(SubmissionStatus.NOT_STARTED.value, String)),
                    months_open,
-                   among_active(true()), func.coalesce(func.sum(case((active, 0), else_=1)), 0),
+                   among_active(true()), count_where(School.active.is_not(True)),
                    among_active(SchoolProgress.uploaded_at.is_(None)), among_active(without_reason > 0),
                    summed(without_reason), among_active(SchoolProgress.manual_pending > 0),
                    among_active(SchoolProgress.duplicates > 0), summed(func.coalesce(SchoolProgress.duplicates, 0)))
