@@ -15,7 +15,9 @@ from portal.audit.services import Actor
 from portal.errors import saving
 from portal.extensions import db
 from portal.jobs import JobRefused, submit
+from portal.org.models import School
 from portal.scope import Scope
+from portal.terms import Term, TermError, parse_term
 from portal.web import download
 
 IN_REQUEST_ROWS = 5_000  # more lines than this: written by the worker, not in the request
@@ -70,6 +72,20 @@ def still_in_scope():
         yield
     except NotFound:
         raise JobRefused("所选区划或学校不在您的管辖范围内，未导出任何数据。") from None
+
+
+def school_of(actor: Actor, params: dict) -> School:
+    """The school a job's params name (school_id), as the asker's scope sees it now."""
+    with still_in_scope():
+        return scope_of_actor(actor).school(params["school_id"])
+
+
+def term_of(params: dict) -> Term:
+    """The term a job's params name (its code)."""
+    try:
+        return parse_term(params["term"])
+    except (KeyError, TermError):
+        raise JobRefused("学期无效，未导出任何数据。") from None
 
 
 def started(progress: Callable[[int, int | None], None], total: int) -> Callable[[int], None]:

@@ -5,7 +5,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.org.models import Region, School
+from portal.org.models import Region, School, in_region
 from portal.vocab import RegionLevel, Role
 
 
@@ -37,12 +37,8 @@ class Scope:
     def copied_condition(self, city_column, county_column) -> ColumnElement[bool]:
         """school_condition() on a table that keeps copies of its schools' city and county codes and no single
         school (a summary of many): the rows of schools in scope."""
-        if self.role is Role.PROVINCE:
-            return true()
-        if self.role is Role.CITY:
-            return city_column == self.region_code
-        if self.role is Role.COUNTY:
-            return county_column == self.region_code
+        if self.role in (Role.PROVINCE, Role.CITY, Role.COUNTY):  # a region's role is named as its level
+            return in_region(self.role.value, self.region_code, city_column, county_column)
         return false()
 
     def school_ids(self) -> Select:

@@ -1,6 +1,6 @@
 """A school's funded list (资助名单) export as a background job (see portal/exports.py): a big school's list is
 written by the worker for the user who asked, within that user's scope as it is then."""
-from portal.exports import scope_of_actor, started, still_in_scope
+from portal.exports import school_of, started
 from portal.funding import records
 from portal.funding.errors import FundingError
 from portal.jobs import JobRefused, Outcome, job_kind
@@ -11,9 +11,7 @@ KIND = "funding_export"
 @job_kind(KIND, "导出资助名单", unit="条")
 def export_funded_list(params: dict, actor, progress) -> Outcome:
     """params: school_id and period (code)."""
-    scope = scope_of_actor(actor)
-    with still_in_scope():
-        school = scope.school(params["school_id"])
+    school = school_of(actor, params)
     try:
         period = records.period_for(school, params.get("period"))
     except FundingError as refusal:

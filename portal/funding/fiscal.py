@@ -86,16 +86,6 @@ def documents_folder() -> str:
     return folder
 
 
-def _within(model, region: Region):
-    """Rows of a table keeping city and county codes (FiscalAllocation: the recording region's; SchoolProgress:
-    the school's) that belong to this region or any region below it."""
-    if region.level == RegionLevel.PROVINCE.value:
-        return model.id.is_not(None)
-    if region.level == RegionLevel.CITY.value:
-        return model.city_code == region.code
-    return model.county_code == region.code
-
-
 @dataclass
 class Balance:
     region: Region
@@ -108,6 +98,11 @@ class Balance:
         return f"{self.disbursed / self.allocated:.1%}" if self.allocated else "—"
 
 
+def _recorded_in(region: Region):
+    """Allocations recorded by this region or any region below it."""
+    return region.holds(FiscalAllocation.city_code, FiscalAllocation.county_code)
+
+
 def balances(scope: Scope, region: Region, term: Term) -> list[Balance]:
     """The region's allocated and disbursed totals, then the same for each region directly below it."""
     children = list(db.session.scalars(scope.regions().where(Region.parent_code == region.code).order_by(Region.code)))
@@ -115,12 +110,12 @@ def balances(scope: Scope, region: Region, term: Term) -> list[Balance]:
     for place in [region, *children]:
         levels = dict(db.session.execute(
             select(FiscalAllocation.fund_level, func.sum(FiscalAllocation.amount))
-            .where(FiscalAllocation.term == term.code, _within(FiscalAllocation, place))
+            .where(FiscalAllocation.term == term.code, _recorded_in(place))
             .group_by(FiscalAllocation.fund_level)).all())
         disbursed = db.session.scalar(
             select(func.coalesce(func.sum(SchoolProgress.national_amount), 0))
             .where(SchoolProgress.term == term.code, SchoolProgress.school_active.is_(True),
-                   _within(SchoolProgress, place)))
+                   place.holds(SchoolProgress.city_code, SchoolProgress.county_code)))
         by_level = {level.label: Decimal(levels.get(level.value) or 0) for level in FundLevel}
         found.append(Balance(place, sum(by_level.values(), Decimal(0)), Decimal(disbursed or 0), by_level))
     return found
@@ -129,7 +124,7 @@ def balances(scope: Scope, region: Region, term: Term) -> list[Balance]:
 def allocations(scope: Scope, region: Region, term: Term) -> list[FiscalAllocation]:
     return list(db.session.scalars(
         select(FiscalAllocation)
-        .where(FiscalAllocation.term == term.code, _within(FiscalAllocation, region),
+        .where(FiscalAllocation.term == term.code, _recorded_in(region),
                FiscalAllocation.region_code.in_(select(Region.code).where(scope.region_condition())))
         .order_by(FiscalAllocation.allocated_on.desc(), FiscalAllocation.id.desc())))
 

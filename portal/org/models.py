@@ -1,11 +1,21 @@
 """The registry: administrative regions (province → city → county) and the schools that hang from them."""
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, func
+from sqlalchemy import Boolean, ColumnElement, DateTime, ForeignKey, Integer, String, func, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.vocab import Ownership, RegionLevel, Stage
+
+
+def in_region(level: str, code: str, city_column, county_column) -> ColumnElement[bool]:
+    """Rows of a table keeping city and county codes that lie in the region of this level and code or below
+    it: every row for the province."""
+    if level == RegionLevel.CITY.value:
+        return city_column == code
+    if level == RegionLevel.COUNTY.value:
+        return county_column == code
+    return true()
 
 
 class Region(db.Model):
@@ -21,6 +31,11 @@ class Region(db.Model):
     @property
     def level_label(self) -> str:
         return RegionLevel.label_of(self.level)
+
+    def holds(self, city_column, county_column) -> ColumnElement[bool]:
+        """Rows of a table keeping city and county codes (School's own, a summary's copies of its schools', a
+        recording region's) that lie in this region or below it."""
+        return in_region(self.level, self.code, city_column, county_column)
 
     def __repr__(self) -> str:
         return f"<Region {self.code} {self.name}>"

@@ -1,26 +1,18 @@
 """The oversight lists' large exports as background jobs (see portal/exports.py): 名单查询 and the school list of
 a region, written by the worker for the user who asked, within that user's scope as it is when the job runs."""
-from portal.exports import row_count, scope_of_actor, started, still_in_scope
-from portal.jobs import JobRefused, Outcome, job_kind
+from portal.exports import row_count, scope_of_actor, started, still_in_scope, term_of
+from portal.jobs import Outcome, job_kind
 from portal.oversight import lists, people
 from portal.oversight.figures import TermReading
-from portal.terms import TermError, parse_term
 
 PEOPLE = "people_export"
 SCHOOLS = "school_list_export"
 
 
-def _term(params: dict):
-    try:
-        return parse_term(params["term"])
-    except (KeyError, TermError):
-        raise JobRefused("学期无效，未导出任何数据。") from None
-
-
 @job_kind(PEOPLE, "导出名单", unit="人")
 def export_people(params: dict, actor, progress) -> Outcome:
     """params: term (code) and args (the list's query arguments, PeopleFilter.args())."""
-    scope, term = scope_of_actor(actor), _term(params)
+    scope, term = scope_of_actor(actor), term_of(params)
     with still_in_scope():
         filters = people.PeopleFilter.from_args(scope, params.get("args", {}))
     total = row_count(people.people_query(scope, term, filters), people.EXPORT_LIMIT)
@@ -31,7 +23,7 @@ def export_people(params: dict, actor, progress) -> Outcome:
 @job_kind(SCHOOLS, "导出学校名单", unit="所")
 def export_schools(params: dict, actor, progress) -> Outcome:
     """params: term (code) and args (ListFilter.args())."""
-    scope, term = scope_of_actor(actor), _term(params)
+    scope, term = scope_of_actor(actor), term_of(params)
     with still_in_scope():
         filters = lists.ListFilter.from_args(scope, params.get("args", {}))
     reading = TermReading(scope, term)

@@ -39,20 +39,7 @@ TODO_FIGURES = ("schools", *(f"schools_{flag.value}" for flag in TODO_FLAGS), "u
 
 def under(region: Region):
     """A WHERE clause on School: the schools anywhere below the region (or hanging on it)."""
-    if region.level == RegionLevel.CITY.value:
-        return School.city_code == region.code
-    if region.level == RegionLevel.COUNTY.value:
-        return School.county_code == region.code
-    return true()
-
-
-def under_copied(region: Region, city_column, county_column):
-    """under() on a table keeping copies of its schools' city and county codes."""
-    if region.level == RegionLevel.CITY.value:
-        return city_column == region.code
-    if region.level == RegionLevel.COUNTY.value:
-        return county_column == region.code
-    return true()
+    return region.holds(School.city_code, School.county_code)
 
 
 class Everywhere:
@@ -174,7 +161,7 @@ class TermReading:
                         and_(vocational, row.period == periods.reporting_month(self.term, self.today).code))
         in_scope = and_(row.term == self.term.code, reporting,
                         self.scope.copied_condition(row.city_code, row.county_code),
-                        under_copied(region, row.city_code, row.county_code))
+                        region.holds(row.city_code, row.county_code))
         not_done = row.status.not_in(DONE)
         stage_sets = db.session.scalars(select(row.stages).distinct().where(in_scope, ~vocational)).all()
         dues = [(row.stages == stages, literal(due, Date)) for stages in stage_sets
