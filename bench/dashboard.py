@@ -60,8 +60,8 @@ def _app(database: str):
     instance = os.path.join(DATA, "instance")
     os.makedirs(instance, exist_ok=True)
     return create_app({"SQLALCHEMY_DATABASE_URI": database, "PORTAL_DATA_KEY": DATA_KEY,
-                       "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-                       "MATCHING_IN_BACKGROUND": False}, instance_path=instance)
+                       "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"},
+                      instance_path=instance)
 
 
 # -- data -------------------------------------------------------------------------------------------------------
