@@ -206,3 +206,8 @@ def init_app(app: Flask) -> None:
     def thousands(value) -> str:
         """A count as Chinese statistics print it: 235,602."""
         return "" if value is None else f"{value:,}"
+
+    @app.template_filter("yuan")
+    def yuan(value) -> str:
+        """A money amount in yuan as every page prints it: 12,345.60 (nothing for an amount not given)."""
+        return "" if value is None else f"{value:,.2f}"
