@@ -98,6 +98,13 @@ def wait_for_text(browser, words: str, seconds: int = 10) -> None:
     wait_for(browser, lambda b: words in main_text(b), seconds)
 
 
+def import_preview(browser, link_text: str) -> str:
+    """Follow the job page's link to the import's preview and read it."""
+    browser.find_element(By.LINK_TEXT, link_text).click()
+    wait_for(browser, lambda b: b.find_elements(By.ID, "import-preview"))
+    return browser.find_element(By.ID, "import-preview").text
+
+
 def download_into(browser, folder: Path) -> None:
     browser.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(folder)})
 
@@ -288,9 +295,7 @@ def test_a_department_sees_its_files_errors_by_row_then_imports_a_good_one(brows
                                               ("王五", good[1], "320104", "不知道")), "查看错误行")
     assert "文件中有 2 行有错误（共 2 处），整个文件未导入，当前数据保持不变" in job
     flow.shot("job-refused-the-file")
-    browser.find_element(By.LINK_TEXT, "查看错误行").click()
-    wait_for(browser, lambda b: b.find_elements(By.ID, "import-preview"))
-    preview = browser.find_element(By.ID, "import-preview").text
+    preview = import_preview(browser, "查看错误行")
     assert "有错误的行 2 行" in preview and "整个文件不会导入" in preview
     errors = error_rows(browser)
     assert [(row, column) for row, column, _ in errors] == [("3", "身份证件号"), ("4", "脱贫状态")], errors
@@ -304,9 +309,7 @@ def test_a_department_sees_its_files_errors_by_row_then_imports_a_good_one(brows
                                               ("王五", good[1], "320104", "未脱贫")), "查看预览并确认导入")
     assert "已读取并检查 2 行，全部有效" in job
     flow.shot("job-read-the-good-file")
-    browser.find_element(By.LINK_TEXT, "查看预览并确认导入").click()
-    wait_for(browser, lambda b: b.find_elements(By.ID, "import-preview"))
-    preview = browser.find_element(By.ID, "import-preview").text
+    preview = import_preview(browser, "查看预览并确认导入")
     assert "读取数据 2 行；有效 2 行" in preview and "新增 2 人" in preview
     flow.shot("clean-preview")
     browser.find_element(By.XPATH, "//button[text()='确认导入']").click()
