@@ -3,6 +3,7 @@ job page offers the file, kept sealed on disk, to the user who asked alone, and 
 import os
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import insert, select
 
 from calamine_helpers import read_xlsx
@@ -10,6 +11,7 @@ from factories import make_enrolled_student, make_id_number, make_user, page_tex
 from portal import exports
 from portal.audit.models import AuditEntry
 from portal.extensions import db
+from portal.jobs import JobRefused
 from portal.jobs.models import Job
 from portal.jobs.queue import JobQueue
 from portal.jobs.services import execute
@@ -119,3 +121,12 @@ def test_an_export_whose_region_left_the_scope_fails_in_chinese(client, login_as
     text = page_text(client.get(f"/jobs/{job.id}"))
     assert "失败" in text and "所选区划或学校不在您的管辖范围内，未导出任何数据。" in text and "下载" not in text
     assert client.get(f"/jobs/{job.id}/file").status_code == 404
+
+
+def test_a_job_whose_term_cannot_be_read_is_refused_in_chinese(app):
+    """exports.term_of: the term an export job kept, or a refusal the job page shows (never a traceback)."""
+    with app.app_context():
+        assert exports.term_of({"term": current_term().code}) == current_term()
+        for params in ({"term": "2026年第三学期"}, {}):
+            with pytest.raises(JobRefused, match="^学期无效，未导出任何数据。$"):
+                exports.term_of(params)
