@@ -20,26 +20,20 @@ class Scope:
 
     # -- schools ---------------------------------------------------------------------------
     def school_condition(self) -> ColumnElement[bool]:
-        """A WHERE clause on School that keeps exactly the schools in scope."""
-        if self.role is Role.PROVINCE:
-            return true()
-        if self.role is Role.CITY:
-            return School.city_code == self.region_code
-        if self.role is Role.COUNTY:
-            return School.county_code == self.region_code
+        """A WHERE clause on School that keeps exactly the schools in scope (none for a department)."""
         if self.role is Role.SCHOOL:
             return School.id == self.school_id
-        return false()  # departments own no school data
+        return self.copied_condition(School.city_code, School.county_code)
 
     def schools(self) -> Select:
         return select(School).where(self.school_condition())
 
     def copied_condition(self, city_column, county_column) -> ColumnElement[bool]:
         """school_condition() on a table that keeps copies of its schools' city and county codes and no single
-        school (a summary of many): the rows of schools in scope."""
+        school (a summary of many): the rows of schools in scope. A school's own role reads no summary."""
         if self.role in (Role.PROVINCE, Role.CITY, Role.COUNTY):  # a region's role is named as its level
             return in_region(self.role.value, self.region_code, city_column, county_column)
-        return false()
+        return false()  # departments own no school data
 
     def school_ids(self) -> Select:
         return select(School.id).where(self.school_condition())
