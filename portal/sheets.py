@@ -33,7 +33,9 @@ HEADER_SCAN_ROWS = 20
 _HEADER_NOISE = re.compile(r"[\s*:]")
 _HEADER_HINT = re.compile(r"\(.*?\)|\[.*?\]|【.*?】")
 _TOTAL_WORDS = ("合计", "总计", "小计")
-_CHECK_CHUNK = 2048  # rows checked together: small enough that their cells stay in the CPU cache
+# rows read, checked and handed on together (Sheet.batches): few enough that their cells are still in the CPU
+# cache when an importer derives, encrypts and writes them
+BATCH_ROWS = 2048
 _FAILED = object()  # stands in for a refused cell; its reason is queued separately
 
 
@@ -129,7 +131,7 @@ class Sheet:
         self._rows, self._first_row, self._max_rows = rows, first_row, max_rows
         self._last_refused = None
 
-    def batches(self, size: int = 10_000) -> Iterator[list[tuple]]:
+    def batches(self, size: int = BATCH_ROWS) -> Iterator[list[tuple]]:
         """Valid rows as tuples in the order of `columns`, plus the file row number last.
 
         Refused rows go to `errors` as they are met. A file that turns out to be broken further down
@@ -145,7 +147,7 @@ class Sheet:
                 with collector_paused():
                     # Read and check a few thousand rows at a time: their cells are still in the CPU cache
                     # when checked, and the memory of one piece's rows serves the next.
-                    while read < size and (piece := list(islice(rows, min(_CHECK_CHUNK, size - read)))):
+                    while read < size and (piece := list(islice(rows, min(BATCH_ROWS, size - read)))):
                         batch += self._check(piece, range(first_row, first_row + len(piece)))
                         first_row += len(piece)
                         read += len(piece)

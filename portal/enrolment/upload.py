@@ -53,7 +53,6 @@ COLUMNS = (
 GENDER_CODES = {member.label: member.value for member in Gender}
 STAGES = {member.label: member for member in Stage}
 STAGE_CODES = {member: member.value for member in Stage}  # Enum.value is a property: slow in a 50,000-row loop
-BATCH_ROWS = 10_000
 SCHOOL_MAX_ROWS = 100_000  # one school's file: a large university has ~50,000 students
 _EXAMPLE_ID = "32010220150901001" + check_digit("32010220150901001")
 TEMPLATE_EXAMPLE = ("G" + _EXAMPLE_ID, "张小明", "男", _EXAMPLE_ID, "小学", "五年级", "五年级（2）班", "2021-09",
@@ -394,7 +393,7 @@ def _read(actor: Actor, source, filename: str, term: Term, school: School | None
             raise EnrolmentError("批量导入的文件需要“学校标识码”列，用来区分各校的学生")
         reader = _Reader(actor, sheet, term, school, write)
         with sheets.collector_paused():  # the loop builds many short-lived containers and no cycles
-            for batch in sheet.batches(BATCH_ROWS):
+            for batch in sheet.batches():
                 reader.take(batch, filename)
                 if progress is not None:
                     progress(sheet.rows_read, max(sheet.rows_bound or 0, sheet.rows_read))

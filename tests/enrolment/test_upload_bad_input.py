@@ -13,6 +13,7 @@ from enrolment_helpers import HEADER, csv_file, student_row, xlsx_file
 from factories import make_enrolled_student, make_id_number, make_library_person, page_text
 from portal.audit.models import AuditEntry
 from portal.audit.services import Actor
+from portal import sheets
 from portal.enrolment import upload
 from portal.enrolment.common import EnrolmentError, ensure_term_open
 from portal.enrolment.models import EnrolmentStudent, EnrolmentUpload, HardshipStudent, MatchingRun
@@ -111,6 +112,18 @@ def test_a_file_of_another_school(app, world):
 def test_the_same_student_twice_in_one_file(app, world):
     twice = student_row(1, name="重复")
     assert "与第 2 行重复" in refused_reasons(world, xlsx_file([student_row(1), student_row(2), twice]))
+
+
+def test_a_repeat_in_a_later_batch_refuses_the_rows_already_written(app, world):
+    """The file is read, checked and written a batch of rows at a time: a student repeated a batch later is still
+    named with the first row, and the earlier batches' rows are not kept."""
+    rows = [student_row(serial, id_number=make_id_number(born=f"2015{1 + serial // 1000:02d}01", serial=serial % 1000))
+            for serial in range(1, sheets.BATCH_ROWS + 11)]
+    rows.append(student_row(1, name="重复", id_number=rows[0][3]))
+    assert "与第 2 行重复" in refused_reasons(world, csv_file(rows), "学籍.csv")
+    clean = preview(world, csv_file(rows[:-1]), "学籍.csv")
+    assert clean.ok and clean.students == sheets.BATCH_ROWS + 10
+    assert db.session.scalar(select(func.count()).select_from(EnrolmentStudent)) == sheets.BATCH_ROWS + 10
 
 
 def test_upload_for_a_closed_term_is_refused(app, world, tmp_path):
