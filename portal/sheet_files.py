@@ -27,7 +27,7 @@ _ZIP_MAGIC, _OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _BINARY_MAGICS = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"Rar!", b"7z\xbc\xaf", b"\x1f\x8b")
 EXTENSIONS = {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
 _RATIO_FLOOR, _RATIO_LIMIT = 100 * 1024 * 1024, 200  # small archives may compress absurdly well
-_CHUNK = 1024 * 1024
+_CHUNK = 256 * 1024
 _FAR_REF = re.compile(rb' r="[A-Z]?+(?:[A-Z]|\d{7})')  # column AA+ or row 1,000,000+ (no backtracking)
 _WIDE_COLUMN = re.compile(rb' r="([A-Z]{2,})\d')
 _FAR_ROW = re.compile(rb' r="[A-Z]*(\d{7,})"')
