@@ -8,6 +8,9 @@ the file can go below it; upload_vs_floor: the upload's time ÷ that floor (targ
 upload_vs_pandas_speedup: pandas.read_excel(engine="openpyxl") + a merge on the ID column with the library
 already in memory as a DataFrame, ÷ the portal's time. rematch_s / rematch_ratio: re-matching the whole
 province (2,000,000 enrolled × 2,000,000 in the library) ÷ a bare count of the same join.
+Each time is the best of its samples, taken alternately on a shared, noisy machine: an upload by each of
+UPLOAD_SCHOOLS (each in a fresh process, by a school with no snapshot before), a bare read before and after each,
+and as many rewrites as uploads.
 Data: bench/_upload_data.py (built once, cached); each run works on a fresh copy of the cached database."""
 import io
 import json
@@ -161,7 +164,7 @@ def run() -> dict[str, float]:
     last_snapshot = ("upload_id = (SELECT max(u.id) FROM enrolment_upload u JOIN school s ON s.id = u.school_id"
                      " WHERE s.code = ? AND u.status = 'current')")
     write_only = min(rewrite_seconds(WORK, "enrolment_student", last_snapshot, (data.UPLOAD_SCHOOLS[-1],))
-                     for _ in range(2))
+                     for _ in range(len(data.UPLOAD_SCHOOLS)))
     figures = {
         "upload_s": min(u["seconds"] for u in uploads),
         "upload_calamine_s": min(bare),
