@@ -342,7 +342,8 @@ class _Reader:
         # in digest order, as the (upload, digest) index holds them: what reads the upload through that index
         # (the confirmation's checks, matching, a funded list's import) then finds a batch's rows side by side
         # (ordered by the digests as bytes, which compare faster than the bytearrays written)
-        insert_students(list(map(values.__getitem__, sorted(range(len(values)), key=kept_digests.__getitem__))))
+        order = sorted(range(len(values)), key=kept_digests.__getitem__)
+        insert_students(list(map(values.__getitem__, order)))
 
     def rule(self, school_id: int) -> StageRule:
         if school_id not in self.rules:

@@ -11,9 +11,9 @@ from bad_files import PDF, full_sheet_xlsx, zip_bomb
 from calamine_helpers import read_xlsx
 from enrolment_helpers import HEADER, csv_file, student_row, xlsx_file
 from factories import make_enrolled_student, make_id_number, make_library_person, page_text
+from portal import sheets
 from portal.audit.models import AuditEntry
 from portal.audit.services import Actor
-from portal import sheets
 from portal.enrolment import upload
 from portal.enrolment.common import EnrolmentError, ensure_term_open
 from portal.enrolment.models import EnrolmentStudent, EnrolmentUpload, HardshipStudent, MatchingRun
